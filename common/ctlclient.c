@@ -1,0 +1,2 @@
+/* ctlclient.c: placeholder, filled in by the foundation issue. */
+typedef int s_ctlclient_placeholder;

@@ -1,0 +1,30 @@
+/* ctlclient.h: one request, one reply, to a daemon's control socket.
+ *
+ * kefuctl, `kefu up` (health checks) and tests talk to daemons through
+ * this: a DEALER connected to ipc://DIR/run/NAME.ctl (site.h), requests
+ * carrying a correlation id so a late reply to an earlier, timed-out
+ * request is recognised and dropped.
+ */
+#ifndef KEFU_CTLCLIENT_H
+#define KEFU_CTLCLIENT_H
+
+#include "control.pb-c.h"
+
+typedef struct ctlclient_t ctlclient_t;
+
+/* New client for endpoint (e.g. "ipc:///srv/kefu/run/evlog.ctl"). Connects
+ * lazily; never blocks. Returns NULL only on out-of-memory or a malformed
+ * endpoint. */
+ctlclient_t *ctlclient_new(const char *endpoint);
+void ctlclient_destroy(ctlclient_t **self_p);
+
+/* Sends req (its corr is set here) and waits up to timeout_ms for the
+ * reply. Returns 0 and sets *reply (caller frees it with
+ * kefu__reply__free_unpacked(*reply, NULL)); the reply may carry an error
+ * from the daemon, which the caller reads in (*reply)->error. Returns
+ * KEFU_ETIMEOUT when the daemon did not answer (not running), or
+ * KEFU_EBADREQ if the answer could not be decoded. */
+int ctlclient_call(ctlclient_t *self, Kefu__Request *req, Kefu__Reply **reply,
+                   int timeout_ms);
+
+#endif

@@ -1,0 +1,2 @@
+/* site.c: placeholder, filled in by the foundation issue. */
+typedef int s_site_placeholder;

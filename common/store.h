@@ -1,0 +1,94 @@
+/* store.h: a daemon's LMDB store.
+ *
+ * One LMDB environment per daemon (DIR/NAME/), with named tables. Writes
+ * go through store_write(), which runs a caller's function inside one write
+ * transaction, so a daemon batches many changes into one commit. When the
+ * map is full (MDB_MAP_FULL) the transaction is aborted, the map is doubled
+ * up to the store's limit, and the function is run again from the start; at
+ * the limit the write is refused with KEFU_ESTOREFULL and nothing is
+ * written. Nothing here crashes on a full disk or map.
+ *
+ * Durability: commits use MDB_NOMETASYNC (one fdatasync per commit; a
+ * system crash can undo the last commit but never corrupts the store). A
+ * daemon's store can always be rebuilt from the event log, and it saves its
+ * log position in the same transaction as the state (consumer.h), so an
+ * undone commit is simply re-applied.
+ *
+ * Keys and values are byte strings; the store copies nothing on read:
+ * pointers returned by store_get() and cursors are valid until the
+ * transaction ends.
+ */
+#ifndef KEFU_STORE_H
+#define KEFU_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct store_t store_t;
+typedef struct store_txn_t store_txn_t;
+typedef struct store_cursor_t store_cursor_t;
+typedef unsigned int store_table_t;  /* a table handle, valid for the store's life */
+
+typedef struct {
+    size_t map_size;      /* initial map size in bytes; 0: 64 MiB */
+    size_t map_max;       /* growth limit in bytes; 0: 64 GiB */
+    unsigned max_tables;  /* 0: 32 */
+    bool no_sync;         /* tests and benchmarks only: MDB_NOSYNC */
+} store_opts_t;
+
+/* Opens (creating if needed) the store in directory path. opts may be NULL.
+ * Returns 0 and sets *out, or errno / an LMDB code. */
+int store_open(store_t **out, const char *path, const store_opts_t *opts);
+/* Closes the store and nulls *self_p. Accepts NULL. No transaction may be open. */
+void store_destroy(store_t **self_p);
+
+/* Opens or creates a named table (at setup, before other transactions).
+ * Returns 0 and sets *table, or an LMDB code. */
+int store_table(store_t *self, const char *name, store_table_t *table);
+
+/* Runs fn(txn, arg) in one write transaction and commits it if fn returns
+ * 0. If fn returns non-zero the transaction is aborted and that code is
+ * returned. On MDB_MAP_FULL (from fn or commit) the map grows and fn runs
+ * again: fn must not keep side effects outside the transaction. Returns 0,
+ * fn's code, KEFU_ESTOREFULL, or an LMDB/errno code. */
+typedef int (store_write_fn)(store_txn_t *txn, void *arg);
+int store_write(store_t *self, store_write_fn *fn, void *arg);
+
+/* A read-only transaction. Returns 0 and sets *txn, or an LMDB code.
+ * End it with store_txn_end(). */
+int store_read_begin(store_t *self, store_txn_t **txn);
+void store_txn_end(store_txn_t **txn_p);
+
+/* Reads key; returns 0 and points *val/*vlen into the map (valid until the
+ * transaction ends), KEFU_ENOTFOUND, or an LMDB code. */
+int store_get(store_txn_t *txn, store_table_t t, const void *key, size_t klen,
+              const void **val, size_t *vlen);
+/* Writes key (write transactions only). Returns 0 or an LMDB code
+ * (MDB_MAP_FULL makes store_write grow and retry). */
+int store_put(store_txn_t *txn, store_table_t t, const void *key, size_t klen,
+              const void *val, size_t vlen);
+/* Deletes key. Returns 0, KEFU_ENOTFOUND, or an LMDB code. */
+int store_del(store_txn_t *txn, store_table_t t, const void *key, size_t klen);
+
+/* Small helpers for counters and positions: a u64 value stored big-endian
+ * under a string key in the store's built-in "meta" table. A missing key
+ * reads as 0. */
+int store_meta_get_u64(store_txn_t *txn, const char *key, uint64_t *val);
+int store_meta_put_u64(store_txn_t *txn, const char *key, uint64_t val);
+
+/* Cursors: iterate a table in key order. store_cursor_seek positions at the
+ * first key >= key (klen 0: the first key). store_cursor_next returns 0
+ * with the current entry and advances, or KEFU_ENOTFOUND at the end. */
+int store_cursor_open(store_txn_t *txn, store_table_t t, store_cursor_t **out);
+int store_cursor_seek(store_cursor_t *c, const void *key, size_t klen);
+int store_cursor_next(store_cursor_t *c, const void **key, size_t *klen,
+                      const void **val, size_t *vlen);
+void store_cursor_close(store_cursor_t **c_p);
+
+/* Bytes the map may currently use, and the number of map growths since
+ * open (for tests and status). */
+size_t store_map_size(const store_t *self);
+unsigned store_growths(const store_t *self);
+
+#endif
