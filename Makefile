@@ -25,8 +25,8 @@ PROTOS   := error event evlog control
 GEN_C    := $(PROTOS:%=$(BUILD)/gen/%.pb-c.c)
 GEN_H    := $(PROTOS:%=$(BUILD)/gen/%.pb-c.h)
 
-COMMON   := kerr kclock ktime klog kvalid kconfig store arena site pbjson \
-            evlog_record evlog_client consumer ctlserver ctlclient
+COMMON   := kerr kclock ktime klog kvalid kconfig store arena site pbjson kdaemon \
+            evlog_record evlog_event evlog_client consumer ctlserver ctlclient
 COMMON_OBJ := $(COMMON:%=$(BUILD)/common/%.o) $(PROTOS:%=$(BUILD)/gen/%.pb-c.o)
 LIBKEFU  := $(BUILD)/libkefu.a
 

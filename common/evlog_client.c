@@ -1,2 +1,779 @@
-/* evlog_client.c: placeholder, filled in by the foundation issue. */
-typedef int s_evlog_client_placeholder;
+/* evlog_client.c: the log client, ZeroMQ backend (evlog_client.h).
+ *
+ * Sockets: a DEALER to the log's ROUTER (hello, append, fetch) and, once
+ * subscribed, a SUB to its PUB. Replies are matched by correlation id.
+ *
+ * Appends
+ * -------
+ * Each append request is kept, packed without its corr, until it is
+ * acknowledged. It is sent again (with a new corr, and after it every
+ * other unacknowledged request, in order) when
+ *   - no reply came within S_RETRY_US (the log is down or restarting), or
+ *   - the log answers ERR_GAP (it restarted and lost what was in flight).
+ * Replies to the earlier copies are then recognised as stale by their
+ * corr (below resend_boundary) and dropped. The log answers a retry of an
+ * event it holds with the event's original seq, so resending everything
+ * unacknowledged is always safe, and nothing acknowledged is lost.
+ *
+ * Subscription (the Clone pattern)
+ * --------------------------------
+ * CATCHUP: fetch from `next` until a reply reaches the head; live messages
+ * that arrive meanwhile are kept. LIVE: deliver live records in order;
+ * when a live message starts past `next` (the PUB dropped something, or
+ * the log restarted) go back to CATCHUP. Heartbeats carry the head, so a
+ * lost last message is noticed within a second. Records already delivered
+ * are skipped, so nothing is delivered twice.
+ */
+#include "evlog_client.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "evlog.pb-c.h"
+#include "evlog_event.h"
+#include "kclock.h"
+#include "kerr.h"
+#include "klog.h"
+#include "site.h"
+
+#define S_RETRY_US     (1000 * 1000)  /* resend unacknowledged after this */
+#define S_TICK_MS      200
+#define S_HELLO_MS     5000
+#define S_MAX_INFLIGHT 2048           /* events; < the log's dedup window */
+#define S_MAX_KEPT     4096           /* live messages kept during catch-up */
+#define S_FETCH_MAX    4096
+
+enum { S_NONE, S_CATCHUP, S_LIVE };
+
+typedef struct {
+    uint64_t corr;
+    uint64_t first_pseq;
+    uint32_t n;
+    bool done;
+    uint8_t *bytes;     /* packed LogRequest without corr */
+    size_t len;
+    evlog_ack_fn *cb;
+    void *arg;
+    int64_t sent_us;
+} s_req_t;
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+    uint64_t head;
+} s_kept_t;
+
+struct evlog_client_t {
+    char log_ep[256], pub_ep[256];
+    char producer[72];
+    bool has_producer;
+    zsock_t *dealer, *sub;
+    zloop_t *loop;
+    int timer;
+    arena_t *arena;
+    uint64_t next_corr;
+    uint64_t head;
+
+    /* appends */
+    bool introduced;
+    uint64_t last_pseq;
+    s_req_t *q;
+    size_t qhead, qn, qcap;
+    size_t inflight_events;
+    uint64_t resend_boundary;
+    int fatal;
+
+    /* hello and blocking fetch */
+    uint64_t hello_corr;
+    bool hello_done;
+    int64_t hello_sent;
+    uint64_t fetch_corr;
+    bool fetch_done;
+    evlog_deliver_fn *fetch_cb;
+    void *fetch_arg;
+    int fetch_rc;
+
+    /* subscription */
+    int mode;
+    uint64_t next;
+    evlog_deliver_fn *deliver;
+    void *darg;
+    uint64_t sub_corr;
+    int64_t sub_sent;
+    s_kept_t *kept;
+    size_t nkept;
+    evlog_record_t *recs;
+    size_t caprecs;
+    int stop_rc;
+};
+
+static void s_sub_fetch(evlog_client_t *self);
+
+evlog_client_t *evlog_client_new(const char *site_dir, const char *producer)
+{
+    evlog_client_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    if (site_endpoint(site_dir, "evlog", "sock", self->log_ep, sizeof self->log_ep) ||
+        site_endpoint(site_dir, "evlog", "pub", self->pub_ep, sizeof self->pub_ep) ||
+        (producer && strlen(producer) > 64)) {
+        free(self);
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    if (producer && *producer) {
+        snprintf(self->producer, sizeof self->producer, "%s", producer);
+        self->has_producer = true;
+    }
+    self->dealer = zsock_new(ZMQ_DEALER);
+    if (!self->dealer) {
+        free(self);
+        errno = ENOMEM;
+        return NULL;
+    }
+    zsock_set_linger(self->dealer, 0);
+    zsock_set_sndhwm(self->dealer, 100000);
+    zsock_set_rcvhwm(self->dealer, 100000);
+    zsock_set_reconnect_ivl(self->dealer, 50);
+    zsock_set_reconnect_ivl_max(self->dealer, 500);
+    if (zsock_connect(self->dealer, "%s", self->log_ep) != 0) {
+        zsock_destroy(&self->dealer);
+        free(self);
+        errno = EINVAL;
+        return NULL;
+    }
+    self->arena = arena_new(0);
+    self->next_corr = 1;
+    self->timer = -1;
+    return self;
+}
+
+void evlog_client_destroy(evlog_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    evlog_client_t *self = *self_p;
+    if (self->loop) {
+        zloop_reader_end(self->loop, self->dealer);
+        if (self->sub)
+            zloop_reader_end(self->loop, self->sub);
+        if (self->timer >= 0)
+            zloop_timer_end(self->loop, self->timer);
+    }
+    for (size_t i = self->qhead; i < self->qn; i++)
+        free(self->q[i].bytes);
+    free(self->q);
+    for (size_t i = 0; i < self->nkept; i++)
+        free(self->kept[i].data);
+    free(self->kept);
+    free(self->recs);
+    zsock_destroy(&self->dealer);
+    zsock_destroy(&self->sub);
+    arena_destroy(&self->arena);
+    free(self);
+    *self_p = NULL;
+}
+
+/* Sends a packed LogRequest body with corr prepended (field 1 may come
+ * anywhere in a protobuf message). */
+static int s_send(evlog_client_t *self, uint64_t corr, const uint8_t *body, size_t len)
+{
+    uint8_t field[11];
+    size_t n = evlog_seq_field(field, corr);  /* field 1 varint: the same shape as corr */
+    zmq_msg_t m;
+    if (zmq_msg_init_size(&m, n + len) != 0)
+        return KEFU_EINTERNAL;
+    memcpy(zmq_msg_data(&m), field, n);
+    memcpy((uint8_t *) zmq_msg_data(&m) + n, body, len);
+    if (zmq_msg_send(&m, zsock_resolve(self->dealer), ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&m);
+        return KEFU_EUNAVAIL;
+    }
+    return 0;
+}
+
+static int s_send_request(evlog_client_t *self, Kefu__LogRequest *req)
+{
+    uint8_t buf[256];
+    size_t len = kefu__log_request__get_packed_size(req);
+    assert(len <= sizeof buf);
+    kefu__log_request__pack(req, buf);
+    zmq_msg_t m;
+    zmq_msg_init_size(&m, len);
+    memcpy(zmq_msg_data(&m), buf, len);
+    if (zmq_msg_send(&m, zsock_resolve(self->dealer), ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&m);
+        return KEFU_EUNAVAIL;
+    }
+    return 0;
+}
+
+/* ---- appends ------------------------------------------------------------- */
+
+static void s_resend_all(evlog_client_t *self)
+{
+    self->resend_boundary = self->next_corr;
+    int64_t now = kclock_mono_us();
+    for (size_t i = self->qhead; i < self->qn; i++) {
+        s_req_t *r = &self->q[i];
+        if (r->done)
+            continue;
+        r->corr = self->next_corr++;
+        r->sent_us = now;
+        s_send(self, r->corr, r->bytes, r->len);
+    }
+}
+
+static void s_pop_done(evlog_client_t *self)
+{
+    while (self->qhead < self->qn && self->q[self->qhead].done) {
+        free(self->q[self->qhead].bytes);
+        self->qhead++;
+    }
+    if (self->qhead == self->qn)
+        self->qhead = self->qn = 0;
+}
+
+static void s_complete(evlog_client_t *self, s_req_t *r, int rc, uint64_t first)
+{
+    r->done = true;
+    self->inflight_events -= r->n;
+    if (r->cb)
+        r->cb(r->arg, rc, first, r->n);
+}
+
+/* Every unacknowledged request fails: the producer can't go on safely. */
+static void s_fail_all(evlog_client_t *self, int rc)
+{
+    for (size_t i = self->qhead; i < self->qn; i++)
+        if (!self->q[i].done)
+            s_complete(self, &self->q[i], rc, 0);
+    s_pop_done(self);
+    self->fatal = rc;
+}
+
+static void s_on_append_reply(evlog_client_t *self, const Kefu__LogReply *rep)
+{
+    s_req_t *r = NULL;
+    for (size_t i = self->qhead; i < self->qn; i++)
+        if (!self->q[i].done && self->q[i].corr == rep->corr) {
+            r = &self->q[i];
+            break;
+        }
+    if (!r)
+        return;  /* a reply to a copy we already resent or completed */
+    if (rep->error && rep->error->code != KEFU__ERROR_CODE__ERR_NONE) {
+        int rc = kefu_err_from_wire(rep->error->code);
+        if (rc == KEFU_EGAP) {
+            if (rep->corr < self->resend_boundary)
+                return;
+            uint64_t expected = rep->error->expected;
+            if (expected < self->q[self->qhead].first_pseq) {
+                klog_error("log client %s: the log expects producer_seq %llu, before "
+                           "what this process sent: is another process using the "
+                           "producer id?", self->producer, (unsigned long long) expected);
+                s_fail_all(self, KEFU_ECONFLICT);
+                return;
+            }
+            s_resend_all(self);
+            return;
+        }
+        /* The log refused the request for good. The events after it were
+         * numbered past it and would all meet a gap: fail them too and
+         * start afresh with a new hello. */
+        klog_error("log client %s: append refused: %s", self->producer,
+                   rep->error->message ? rep->error->message : kefu_strerror(rc));
+        s_complete(self, r, rc, 0);
+        s_fail_all(self, KEFU_EUNAVAIL);
+        self->fatal = 0;
+        self->introduced = false;
+        return;
+    }
+    if (rep->rep_case != KEFU__LOG_REPLY__REP_APPEND || rep->append->n_seqs != r->n)
+        return;
+    s_complete(self, r, 0, rep->append->seqs[0]);
+    s_pop_done(self);
+}
+
+static int s_poll_once(evlog_client_t *self, int timeout_ms);
+
+static int s_hello(evlog_client_t *self)
+{
+    Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
+    Kefu__HelloRequest hr = KEFU__HELLO_REQUEST__INIT;
+    hr.producer = self->producer;
+    req.has_corr = true;
+    req.corr = self->hello_corr = self->next_corr++;
+    req.req_case = KEFU__LOG_REQUEST__REQ_HELLO;
+    req.hello = &hr;
+    self->hello_done = false;
+    self->hello_sent = kclock_mono_us();
+    s_send_request(self, &req);
+    int64_t deadline = self->hello_sent + S_HELLO_MS * 1000LL;
+    while (!self->hello_done) {
+        int64_t left = (deadline - kclock_mono_us()) / 1000;
+        if (left <= 0)
+            return KEFU_EUNAVAIL;
+        s_poll_once(self, (int) left);
+    }
+    self->introduced = true;
+    return 0;
+}
+
+int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events, size_t n,
+                        evlog_ack_fn *cb, void *arg)
+{
+    if (!self->has_producer || n == 0)
+        return KEFU_EINVAL;
+    if (self->fatal)
+        return self->fatal;
+    if (self->inflight_events + n > S_MAX_INFLIGHT)
+        return KEFU_EUNAVAIL;
+    if (!self->introduced) {
+        int rc = s_hello(self);
+        if (rc)
+            return rc;
+    }
+    /* Check and size everything before taking any producer_seq. */
+    ProtobufCBinaryData *raw = arena_alloc(self->arena, n * sizeof *raw);
+    size_t total = 0;
+    char err[512];
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        Kefu__Envelope *ev = events[i];
+        ev->producer = self->producer;
+        ev->has_producer_seq = true;
+        ev->producer_seq = self->last_pseq + 1 + i;
+        raw[i].len = kefu__envelope__get_packed_size(ev);
+        rc = evlog_event_check(ev, raw[i].len, err, sizeof err);
+        if (rc == 0) {
+            raw[i].data = arena_alloc(self->arena, raw[i].len);
+            kefu__envelope__pack(ev, raw[i].data);
+            total += raw[i].len + 4;
+        }
+    }
+    if (rc == 0 && total > EVLOG_MAX_REQUEST)
+        rc = KEFU_ETOOLARGE;
+    if (rc) {
+        arena_reset(self->arena);
+        return rc;
+    }
+    Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
+    Kefu__AppendRequest ar = KEFU__APPEND_REQUEST__INIT;
+    ar.n_events = n;
+    ar.events = raw;
+    req.req_case = KEFU__LOG_REQUEST__REQ_APPEND;
+    req.append = &ar;
+    if (self->qn == self->qcap) {
+        if (self->qhead > 0) {
+            memmove(self->q, self->q + self->qhead, (self->qn - self->qhead) * sizeof *self->q);
+            self->qn -= self->qhead;
+            self->qhead = 0;
+        }
+        if (self->qn == self->qcap) {
+            self->qcap = self->qcap ? 2 * self->qcap : 64;
+            self->q = realloc(self->q, self->qcap * sizeof *self->q);
+            if (!self->q)
+                abort();
+        }
+    }
+    s_req_t *r = &self->q[self->qn++];
+    memset(r, 0, sizeof *r);
+    r->len = kefu__log_request__get_packed_size(&req);
+    r->bytes = malloc(r->len);
+    if (!r->bytes)
+        abort();
+    kefu__log_request__pack(&req, r->bytes);
+    arena_reset(self->arena);
+    r->first_pseq = self->last_pseq + 1;
+    r->n = (uint32_t) n;
+    r->cb = cb;
+    r->arg = arg;
+    r->corr = self->next_corr++;
+    r->sent_us = kclock_mono_us();
+    self->last_pseq += n;
+    self->inflight_events += n;
+    s_send(self, r->corr, r->bytes, r->len);
+    return 0;
+}
+
+typedef struct {
+    bool done;
+    int rc;
+    uint64_t first;
+} s_wait_t;
+
+static void s_wait_ack(void *arg, int rc, uint64_t first, size_t n)
+{
+    (void) n;
+    s_wait_t *w = arg;
+    w->done = true;
+    w->rc = rc;
+    w->first = first;
+}
+
+int evlog_client_append_wait(evlog_client_t *self, Kefu__Envelope **events, size_t n,
+                             uint64_t *first_seq, int timeout_ms)
+{
+    s_wait_t *w = calloc(1, sizeof *w);
+    int64_t deadline = kclock_mono_us() + (int64_t) timeout_ms * 1000;
+    int rc = evlog_client_append(self, events, n, s_wait_ack, w);
+    while (rc == 0 && !w->done) {
+        int64_t left = (deadline - kclock_mono_us()) / 1000;
+        if (left <= 0) {
+            /* The request stays queued; its callback must not touch w. */
+            for (size_t i = self->qhead; i < self->qn; i++)
+                if (self->q[i].arg == w)
+                    self->q[i].cb = NULL, self->q[i].arg = NULL;
+            free(w);
+            return KEFU_ETIMEOUT;
+        }
+        s_poll_once(self, (int) (left < S_TICK_MS ? left : S_TICK_MS));
+    }
+    if (rc == 0)
+        rc = w->rc;
+    if (rc == 0 && first_seq)
+        *first_seq = w->first;
+    free(w);
+    return rc;
+}
+
+size_t evlog_client_inflight(const evlog_client_t *self)
+{
+    return self->inflight_events;
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
+/* Parses a blob of records into self->recs, checking each; returns how
+ * many are valid (a damaged blob is cut where it goes bad). */
+static size_t s_parse(evlog_client_t *self, const uint8_t *data, size_t len)
+{
+    size_t n = 0, off = 0;
+    while (off < len) {
+        if (n == self->caprecs) {
+            self->caprecs = self->caprecs ? 2 * self->caprecs : 1024;
+            self->recs = realloc(self->recs, self->caprecs * sizeof *self->recs);
+            if (!self->recs)
+                abort();
+        }
+        size_t used = evlog_record_read(data + off, len - off, &self->recs[n]);
+        if (used == 0)
+            break;
+        off += used;
+        n++;
+    }
+    return n;
+}
+
+/* Delivers the part of recs[0..n) that continues from `next`. Returns
+ * 0, or 1 if the records start past `next` (a gap), or the callback's
+ * code. */
+static int s_deliver(evlog_client_t *self, const evlog_record_t *recs, size_t n)
+{
+    size_t i = 0;
+    while (i < n && recs[i].seq < self->next)
+        i++;
+    if (i == n)
+        return 0;
+    if (recs[i].seq != self->next)
+        return 1;
+    size_t j = i + 1;
+    while (j < n && recs[j].seq == recs[j - 1].seq + 1)
+        j++;
+    int rc = self->deliver(self->darg, recs + i, j - i);
+    if (rc) {
+        self->stop_rc = rc;
+        return rc;
+    }
+    self->next = recs[j - 1].seq + 1;
+    return j < n ? 1 : 0;
+}
+
+static uint64_t s_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* A live message (head, records) in LIVE mode. */
+static void s_live(evlog_client_t *self, uint64_t head, const uint8_t *data, size_t len)
+{
+    if (head > self->head)
+        self->head = head;
+    size_t n = s_parse(self, data, len);
+    int rc = s_deliver(self, self->recs, n);
+    if (rc == 0 && self->next <= head)
+        rc = 1;  /* the stream is behind the head it reports: we missed some */
+    if (rc != 0 && self->mode == S_LIVE) {
+        self->mode = S_CATCHUP;
+        if (rc == 1)
+            s_sub_fetch(self);
+    }
+}
+
+static void s_keep(evlog_client_t *self, uint64_t head, const uint8_t *data, size_t len)
+{
+    if (self->nkept == S_MAX_KEPT)
+        return;  /* catch-up will fetch these */
+    if (!self->kept)
+        self->kept = calloc(S_MAX_KEPT, sizeof *self->kept);
+    s_kept_t *k = &self->kept[self->nkept++];
+    k->data = malloc(len ? len : 1);
+    memcpy(k->data, data, len);
+    k->len = len;
+    k->head = head;
+}
+
+static void s_sub_fetch(evlog_client_t *self)
+{
+    Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
+    Kefu__FetchRequest fr = KEFU__FETCH_REQUEST__INIT;
+    fr.has_from = fr.has_max_events = true;
+    fr.from = self->next;
+    fr.max_events = S_FETCH_MAX;
+    req.has_corr = true;
+    req.corr = self->sub_corr = self->next_corr++;
+    req.req_case = KEFU__LOG_REQUEST__REQ_FETCH;
+    req.fetch = &fr;
+    self->sub_sent = kclock_mono_us();
+    s_send_request(self, &req);
+}
+
+static void s_on_sub_fetch(evlog_client_t *self, const Kefu__FetchReply *f,
+                           const uint8_t *data, size_t len)
+{
+    self->sub_corr = 0;
+    if (f->head > self->head)
+        self->head = f->head;
+    size_t n = s_parse(self, data, len);
+    int rc = s_deliver(self, self->recs, n);
+    if (rc < 0 || rc > 1 || self->stop_rc)
+        return;  /* the callback stopped us; the retry tick fetches again */
+    if (n > 0 && self->next <= f->head) {
+        s_sub_fetch(self);
+        return;
+    }
+    /* Caught up: what came live meanwhile follows on. */
+    self->mode = S_LIVE;
+    size_t nk = self->nkept;
+    self->nkept = 0;
+    for (size_t i = 0; i < nk; i++) {
+        if (self->mode == S_LIVE)
+            s_live(self, self->kept[i].head, self->kept[i].data, self->kept[i].len);
+        free(self->kept[i].data);
+    }
+}
+
+static void s_on_sub(evlog_client_t *self)
+{
+    void *h = zsock_resolve(self->sub);
+    for (int i = 0; i < 256; i++) {
+        zmq_msg_t head, body;
+        zmq_msg_init(&head);
+        if (zmq_msg_recv(&head, h, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&head);
+            break;
+        }
+        zmq_msg_init(&body);
+        bool ok = zmq_msg_more(&head) && zmq_msg_recv(&body, h, 0) >= 0 &&
+                  zmq_msg_size(&head) == 8;
+        if (ok) {
+            uint64_t hd = s_le64(zmq_msg_data(&head));
+            if (self->mode == S_LIVE && !self->stop_rc)
+                s_live(self, hd, zmq_msg_data(&body), zmq_msg_size(&body));
+            else if (self->mode == S_CATCHUP)
+                s_keep(self, hd, zmq_msg_data(&body), zmq_msg_size(&body));
+        }
+        zmq_msg_close(&body);
+        zmq_msg_close(&head);
+    }
+}
+
+static void s_on_dealer(evlog_client_t *self)
+{
+    void *h = zsock_resolve(self->dealer);
+    for (int i = 0; i < 1024; i++) {
+        zmq_msg_t m, rec;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, h, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        zmq_msg_init(&rec);
+        if (zmq_msg_more(&m))
+            zmq_msg_recv(&rec, h, 0);
+        Kefu__LogReply *rep = kefu__log_reply__unpack(arena_pbc(self->arena),
+                                                      zmq_msg_size(&m), zmq_msg_data(&m));
+        if (rep && rep->has_corr) {
+            if (rep->corr == self->hello_corr && rep->rep_case == KEFU__LOG_REPLY__REP_HELLO) {
+                self->hello_done = true;
+                self->hello_corr = 0;
+                self->last_pseq = rep->hello->last_producer_seq;
+                if (rep->hello->head > self->head)
+                    self->head = rep->hello->head;
+            } else if (rep->corr == self->sub_corr && rep->rep_case == KEFU__LOG_REPLY__REP_FETCH) {
+                s_on_sub_fetch(self, rep->fetch, zmq_msg_data(&rec), zmq_msg_size(&rec));
+            } else if (rep->corr == self->fetch_corr && rep->rep_case == KEFU__LOG_REPLY__REP_FETCH) {
+                self->fetch_corr = 0;
+                self->fetch_done = true;
+                if (rep->fetch->head > self->head)
+                    self->head = rep->fetch->head;
+                size_t n = s_parse(self, zmq_msg_data(&rec), zmq_msg_size(&rec));
+                self->fetch_rc = self->fetch_cb ? self->fetch_cb(self->fetch_arg, self->recs, n) : 0;
+            } else
+                s_on_append_reply(self, rep);
+        }
+        zmq_msg_close(&rec);
+        zmq_msg_close(&m);
+        arena_reset(self->arena);
+    }
+}
+
+/* Resends what has waited too long: appends, the hello, the fetch. */
+static void s_tick(evlog_client_t *self)
+{
+    int64_t now = kclock_mono_us();
+    if (self->qhead < self->qn) {
+        for (size_t i = self->qhead; i < self->qn; i++)
+            if (!self->q[i].done) {
+                if (now - self->q[i].sent_us > S_RETRY_US)
+                    s_resend_all(self);
+                break;
+            }
+    }
+    if (self->mode == S_CATCHUP && (self->sub_corr == 0 || now - self->sub_sent > S_RETRY_US)) {
+        self->stop_rc = 0;
+        s_sub_fetch(self);
+    }
+}
+
+static int s_poll_once(evlog_client_t *self, int timeout_ms)
+{
+    zmq_pollitem_t items[2] = {
+        {zsock_resolve(self->dealer), 0, ZMQ_POLLIN, 0},
+        {self->sub ? zsock_resolve(self->sub) : NULL, 0, ZMQ_POLLIN, 0},
+    };
+    int rc = zmq_poll(items, self->sub ? 2 : 1, timeout_ms);
+    if (rc > 0 && (items[0].revents & ZMQ_POLLIN))
+        s_on_dealer(self);
+    if (rc > 0 && self->sub && (items[1].revents & ZMQ_POLLIN))
+        s_on_sub(self);
+    s_tick(self);
+    int stop = self->stop_rc;
+    return stop;
+}
+
+int evlog_client_poll(evlog_client_t *self, int timeout_ms)
+{
+    return s_poll_once(self, timeout_ms < S_TICK_MS ? timeout_ms : S_TICK_MS);
+}
+
+int evlog_client_fetch(evlog_client_t *self, uint64_t from, size_t max,
+                       evlog_deliver_fn *cb, void *arg, uint64_t *head, int timeout_ms)
+{
+    Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
+    Kefu__FetchRequest fr = KEFU__FETCH_REQUEST__INIT;
+    fr.has_from = fr.has_max_events = true;
+    fr.from = from ? from : 1;
+    fr.max_events = (uint32_t) (max > S_FETCH_MAX ? S_FETCH_MAX : max);
+    req.has_corr = true;
+    req.corr = self->fetch_corr = self->next_corr++;
+    req.req_case = KEFU__LOG_REQUEST__REQ_FETCH;
+    req.fetch = &fr;
+    self->fetch_done = false;
+    self->fetch_cb = cb;
+    self->fetch_arg = arg;
+    self->fetch_rc = 0;
+    s_send_request(self, &req);
+    int64_t deadline = kclock_mono_us() + (int64_t) timeout_ms * 1000;
+    while (!self->fetch_done) {
+        int64_t left = (deadline - kclock_mono_us()) / 1000;
+        if (left <= 0) {
+            self->fetch_corr = 0;
+            return KEFU_ETIMEOUT;
+        }
+        s_poll_once(self, (int) (left < S_TICK_MS ? left : S_TICK_MS));
+    }
+    if (head)
+        *head = self->head;
+    return self->fetch_rc;
+}
+
+/* ---- subscription and reactor ------------------------------------------------ */
+
+static int s_loop_dealer(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    (void) sock;
+    evlog_client_t *self = arg;
+    s_on_dealer(self);
+    return 0;
+}
+
+static int s_loop_sub(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    (void) sock;
+    s_on_sub(arg);
+    return 0;
+}
+
+static int s_loop_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    s_tick(arg);
+    return 0;
+}
+
+int evlog_client_subscribe(evlog_client_t *self, uint64_t from, evlog_deliver_fn *cb, void *arg)
+{
+    assert(!self->sub);
+    self->sub = zsock_new(ZMQ_SUB);
+    if (!self->sub)
+        return KEFU_EINTERNAL;
+    zsock_set_linger(self->sub, 0);
+    zsock_set_rcvhwm(self->sub, 100000);
+    zsock_set_subscribe(self->sub, "");
+    zsock_set_reconnect_ivl(self->sub, 50);
+    zsock_set_reconnect_ivl_max(self->sub, 500);
+    if (zsock_connect(self->sub, "%s", self->pub_ep) != 0)
+        return KEFU_EINTERNAL;
+    self->deliver = cb;
+    self->darg = arg;
+    self->next = from ? from : 1;
+    self->mode = S_CATCHUP;
+    if (self->loop)
+        zloop_reader(self->loop, self->sub, s_loop_sub, self);
+    s_sub_fetch(self);
+    return 0;
+}
+
+uint64_t evlog_client_next(const evlog_client_t *self)
+{
+    return self->next;
+}
+
+uint64_t evlog_client_head(const evlog_client_t *self)
+{
+    return self->head;
+}
+
+int evlog_client_attach(evlog_client_t *self, zloop_t *loop)
+{
+    self->loop = loop;
+    if (zloop_reader(loop, self->dealer, s_loop_dealer, self) != 0)
+        return -1;
+    if (self->sub && zloop_reader(loop, self->sub, s_loop_sub, self) != 0)
+        return -1;
+    self->timer = zloop_timer(loop, S_TICK_MS, 0, s_loop_tick, self);
+    return self->timer >= 0 ? 0 : -1;
+}

@@ -39,6 +39,20 @@ static inline size_t evlog_record_size(size_t len)
  * evlog_record_size(len) bytes. */
 void evlog_record_write(uint8_t *out, uint64_t seq, const void *payload, size_t len);
 
+/* Writes the record of an event as its producer packed it, with the seq
+ * field appended to the payload (the log's append path). out must have
+ * evlog_record_size(len + 11) bytes. Returns the record's size. */
+size_t evlog_record_write_event(uint8_t *out, uint64_t seq, const void *event, size_t len);
+
+/* Size of the record at buf without checking it: for bytes already
+ * checked (the durable log). */
+static inline size_t evlog_record_skip(const uint8_t *buf)
+{
+    uint32_t len = (uint32_t) buf[0] | (uint32_t) buf[1] << 8 |
+                   (uint32_t) buf[2] << 16 | (uint32_t) buf[3] << 24;
+    return evlog_record_size(len);
+}
+
 /* Reads one record at buf (avail bytes). Returns its total size and fills
  * rec, 0 when buf holds no complete valid record (end of data, zero
  * fill, torn or corrupt record). */

@@ -18,11 +18,16 @@
 /* The daemons of a site, in start order, NULL-terminated. */
 extern const char *const site_daemons[];
 
-/* Resolves the site directory: dir if not NULL, else $KEFU_DIR, else
- * "./var"; made absolute (it need not exist). Returns 0 or KEFU_ETOOLARGE. */
+/* Resolves the site directory: dir if not NULL, else $KEFU_DIR (if set and
+ * not empty), else "./var"; made absolute against the cwd and cleaned
+ * lexically ("a/./b/../c" is "a/c"; it need not exist). Writes it into
+ * buf (cap bytes, with the NUL). Returns 0, KEFU_ETOOLARGE (does not fit
+ * cap or PATH_MAX), or errno when the cwd cannot be read (ENOENT: it was
+ * removed). */
 int site_dir(const char *dir, char *buf, size_t cap);
 
-/* "DIR/rel" into buf. Returns 0 or KEFU_ETOOLARGE. */
+/* "DIR/rel" into buf (cap bytes, with the NUL). Returns 0 or
+ * KEFU_ETOOLARGE. */
 int site_path(const char *site, const char *rel, char *buf, size_t cap);
 
 /* "ipc://DIR/run/NAME.KIND" into buf (kind "ctl", "sock", "pub").
@@ -31,7 +36,8 @@ int site_path(const char *site, const char *rel, char *buf, size_t cap);
 int site_endpoint(const char *site, const char *name, const char *kind,
                   char *buf, size_t cap);
 
-/* Creates DIR, DIR/run and DIR/log if missing. Returns 0 or errno. */
+/* Creates DIR (and missing parents), DIR/run and DIR/log, mode 0700, if
+ * missing. Returns 0 or errno (ENOTDIR when one exists as a file). */
 int site_mkdirs(const char *site);
 
 #endif

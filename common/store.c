@@ -1,2 +1,615 @@
-/* store.c: placeholder, filled in by the foundation issue. */
-typedef int s_store_placeholder;
+/* store.c: a daemon's LMDB store (see store.h for the API).
+ *
+ * What it is. One LMDB environment per store directory (created 0700 if
+ * missing; data.mdb and lock.mdb live in it), opened with MDB_NOTLS so a
+ * read transaction owns its reader slot instead of its thread: a thread
+ * may hold several, and one may be begun on one thread and ended on
+ * another. Tables are LMDB named databases; a built-in table "meta" holds
+ * big-endian u64 counters and positions (store_meta_*).
+ *
+ * Durability. Commits use MDB_NOMETASYNC: the data pages are fdatasync'ed
+ * at every commit, the meta page is not, so a system crash can lose the
+ * last commit(s) but always leaves a consistent older state. A daemon's
+ * store is derived from the event log and saves its log position in the
+ * same transaction as its state, so a lost commit is simply re-applied.
+ * opts->no_sync (MDB_NOSYNC, tests and benchmarks only) skips the
+ * fdatasync too; a process crash is still safe, a system crash may lose
+ * recent commits (never consistency, since LMDB never overwrites live
+ * pages).
+ *
+ * Growth and retry. The map starts at opts->map_size (or the size the
+ * store last grew to, which LMDB keeps in its meta page, if larger) and
+ * is never larger than opts->map_max unless the data already is.
+ * store_write() runs the caller's function in one write transaction:
+ *
+ *   1. begin; run fn; if fn returned 0, commit.
+ *   2. If a put/del inside fn, fn itself or the commit hit MDB_MAP_FULL:
+ *      the transaction is aborted (LMDB leaves nothing of it), the map is
+ *      doubled (capped at map_max) with mdb_env_set_mapsize, and we go
+ *      back to 1: fn runs again from the start on a fresh transaction.
+ *   3. If the map is already at map_max: KEFU_ESTOREFULL, nothing written.
+ *   4. Any other non-zero from fn or commit: abort, return it unchanged.
+ *
+ * A put that hit MDB_MAP_FULL is remembered on the transaction, so the
+ * retry happens even if fn translated the code into its own; after that
+ * error LMDB refuses everything else in the transaction anyway.
+ *
+ * mdb_env_set_mapsize unmaps and remaps the file, so it is legal only
+ * while no transaction of this process is open: any pointer a reader got
+ * from store_get or a cursor would dangle. The store counts its open
+ * transactions under a mutex (the only shared state); a growth needed
+ * while a read transaction is open is refused with KEFU_EUNAVAIL and
+ * nothing written, and the writer may retry once its reads are done.
+ * Another process that grows the map makes our next txn begin fail with
+ * MDB_MAP_RESIZED; we then adopt its size (mdb_env_set_mapsize(env, 0))
+ * under the same rule and begin again.
+ *
+ * Hot paths allocate nothing where it is easy not to: the write
+ * transaction wrapper is part of store_t (LMDB reuses its own write txn
+ * too), and one ended read transaction is kept reset (mdb_txn_reset) to
+ * be renewed by the next store_read_begin.
+ */
+#include "store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kerr.h"
+
+_Static_assert(sizeof(size_t) >= 8, "a kefu store maps up to 64 GiB: 64-bit only");
+
+#define S_MAP_SIZE_DEFAULT ((size_t) 64 << 20)
+#define S_MAP_MAX_DEFAULT  ((size_t) 64 << 30)
+#define S_TABLES_DEFAULT   32u
+#define S_META_NAME        "meta"
+/* How often txn begin adopts another process's map growth before giving
+ * up with MDB_MAP_RESIZED: each round makes progress, so hitting this
+ * means the map is being grown continuously. */
+#define S_RESIZE_TRIES     8
+
+struct store_txn_t {
+    MDB_txn *txn;
+    store_t *store;
+    bool write;
+    bool map_full;      /* a put/del hit MDB_MAP_FULL: grow and retry */
+    unsigned cursors;   /* open cursors; must be 0 when the txn ends */
+};
+
+struct store_cursor_t {
+    MDB_cursor *cur;
+    store_txn_t *txn;
+    MDB_cursor_op op;   /* what store_cursor_next does to move */
+    bool pending;       /* key/val hold an entry next has not returned */
+    bool at_end;
+    MDB_val key, val;
+};
+
+struct store_t {
+    MDB_env *env;
+    MDB_dbi meta;
+    size_t map_size;    /* bytes our map has now */
+    size_t map_max;
+    size_t page;        /* OS page size: map sizes are multiples of it */
+    unsigned growths;
+
+    pthread_mutex_t lock;   /* guards the fields below */
+    unsigned readers;       /* open read txns (not counting the cached one) */
+    bool writing;           /* store_write is running */
+    store_txn_t *rcache;    /* one reset read txn, ready to renew */
+
+    store_txn_t wtxn;       /* the write txn wrapper, reused by store_write */
+};
+
+/* A default mutex fails to lock only when misused (never initialised,
+ * destroyed): a program bug, so assert rather than return. */
+static void s_lock(store_t *self)
+{
+    int rc = pthread_mutex_lock(&self->lock);
+    assert(rc == 0);
+    (void) rc;
+}
+
+static void s_unlock(store_t *self)
+{
+    int rc = pthread_mutex_unlock(&self->lock);
+    assert(rc == 0);
+    (void) rc;
+}
+
+/* ---- map size --------------------------------------------------------- */
+
+static void s_refresh_map_size(store_t *self)
+{
+    MDB_envinfo info;
+    /* mdb_env_info cannot fail on an open env (it returns 0 always). */
+    (void) mdb_env_info(self->env, &info);
+    self->map_size = info.me_mapsize;
+}
+
+/* Remaps to size (0: the size in the meta page, as another process left
+ * it). Legal only with no txn of ours open, so the caller says what it
+ * holds itself: the writer (store_write, between txns) holds nothing but
+ * the writing flag; a reader (store_read_begin, whose begin just failed)
+ * holds only its own count. Anything more is refused with KEFU_EUNAVAIL.
+ * Returns 0, KEFU_EUNAVAIL or an LMDB/errno code. */
+static int s_set_map_size(store_t *self, size_t size, bool writer)
+{
+    s_lock(self);
+    bool alone = writer ? self->readers == 0
+                        : self->readers == 1 && !self->writing;
+    int rc = KEFU_EUNAVAIL;
+    if (alone) {
+        rc = mdb_env_set_mapsize(self->env, size);
+        s_refresh_map_size(self);
+    }
+    s_unlock(self);
+    return rc;
+}
+
+/* Doubles the map up to map_max. Returns 0, KEFU_ESTOREFULL when the map
+ * is already at the limit, KEFU_EUNAVAIL, or an LMDB/errno code. */
+static int s_grow(store_t *self)
+{
+    if (self->map_size >= self->map_max)
+        return KEFU_ESTOREFULL;
+    size_t next = self->map_size > self->map_max / 2 ? self->map_max
+                                                     : self->map_size * 2;
+    next -= next % self->page;
+    if (next <= self->map_size)
+        return KEFU_ESTOREFULL;
+    int rc = s_set_map_size(self, next, true);
+    if (rc == 0)
+        self->growths++;
+    return rc;
+}
+
+/* mdb_txn_begin, adopting a map another process grew (MDB_MAP_RESIZED).
+ * A read txn is already counted in readers by its caller; a txn whose
+ * begin failed holds nothing in the map, so that count is its only hold.
+ * Returns 0, KEFU_EUNAVAIL (other txns of ours are open, so the map
+ * cannot move) or an LMDB/errno code. */
+static int s_txn_begin(store_t *self, unsigned flags, MDB_txn **out)
+{
+    int rc = mdb_txn_begin(self->env, NULL, flags, out);
+    for (int i = 0; rc == MDB_MAP_RESIZED && i < S_RESIZE_TRIES; i++) {
+        rc = s_set_map_size(self, 0, !(flags & MDB_RDONLY));
+        if (rc)
+            return rc;
+        rc = mdb_txn_begin(self->env, NULL, flags, out);
+    }
+    return rc;
+}
+
+/* ---- open and close --------------------------------------------------- */
+
+/* Creates dir (one level) with mode 0700 unless it exists as a directory.
+ * Returns 0 or errno. */
+static int s_mkdir(const char *path)
+{
+    if (mkdir(path, 0700) == 0)
+        return 0;
+    if (errno != EEXIST)
+        return errno;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno;
+    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
+typedef struct {
+    const char *name;
+    MDB_dbi dbi;
+} s_table_arg_t;
+
+static int s_table_fn(store_txn_t *txn, void *arg)
+{
+    s_table_arg_t *a = arg;
+    return mdb_dbi_open(txn->txn, a->name, MDB_CREATE, &a->dbi);
+}
+
+int store_open(store_t **out, const char *path, const store_opts_t *opts)
+{
+    assert(out && path);
+    *out = NULL;
+    store_opts_t o = opts ? *opts : (store_opts_t) {0};
+    size_t page = (size_t) sysconf(_SC_PAGESIZE);
+    size_t map_max = o.map_max ? o.map_max : S_MAP_MAX_DEFAULT;
+    size_t map_size = o.map_size ? o.map_size : S_MAP_SIZE_DEFAULT;
+    map_max -= map_max % page;
+    if (map_max < page)
+        map_max = page;
+    if (map_size > map_max)
+        map_size = map_max;
+    map_size -= map_size % page;
+    if (map_size < page)
+        map_size = page;
+
+    int rc = s_mkdir(path);
+    if (rc)
+        return rc;
+
+    store_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return ENOMEM;
+    self->page = page;
+    self->map_max = map_max;
+    self->wtxn.store = self;
+    self->wtxn.write = true;
+    rc = pthread_mutex_init(&self->lock, NULL);
+    if (rc) {
+        free(self);
+        return rc;
+    }
+
+    rc = mdb_env_create(&self->env);
+    if (rc)
+        goto fail;
+    /* +1: the built-in meta table does not count against the caller's. */
+    rc = mdb_env_set_maxdbs(self->env, (o.max_tables ? o.max_tables : S_TABLES_DEFAULT) + 1);
+    if (rc)
+        goto fail;
+    /* No mapsize before open: LMDB then maps the size recorded in the
+     * file, which keeps the growth of earlier runs; raised to map_size
+     * below when that is smaller (a new store records 1 MiB). */
+    unsigned flags = MDB_NOTLS | MDB_NOMETASYNC | (o.no_sync ? MDB_NOSYNC : 0);
+    rc = mdb_env_open(self->env, path, flags, 0600);
+    if (rc)
+        goto fail;
+    /* Reader slots of crashed processes would pin old pages forever and
+     * make the map grow for nothing. */
+    int dead;
+    rc = mdb_reader_check(self->env, &dead);
+    if (rc)
+        goto fail;
+    /* A new store (no commit yet) recorded LMDB's default 1 MiB: take
+     * map_size exactly. An old one keeps what it grew to, raised to
+     * map_size if that is larger. */
+    MDB_envinfo info;
+    (void) mdb_env_info(self->env, &info);
+    if (info.me_last_txnid == 0 || info.me_mapsize < map_size) {
+        rc = mdb_env_set_mapsize(self->env, map_size);
+        if (rc)
+            goto fail;
+    }
+    s_refresh_map_size(self);
+
+    s_table_arg_t meta = {S_META_NAME, 0};
+    rc = store_write(self, s_table_fn, &meta);
+    if (rc)
+        goto fail;
+    self->meta = meta.dbi;
+    *out = self;
+    return 0;
+
+fail:
+    if (self->env)
+        mdb_env_close(self->env);
+    pthread_mutex_destroy(&self->lock);
+    free(self);
+    return rc;
+}
+
+void store_destroy(store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    store_t *self = *self_p;
+    assert(self->readers == 0 && !self->writing);
+    if (self->rcache) {
+        mdb_txn_abort(self->rcache->txn);
+        free(self->rcache);
+    }
+    mdb_env_close(self->env);
+    pthread_mutex_destroy(&self->lock);
+    free(self);
+    *self_p = NULL;
+}
+
+int store_table(store_t *self, const char *name, store_table_t *table)
+{
+    assert(self && name && table);
+    /* Opened in a write txn so a new table is created; LMDB keeps the
+     * handle for the env's life once that txn commits (on abort it is
+     * discarded, so a retried fn opens it again). */
+    s_table_arg_t a = {name, 0};
+    int rc = store_write(self, s_table_fn, &a);
+    if (rc == 0)
+        *table = a.dbi;
+    return rc;
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+int store_write(store_t *self, store_write_fn *fn, void *arg)
+{
+    assert(self && fn);
+    s_lock(self);
+    /* One store_write at a time, and none from inside fn: LMDB would
+     * deadlock on its writer lock, so say it plainly here. The flag also
+     * tells a reader's map adoption that a write txn may be open. */
+    assert(!self->writing);
+    self->writing = true;
+    s_unlock(self);
+
+    store_txn_t *t = &self->wtxn;
+    int rc;
+    for (;;) {
+        MDB_txn *txn;
+        rc = s_txn_begin(self, 0, &txn);
+        if (rc)
+            break;
+        t->txn = txn;
+        t->map_full = false;
+        t->cursors = 0;
+
+        rc = fn(t, arg);
+        assert(t->cursors == 0);  /* fn closes its cursors */
+        if (rc == 0 && !t->map_full)
+            rc = mdb_txn_commit(txn);   /* frees txn whatever it returns */
+        else
+            mdb_txn_abort(txn);
+        bool full = t->map_full || rc == MDB_MAP_FULL;
+        t->txn = NULL;
+        if (!full)
+            break;
+        rc = s_grow(self);
+        if (rc)
+            break;
+    }
+
+    s_lock(self);
+    self->writing = false;
+    s_unlock(self);
+    return rc;
+}
+
+int store_read_begin(store_t *self, store_txn_t **txn)
+{
+    assert(self && txn);
+    *txn = NULL;
+    /* Counted before the begin, so no growth can remap under it. */
+    s_lock(self);
+    self->readers++;
+    store_txn_t *t = self->rcache;
+    self->rcache = NULL;
+    s_unlock(self);
+
+    int rc = 0;
+    if (t) {
+        rc = mdb_txn_renew(t->txn);
+        if (rc) {
+            /* A failed renew leaves the txn reset (possibly for a map
+             * another process grew); start over with a fresh one, whose
+             * begin knows how to adopt the new size. */
+            mdb_txn_abort(t->txn);
+            t->txn = NULL;
+        }
+    } else {
+        t = calloc(1, sizeof *t);
+        if (!t)
+            rc = ENOMEM;
+        else
+            t->store = self;
+    }
+    if (t && !t->txn)
+        rc = s_txn_begin(self, MDB_RDONLY, &t->txn);
+    if (rc) {
+        free(t);
+        s_lock(self);
+        self->readers--;
+        s_unlock(self);
+        return rc;
+    }
+    *txn = t;
+    return 0;
+}
+
+void store_txn_end(store_txn_t **txn_p)
+{
+    if (!txn_p || !*txn_p)
+        return;
+    store_txn_t *t = *txn_p;
+    /* Write txns end in store_write; ending one here would leave store_write
+     * committing a dead txn. */
+    assert(!t->write);
+    assert(t->cursors == 0);
+    store_t *self = t->store;
+    mdb_txn_reset(t->txn);
+    s_lock(self);
+    self->readers--;
+    if (!self->rcache) {
+        self->rcache = t;
+        t = NULL;
+    }
+    s_unlock(self);
+    if (t) {
+        mdb_txn_abort(t->txn);
+        free(t);
+    }
+    *txn_p = NULL;
+}
+
+/* ---- reads and writes -------------------------------------------------- */
+
+/* Notes MDB_MAP_FULL on a write txn so store_write grows even if fn turns
+ * the code into its own. */
+static int s_note(store_txn_t *txn, int rc)
+{
+    if (rc == MDB_MAP_FULL)
+        txn->map_full = true;
+    return rc;
+}
+
+int store_get(store_txn_t *txn, store_table_t t, const void *key, size_t klen,
+              const void **val, size_t *vlen)
+{
+    assert(txn && txn->txn && (key || klen == 0));
+    MDB_val k = {klen, (void *) key}, v;
+    int rc = mdb_get(txn->txn, t, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return KEFU_ENOTFOUND;
+    if (rc)
+        return rc;
+    if (val)
+        *val = v.mv_data;
+    if (vlen)
+        *vlen = v.mv_size;
+    return 0;
+}
+
+int store_put(store_txn_t *txn, store_table_t t, const void *key, size_t klen,
+              const void *val, size_t vlen)
+{
+    assert(txn && txn->txn && (key || klen == 0) && (val || vlen == 0));
+    assert(txn->write);
+    MDB_val k = {klen, (void *) key}, v = {vlen, (void *) val};
+    return s_note(txn, mdb_put(txn->txn, t, &k, &v, 0));
+}
+
+int store_del(store_txn_t *txn, store_table_t t, const void *key, size_t klen)
+{
+    assert(txn && txn->txn && (key || klen == 0));
+    assert(txn->write);
+    MDB_val k = {klen, (void *) key};
+    int rc = mdb_del(txn->txn, t, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return KEFU_ENOTFOUND;
+    return s_note(txn, rc);
+}
+
+int store_meta_get_u64(store_txn_t *txn, const char *key, uint64_t *val)
+{
+    assert(txn && key && val);
+    const void *v;
+    size_t vlen;
+    int rc = store_get(txn, txn->store->meta, key, strlen(key), &v, &vlen);
+    if (rc == KEFU_ENOTFOUND) {
+        *val = 0;
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (vlen != 8)
+        return KEFU_EINVAL;  /* not written by store_meta_put_u64 */
+    const uint8_t *b = v;
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | b[i];
+    *val = x;
+    return 0;
+}
+
+int store_meta_put_u64(store_txn_t *txn, const char *key, uint64_t val)
+{
+    assert(txn && key);
+    /* Big-endian so a cursor over meta would order numbers correctly and
+     * the bytes read the same on any host. */
+    uint8_t b[8];
+    for (int i = 7; i >= 0; i--, val >>= 8)
+        b[i] = (uint8_t) val;
+    return store_put(txn, txn->store->meta, key, strlen(key), b, sizeof b);
+}
+
+/* ---- cursors ----------------------------------------------------------- */
+
+int store_cursor_open(store_txn_t *txn, store_table_t t, store_cursor_t **out)
+{
+    assert(txn && txn->txn && out);
+    *out = NULL;
+    store_cursor_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return ENOMEM;
+    int rc = mdb_cursor_open(txn->txn, t, &c->cur);
+    if (rc) {
+        free(c);
+        return rc;
+    }
+    c->txn = txn;
+    c->op = MDB_FIRST;
+    txn->cursors++;
+    *out = c;
+    return 0;
+}
+
+int store_cursor_seek(store_cursor_t *c, const void *key, size_t klen)
+{
+    assert(c && (key || klen == 0));
+    c->pending = c->at_end = false;
+    c->op = MDB_NEXT;
+    int rc;
+    if (klen == 0) {
+        /* LMDB refuses an empty key for MDB_SET_RANGE (MDB_BAD_VALSIZE). */
+        rc = mdb_cursor_get(c->cur, &c->key, &c->val, MDB_FIRST);
+    } else {
+        c->key = (MDB_val) {klen, (void *) key};
+        rc = mdb_cursor_get(c->cur, &c->key, &c->val, MDB_SET_RANGE);
+    }
+    if (rc == MDB_NOTFOUND) {
+        c->at_end = true;
+        return 0;
+    }
+    if (rc)
+        return rc;
+    c->pending = true;
+    return 0;
+}
+
+int store_cursor_next(store_cursor_t *c, const void **key, size_t *klen,
+                      const void **val, size_t *vlen)
+{
+    assert(c);
+    if (c->at_end)
+        return KEFU_ENOTFOUND;
+    if (!c->pending) {
+        int rc = mdb_cursor_get(c->cur, &c->key, &c->val, c->op);
+        c->op = MDB_NEXT;
+        if (rc == MDB_NOTFOUND) {
+            c->at_end = true;
+            return KEFU_ENOTFOUND;
+        }
+        if (rc)
+            return rc;
+    }
+    c->pending = false;
+    if (key)
+        *key = c->key.mv_data;
+    if (klen)
+        *klen = c->key.mv_size;
+    if (val)
+        *val = c->val.mv_data;
+    if (vlen)
+        *vlen = c->val.mv_size;
+    return 0;
+}
+
+void store_cursor_close(store_cursor_t **c_p)
+{
+    if (!c_p || !*c_p)
+        return;
+    store_cursor_t *c = *c_p;
+    mdb_cursor_close(c->cur);
+    assert(c->txn->cursors > 0);
+    c->txn->cursors--;
+    free(c);
+    *c_p = NULL;
+}
+
+/* ---- status ------------------------------------------------------------ */
+
+size_t store_map_size(const store_t *self)
+{
+    assert(self);
+    return self->map_size;
+}
+
+unsigned store_growths(const store_t *self)
+{
+    assert(self);
+    return self->growths;
+}

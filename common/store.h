@@ -14,9 +14,16 @@
  * log position in the same transaction as the state (consumer.h), so an
  * undone commit is simply re-applied.
  *
- * Keys and values are byte strings; the store copies nothing on read:
- * pointers returned by store_get() and cursors are valid until the
- * transaction ends.
+ * Keys and values are byte strings (keys 1..511 bytes, LMDB's limit);
+ * the store copies nothing on read: pointers returned by store_get() and
+ * cursors are valid until the transaction ends (in a write transaction,
+ * until the next put or del).
+ *
+ * Threads: store_write() is called by one thread at a time (the daemon's
+ * loop). Read transactions may be begun, used and ended on any thread
+ * (MDB_NOTLS), and one thread may hold several. The map can only grow
+ * while no read transaction of this process is open (LMDB remaps the
+ * file): a growth needed meanwhile fails with KEFU_EUNAVAIL.
  */
 #ifndef KEFU_STORE_H
 #define KEFU_STORE_H
@@ -37,49 +44,75 @@ typedef struct {
     bool no_sync;         /* tests and benchmarks only: MDB_NOSYNC */
 } store_opts_t;
 
-/* Opens (creating if needed) the store in directory path. opts may be NULL.
- * Returns 0 and sets *out, or errno / an LMDB code. */
+/* Opens (creating if needed) the store in directory path, which is made
+ * with mode 0700 if missing (its parent must exist). opts may be NULL.
+ * The map starts at opts->map_size, or at the size an existing store last
+ * grew to if larger. Returns 0 and sets *out (destroy it with
+ * store_destroy), or errno (ENOENT, ENOTDIR, EACCES, ENOMEM...) / an LMDB
+ * code (e.g. MDB_INVALID for a file that is not an LMDB store). */
 int store_open(store_t **out, const char *path, const store_opts_t *opts);
 /* Closes the store and nulls *self_p. Accepts NULL. No transaction may be open. */
 void store_destroy(store_t **self_p);
 
 /* Opens or creates a named table (at setup, before other transactions).
- * Returns 0 and sets *table, or an LMDB code. */
+ * Opening the same name twice gives the same handle; "meta" is the
+ * built-in table of store_meta_*. Returns 0 and sets *table, or an LMDB
+ * code (MDB_DBS_FULL past max_tables) or KEFU_ESTOREFULL. */
 int store_table(store_t *self, const char *name, store_table_t *table);
 
 /* Runs fn(txn, arg) in one write transaction and commits it if fn returns
  * 0. If fn returns non-zero the transaction is aborted and that code is
- * returned. On MDB_MAP_FULL (from fn or commit) the map grows and fn runs
- * again: fn must not keep side effects outside the transaction. Returns 0,
- * fn's code, KEFU_ESTOREFULL, or an LMDB/errno code. */
+ * returned. On MDB_MAP_FULL (from a put/del in fn, from fn, or from the
+ * commit) the map doubles (up to map_max) and fn runs again from the
+ * start on a fresh transaction: fn must not keep side effects outside the
+ * transaction. fn closes every cursor it opens, and must not call
+ * store_write or store_txn_end on txn (asserted). Returns 0, fn's code,
+ * KEFU_ESTOREFULL (the map is at map_max; nothing written), KEFU_EUNAVAIL
+ * (the map must grow or follow another process's growth while a read
+ * transaction of this process is open; nothing written, retry once reads
+ * have ended), or an LMDB/errno code. */
 typedef int (store_write_fn)(store_txn_t *txn, void *arg);
 int store_write(store_t *self, store_write_fn *fn, void *arg);
 
-/* A read-only transaction. Returns 0 and sets *txn, or an LMDB code.
- * End it with store_txn_end(). */
+/* A read-only transaction: a snapshot as of its begin. Returns 0 and sets
+ * *txn, or KEFU_EUNAVAIL (another process grew the map while other
+ * transactions of ours are open), ENOMEM or an LMDB code
+ * (MDB_READERS_FULL). End it with store_txn_end(). */
 int store_read_begin(store_t *self, store_txn_t **txn);
+/* Ends a read transaction (its cursors closed first) and nulls *txn_p.
+ * Accepts NULL. Write transactions end in store_write (asserted). */
 void store_txn_end(store_txn_t **txn_p);
 
-/* Reads key; returns 0 and points *val/*vlen into the map (valid until the
- * transaction ends), KEFU_ENOTFOUND, or an LMDB code. */
+/* Reads key; returns 0 and points *val and *vlen into the map (valid until the
+ * transaction ends; either may be NULL to test existence), KEFU_ENOTFOUND,
+ * or an LMDB code. */
 int store_get(store_txn_t *txn, store_table_t t, const void *key, size_t klen,
               const void **val, size_t *vlen);
-/* Writes key (write transactions only). Returns 0 or an LMDB code
- * (MDB_MAP_FULL makes store_write grow and retry). */
+/* Writes key, replacing any value (write transactions only: asserted).
+ * Returns 0 or an LMDB code (MDB_MAP_FULL makes store_write grow and
+ * retry; MDB_BAD_VALSIZE for an empty or over-long key). */
 int store_put(store_txn_t *txn, store_table_t t, const void *key, size_t klen,
               const void *val, size_t vlen);
-/* Deletes key. Returns 0, KEFU_ENOTFOUND, or an LMDB code. */
+/* Deletes key (write transactions only: asserted). Returns 0,
+ * KEFU_ENOTFOUND, or an LMDB code. */
 int store_del(store_txn_t *txn, store_table_t t, const void *key, size_t klen);
 
 /* Small helpers for counters and positions: a u64 value stored big-endian
  * under a string key in the store's built-in "meta" table. A missing key
- * reads as 0. */
+ * reads as 0; a value that is not 8 bytes reads as KEFU_EINVAL. Otherwise
+ * as store_get/store_put. */
 int store_meta_get_u64(store_txn_t *txn, const char *key, uint64_t *val);
 int store_meta_put_u64(store_txn_t *txn, const char *key, uint64_t val);
 
-/* Cursors: iterate a table in key order. store_cursor_seek positions at the
- * first key >= key (klen 0: the first key). store_cursor_next returns 0
- * with the current entry and advances, or KEFU_ENOTFOUND at the end. */
+/* Cursors: iterate a table in key order (bytewise, shorter first on a
+ * tie). A new cursor is before the first key. store_cursor_seek positions
+ * at the first key >= key (klen 0: the first key); it returns 0 also when
+ * there is no such key (next then returns KEFU_ENOTFOUND), or an LMDB
+ * code. store_cursor_next returns 0 with the current entry and advances,
+ * KEFU_ENOTFOUND at the end, or an LMDB code; any out pointer may be NULL.
+ * store_cursor_open returns 0 and sets *out, ENOMEM or an LMDB code.
+ * Close every cursor before its transaction ends (asserted);
+ * store_cursor_close accepts NULL and nulls *c_p. */
 int store_cursor_open(store_txn_t *txn, store_table_t t, store_cursor_t **out);
 int store_cursor_seek(store_cursor_t *c, const void *key, size_t klen);
 int store_cursor_next(store_cursor_t *c, const void **key, size_t *klen,
@@ -87,7 +120,7 @@ int store_cursor_next(store_cursor_t *c, const void **key, size_t *klen,
 void store_cursor_close(store_cursor_t **c_p);
 
 /* Bytes the map may currently use, and the number of map growths since
- * open (for tests and status). */
+ * open (for tests and status; read them on the writing thread). */
 size_t store_map_size(const store_t *self);
 unsigned store_growths(const store_t *self);
 

@@ -1,1 +1,27 @@
-int main(void) { return 0; }
+/* main.c: kefu-evlog, the site's event log daemon. Thin on purpose: flags
+ * and configuration (kdaemon.h), then the server (evlog_server.h). */
+#include "evlog_server.h"
+#include "kerr.h"
+#include "klog.h"
+
+int main(int argc, char **argv)
+{
+    kdaemon_t d;
+    int rc = kdaemon_init(&d, "evlog",
+                          "The event log: appends durable events in one order and "
+                          "fans them out to the site's daemons.",
+                          argc, argv);
+    if (rc) {
+        kdaemon_fini(&d);
+        return rc < 0 ? 0 : rc;
+    }
+    evlog_server_t *server;
+    rc = evlog_server_new(&server, &d);
+    if (rc == 0) {
+        evlog_server_run(server);
+        evlog_server_destroy(&server);
+    } else
+        klog_error("can't start: %s", kefu_strerror(rc));
+    kdaemon_fini(&d);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,43 @@
+/* consumer.h: how a daemon applies the log to its store, exactly once.
+ *
+ * A consumer subscribes to the log from the position saved in the
+ * daemon's store (meta key "applied"), catches up, then follows live
+ * (evlog_client_subscribe). Every batch of records it receives is applied
+ * in one store write transaction that also saves the new position, so the
+ * state and the position can't disagree: after a kill -9 the daemon
+ * resumes from the last committed batch, and no event is applied twice or
+ * skipped. The daemon's apply function sees each event decoded.
+ */
+#ifndef KEFU_CONSUMER_H
+#define KEFU_CONSUMER_H
+
+#include <stdint.h>
+
+#include "event.pb-c.h"
+#include "evlog_client.h"
+#include "store.h"
+
+typedef struct consumer_t consumer_t;
+
+/* Applies one event inside the batch's write transaction. Return 0, or a
+ * code to abort the whole batch (it is delivered again later). Events
+ * that fail to decode are passed with ev NULL (the daemon decides; most
+ * skip them). May run again for the same event if the transaction is
+ * retried after a map growth, never after a commit. */
+typedef int (consumer_apply_fn)(void *arg, store_txn_t *txn, uint64_t seq,
+                                const Kefu__Envelope *ev);
+/* Called after each committed batch with the new position. */
+typedef void (consumer_applied_fn)(void *arg, uint64_t applied, uint64_t head);
+
+/* New consumer applying the log through client to store. Reads the saved
+ * position. Returns NULL with errno set on a store error. */
+consumer_t *consumer_new(store_t *store, evlog_client_t *client,
+                         consumer_apply_fn *apply, consumer_applied_fn *applied, void *arg);
+void consumer_destroy(consumer_t **self_p);
+
+/* Starts the subscription from the saved position + 1. Returns 0. */
+int consumer_start(consumer_t *self);
+/* The last seq applied and committed. */
+uint64_t consumer_applied(const consumer_t *self);
+
+#endif

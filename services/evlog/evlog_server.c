@@ -1,0 +1,779 @@
+/* evlog_server.c: the log daemon's request handling and group commit.
+ *
+ * Threads
+ * -------
+ * The main thread runs a zloop: it reads requests from the ROUTER, checks
+ * them, assigns log seqs and writes records into the *open batch* (a
+ * memory buffer). The syncer thread takes one batch at a time, writes it
+ * and fdatasyncs it (evlog_store_write_batch). While the syncer is busy,
+ * everything that arrives goes into the next open batch: that is the
+ * group commit, and under load each fdatasync covers every request that
+ * came in during the previous one. The two threads talk over an inproc
+ * PAIR carrying batch pointers; a batch belongs to exactly one thread at a
+ * time.
+ *
+ * Acknowledgement
+ * ---------------
+ * An append's reply waits in a FIFO until the durable head reaches the
+ * last seq it was given ("need"). Only after a batch's fdatasync has
+ * returned are its records committed to the read side, published on the
+ * PUB socket and acknowledged, so no client and no subscriber ever sees an
+ * event the log could lose. If the write or the fdatasync fails the
+ * daemon exits at once without acknowledging: after a failed fdatasync the
+ * page cache can't be trusted, and recovery on restart cuts the log at the
+ * last valid record.
+ *
+ * Idempotency
+ * -----------
+ * Each event carries (producer, producer_seq). producer_seq must be
+ * last + 1 (ERR_GAP otherwise, with the expected value); an event with
+ * producer_seq <= last is a retry and is answered with its original seq
+ * (producers.h) without being written again. The producer table is rebuilt
+ * from the log on start, so this holds across restarts.
+ *
+ * Clock
+ * -----
+ * The log daemon owns the site clock: `kefuctl clock advance` appends a
+ * ClockAdvanced event, and once it is durable moves the shared clock file
+ * (kclock.h) and answers. Every daemon thus sees the new time at once and
+ * can find the step in the log.
+ */
+#include "evlog_server.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "ctlserver.h"
+#include "evlog.pb-c.h"
+#include "evlog_event.h"
+#include "evlog_record.h"
+#include "evlog_store.h"
+#include "kerr.h"
+#include "klog.h"
+#include "producers.h"
+#include "site.h"
+
+#define S_PRODUCER "evlog"           /* the daemon's own events (clock) */
+#define S_FETCH_BYTES (1024 * 1024)  /* default bytes per fetch reply */
+#define S_FETCH_BYTES_MAX (4 * 1024 * 1024)
+#define S_HEARTBEAT_MS 1000
+
+enum { S_ACK_APPEND, S_ACK_HELLO };
+
+/* A reply waiting for the durable head to reach `need`. */
+typedef struct {
+    uint8_t id[256];
+    uint8_t idlen;
+    uint8_t kind;
+    uint64_t corr;
+    uint64_t need;
+    size_t seq_off;   /* APPEND: seqs in self->seqpool */
+    uint32_t nseq, dups;
+    producer_t *producer;  /* HELLO */
+} s_ack_t;
+
+/* A clock advance waiting for its event to be durable. */
+typedef struct s_clockwait {
+    ctl_call_t *call;
+    uint64_t need;
+    int64_t to;
+    struct s_clockwait *next;
+} s_clockwait_t;
+
+struct evlog_server_t {
+    kdaemon_t *d;
+    zloop_t *loop;
+    zsock_t *router, *pub;
+    zsock_t *pipe;              /* PAIR to the syncer */
+    pthread_t syncer;
+    bool syncer_started;
+    char pipe_ep[64];
+    ctlserver_t *ctl;
+    evlog_store_t *store;
+    producers_t *producers;
+    arena_t *arena;
+
+    evlog_batch_t batches[2];
+    evlog_batch_t *open;        /* filled by the main thread */
+    bool syncing;               /* the other batch is with the syncer */
+    uint64_t assigned;          /* last seq given out */
+    uint64_t fetch_max;
+    size_t max_batch;
+
+    s_ack_t *acks;              /* FIFO: acks[ack_head .. nacks) */
+    size_t ack_head, nacks, capacks;
+    uint64_t *seqpool;
+    size_t nseq, capseq;
+
+    uint64_t nbatches, nevents;  /* for the stop line */
+    int64_t sync_us;
+    s_clockwait_t *clockwaits, **clockwaits_tail;
+    int64_t clock_target;       /* where pending advances will put the clock */
+};
+
+/* ---- syncer thread ------------------------------------------------------ */
+
+typedef struct {
+    evlog_store_t *store;
+    char ep[96];
+} s_syncer_arg_t;
+
+static void *s_syncer_main(void *arg)
+{
+    s_syncer_arg_t *a = arg;
+    zsock_t *pipe = zsock_new_pair(a->ep);
+    void *h = zsock_resolve(pipe);
+    for (;;) {
+        evlog_batch_t *b;
+        if (zmq_recv(h, &b, sizeof b, 0) != sizeof b)
+            continue;
+        if (!b)
+            break;
+        evlog_store_write_batch(a->store, b);
+        zmq_send(h, &b, sizeof b, 0);
+    }
+    zsock_destroy(&pipe);
+    free(a);
+    return NULL;
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+static void s_send_reply(evlog_server_t *self, const uint8_t *id, size_t idlen,
+                         Kefu__LogReply *reply, zmq_msg_t *records)
+{
+    void *h = zsock_resolve(self->router);
+    size_t len = kefu__log_reply__get_packed_size(reply);
+    uint8_t stack[8192];
+    uint8_t *buf = len <= sizeof stack ? stack : malloc(len);
+    if (!buf)
+        return;
+    kefu__log_reply__pack(reply, buf);
+    if (zmq_send(h, id, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0) {
+        if (records) {
+            zmq_send(h, buf, len, ZMQ_SNDMORE);
+            zmq_msg_send(records, h, 0);
+        } else
+            zmq_send(h, buf, len, 0);
+    }
+    if (buf != stack)
+        free(buf);
+}
+
+static void s_send_error(evlog_server_t *self, const uint8_t *id, size_t idlen,
+                         uint64_t corr, int rc, uint64_t expected, const char *msg)
+{
+    Kefu__LogReply reply = KEFU__LOG_REPLY__INIT;
+    Kefu__Error err = KEFU__ERROR__INIT;
+    reply.has_corr = true;
+    reply.corr = corr;
+    err.has_code = true;
+    err.code = (Kefu__ErrorCode) kefu_err_to_wire(rc);
+    err.message = (char *) msg;
+    if (rc == KEFU_EGAP) {
+        err.has_expected = true;
+        err.expected = expected;
+    }
+    reply.error = &err;
+    s_send_reply(self, id, idlen, &reply, NULL);
+}
+
+static void s_send_ack(evlog_server_t *self, const s_ack_t *a)
+{
+    Kefu__LogReply reply = KEFU__LOG_REPLY__INIT;
+    reply.has_corr = true;
+    reply.corr = a->corr;
+    Kefu__AppendReply ar = KEFU__APPEND_REPLY__INIT;
+    Kefu__HelloReply hr = KEFU__HELLO_REPLY__INIT;
+    if (a->kind == S_ACK_APPEND) {
+        ar.n_seqs = a->nseq;
+        ar.seqs = self->seqpool + a->seq_off;
+        ar.has_duplicates = a->dups > 0;
+        ar.duplicates = a->dups;
+        reply.rep_case = KEFU__LOG_REPLY__REP_APPEND;
+        reply.append = &ar;
+    } else {
+        hr.has_last_producer_seq = true;
+        hr.last_producer_seq = a->producer ? producer_last(a->producer) : 0;
+        hr.has_head = true;
+        hr.head = evlog_store_head(self->store);
+        reply.rep_case = KEFU__LOG_REPLY__REP_HELLO;
+        reply.hello = &hr;
+    }
+    s_send_reply(self, a->id, a->idlen, &reply, NULL);
+}
+
+static s_ack_t *s_ack_push(evlog_server_t *self, const uint8_t *id, size_t idlen,
+                           uint64_t corr, int kind)
+{
+    if (self->nacks == self->capacks) {
+        if (self->ack_head > 0) {
+            /* Slide the live part down rather than grow. */
+            memmove(self->acks, self->acks + self->ack_head,
+                    (self->nacks - self->ack_head) * sizeof *self->acks);
+            self->nacks -= self->ack_head;
+            self->ack_head = 0;
+        }
+        if (self->nacks == self->capacks) {
+            self->capacks = self->capacks ? 2 * self->capacks : 256;
+            self->acks = realloc(self->acks, self->capacks * sizeof *self->acks);
+            if (!self->acks)
+                abort();
+        }
+    }
+    s_ack_t *a = &self->acks[self->nacks++];
+    memcpy(a->id, id, idlen);
+    a->idlen = (uint8_t) idlen;
+    a->kind = (uint8_t) kind;
+    a->corr = corr;
+    a->need = 0;
+    a->seq_off = self->nseq;
+    a->nseq = a->dups = 0;
+    a->producer = NULL;
+    return a;
+}
+
+static void s_seq_push(evlog_server_t *self, uint64_t seq)
+{
+    if (self->nseq == self->capseq) {
+        self->capseq = self->capseq ? 2 * self->capseq : 4096;
+        self->seqpool = realloc(self->seqpool, self->capseq * sizeof *self->seqpool);
+        if (!self->seqpool)
+            abort();
+    }
+    self->seqpool[self->nseq++] = seq;
+}
+
+/* Sends every waiting reply whose records are durable, in arrival order. */
+static void s_release(evlog_server_t *self)
+{
+    uint64_t head = evlog_store_head(self->store);
+    while (self->ack_head < self->nacks && self->acks[self->ack_head].need <= head)
+        s_send_ack(self, &self->acks[self->ack_head++]);
+    if (self->ack_head == self->nacks)
+        self->ack_head = self->nacks = self->nseq = 0;
+
+    while (self->clockwaits && self->clockwaits->need <= head) {
+        s_clockwait_t *w = self->clockwaits;
+        self->clockwaits = w->next;
+        if (!self->clockwaits)
+            self->clockwaits_tail = &self->clockwaits;
+        Kefu__Reply reply = KEFU__REPLY__INIT;
+        Kefu__ClockAdvanceReply car = KEFU__CLOCK_ADVANCE_REPLY__INIT;
+        int rc = kclock_set(self->d->clock, w->to);
+        if (rc)
+            ctlserver_fail(self->ctl, &w->call, rc, "the clock could not be moved");
+        else {
+            car.has_now = true;
+            car.now = w->to;
+            reply.rep_case = KEFU__REPLY__REP_CLOCK_ADVANCE;
+            reply.clock_advance = &car;
+            ctlserver_reply(self->ctl, &w->call, &reply);
+        }
+        free(w);
+    }
+}
+
+/* ---- the open batch and group commit ------------------------------------ */
+
+static void s_batch_reserve(evlog_batch_t *b, size_t more)
+{
+    if (b->len + more <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 1024 * 1024;
+    while (cap < b->len + more)
+        cap *= 2;
+    b->buf = realloc(b->buf, cap);
+    if (!b->buf)
+        abort();
+    b->cap = cap;
+}
+
+/* Writes one event (as packed by its producer) into the open batch as the
+ * next seq and returns that seq. */
+static uint64_t s_batch_put(evlog_server_t *self, const uint8_t *event, size_t len)
+{
+    evlog_batch_t *b = self->open;
+    uint64_t seq = ++self->assigned;
+    s_batch_reserve(b, evlog_record_size(len + 11));
+    b->len += evlog_record_write_event(b->buf + b->len, seq, event, len);
+    if (b->first == 0)
+        b->first = seq;
+    b->last = seq;
+    return seq;
+}
+
+static void s_kick(evlog_server_t *self)
+{
+    if (self->syncing || self->open->len == 0)
+        return;
+    evlog_batch_t *b = self->open;
+    self->open = (b == &self->batches[0]) ? &self->batches[1] : &self->batches[0];
+    self->open->len = 0;
+    self->open->first = self->open->last = 0;
+    self->syncing = true;
+    zmq_send(zsock_resolve(self->pipe), &b, sizeof b, 0);
+}
+
+static void s_publish(evlog_server_t *self, const uint8_t *records, size_t len)
+{
+    uint8_t head[8];
+    uint64_t h = evlog_store_head(self->store);
+    for (int i = 0; i < 8; i++)
+        head[i] = (uint8_t) (h >> (8 * i));
+    void *p = zsock_resolve(self->pub);
+    zmq_send(p, head, 8, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(p, records, len, ZMQ_DONTWAIT);
+}
+
+/* The syncer finished a batch. */
+static int s_synced(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    evlog_server_t *self = arg;
+    evlog_batch_t *b;
+    if (zmq_recv(zsock_resolve(sock), &b, sizeof b, ZMQ_DONTWAIT) != sizeof b)
+        return 0;
+    if (b->rc) {
+        klog_error("can't write the log (seq %" PRIu64 "..%" PRIu64 "): %s; "
+                   "stopping without acknowledging them",
+                   b->first, b->last, strerror(b->rc));
+        _exit(1);
+    }
+    evlog_store_commit(self->store, b);
+    self->syncing = false;
+    self->nbatches++;
+    self->nevents += b->last - b->first + 1;
+    s_publish(self, b->buf, b->len);
+    s_release(self);
+    uint64_t head = evlog_store_head(self->store);
+    ctlserver_set_position(self->ctl, head, head);
+    s_kick(self);
+    return 0;
+}
+
+/* ---- requests -------------------------------------------------------------- */
+
+static void s_hello(evlog_server_t *self, const uint8_t *id, size_t idlen, uint64_t corr,
+                    const Kefu__HelloRequest *hr)
+{
+    s_ack_t *a = s_ack_push(self, id, idlen, corr, S_ACK_HELLO);
+    /* Answer once what was assigned so far is durable, so the producer's
+     * last seq is one the log can't lose. */
+    a->need = self->assigned;
+    if (hr->producer && hr->producer[0])
+        a->producer = producers_get(self->producers, hr->producer, 0);
+}
+
+/* Appends the events of one request, all or none of them checked first. */
+static void s_append(evlog_server_t *self, const uint8_t *id, size_t idlen, uint64_t corr,
+                     const Kefu__AppendRequest *ar)
+{
+    char err[600], why[512];
+    size_t n = ar->n_events;
+    if (n == 0) {
+        s_send_error(self, id, idlen, corr, KEFU_EBADREQ, 0, "append with no events");
+        return;
+    }
+    if (n > self->max_batch) {
+        snprintf(err, sizeof err, "append of %zu events; the limit is %zu", n, self->max_batch);
+        s_send_error(self, id, idlen, corr, KEFU_ETOOLARGE, 0, err);
+        return;
+    }
+    Kefu__Envelope **evs = arena_alloc(self->arena, n * sizeof *evs);
+    for (size_t i = 0; i < n; i++) {
+        const ProtobufCBinaryData *raw = &ar->events[i];
+        evs[i] = raw->len <= EVLOG_MAX_EVENT
+                     ? kefu__envelope__unpack(arena_pbc(self->arena), raw->len, raw->data)
+                     : NULL;
+        int rc = 0;
+        if (raw->len > EVLOG_MAX_EVENT) {
+            rc = KEFU_ETOOLARGE;
+            snprintf(why, sizeof why, "event is %zu bytes; the limit is %d",
+                     raw->len, EVLOG_MAX_EVENT);
+        } else if (!evs[i]) {
+            rc = KEFU_EBADREQ;
+            snprintf(why, sizeof why, "not a kefu Envelope");
+        } else
+            rc = evlog_event_check(evs[i], raw->len, why, sizeof why);
+        if (rc == 0 && strcmp(evs[i]->producer, evs[0]->producer) != 0) {
+            rc = KEFU_EBADREQ;
+            snprintf(why, sizeof why, "all events of an append must have one producer");
+        }
+        if (rc == 0 && evs[i]->producer_seq != evs[0]->producer_seq + i) {
+            rc = KEFU_EBADREQ;
+            snprintf(why, sizeof why, "producer_seq must be consecutive within an append");
+        }
+        if (rc) {
+            snprintf(err, sizeof err, "event %zu: %s", i, why);
+            s_send_error(self, id, idlen, corr, rc, 0, err);
+            return;
+        }
+    }
+    producer_t *p = producers_get(self->producers, evs[0]->producer, 1);
+    uint64_t last = producer_last(p), first = evs[0]->producer_seq;
+    if (first > last + 1) {
+        snprintf(err, sizeof err, "producer %s: producer_seq %" PRIu64 " but the log expects %" PRIu64,
+                 evs[0]->producer, first, last + 1);
+        s_send_error(self, id, idlen, corr, KEFU_EGAP, last + 1, err);
+        return;
+    }
+    s_ack_t *a = s_ack_push(self, id, idlen, corr, S_ACK_APPEND);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t pseq = first + i, seq;
+        if (pseq <= last) {
+            seq = producer_lookup(p, pseq);
+            a->dups++;
+        } else {
+            seq = s_batch_put(self, ar->events[i].data, ar->events[i].len);
+            producer_put(p, pseq, seq);
+        }
+        s_seq_push(self, seq);
+        a->nseq++;
+        if (seq > a->need)
+            a->need = seq;
+    }
+}
+
+static void s_fetch(evlog_server_t *self, const uint8_t *id, size_t idlen, uint64_t corr,
+                    const Kefu__FetchRequest *fr)
+{
+    uint64_t from = fr->from ? fr->from : 1;
+    size_t max = fr->max_events && fr->max_events < self->fetch_max ? fr->max_events
+                                                                    : self->fetch_max;
+    size_t max_bytes = fr->max_bytes ? fr->max_bytes : S_FETCH_BYTES;
+    if (max_bytes > S_FETCH_BYTES_MAX)
+        max_bytes = S_FETCH_BYTES_MAX;
+    const uint8_t *data;
+    size_t len;
+    size_t count = evlog_store_read(self->store, from, max, max_bytes, &data, &len);
+
+    Kefu__LogReply reply = KEFU__LOG_REPLY__INIT;
+    Kefu__FetchReply f = KEFU__FETCH_REPLY__INIT;
+    reply.has_corr = true;
+    reply.corr = corr;
+    f.has_first = true;
+    f.first = count ? from : 0;
+    f.has_count = true;
+    f.count = (uint32_t) count;
+    f.has_head = true;
+    f.head = evlog_store_head(self->store);
+    reply.rep_case = KEFU__LOG_REPLY__REP_FETCH;
+    reply.fetch = &f;
+    /* Durable bytes never change while the store is open: send them from
+     * the map without copying. */
+    zmq_msg_t records;
+    zmq_msg_init_data(&records, (void *) data, len, NULL, NULL);
+    s_send_reply(self, id, idlen, &reply, &records);
+    zmq_msg_close(&records);
+}
+
+static void s_request(evlog_server_t *self, const uint8_t *id, size_t idlen,
+                      const uint8_t *body, size_t len)
+{
+    if (len > EVLOG_MAX_REQUEST + 4096) {
+        char err[128];
+        snprintf(err, sizeof err, "request is %zu bytes; the limit is %d", len, EVLOG_MAX_REQUEST);
+        s_send_error(self, id, idlen, 0, KEFU_ETOOLARGE, 0, err);
+        return;
+    }
+    Kefu__LogRequest *req = kefu__log_request__unpack(arena_pbc(self->arena), len, body);
+    if (!req) {
+        s_send_error(self, id, idlen, 0, KEFU_EBADREQ, 0, "malformed request: not a kefu LogRequest");
+        return;
+    }
+    switch (req->req_case) {
+    case KEFU__LOG_REQUEST__REQ_HELLO:
+        s_hello(self, id, idlen, req->corr, req->hello);
+        break;
+    case KEFU__LOG_REQUEST__REQ_APPEND:
+        s_append(self, id, idlen, req->corr, req->append);
+        break;
+    case KEFU__LOG_REQUEST__REQ_FETCH:
+        s_fetch(self, id, idlen, req->corr, req->fetch);
+        break;
+    default:
+        s_send_error(self, id, idlen, req->corr,
+                     req->base.n_unknown_fields ? KEFU_EUNKNOWNTYPE : KEFU_EBADREQ, 0,
+                     req->base.n_unknown_fields ? "unknown request type" : "empty request");
+    }
+}
+
+/* Drains what the ROUTER holds (bounded, so the syncer's answer is not
+ * kept waiting), then hands the open batch to the syncer if it is idle. */
+static int s_readable(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    evlog_server_t *self = arg;
+    void *h = zsock_resolve(sock);
+    for (int n = 0; n < 1024; n++) {
+        zmq_msg_t id, body;
+        zmq_msg_init(&id);
+        if (zmq_msg_recv(&id, h, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&id);
+            break;
+        }
+        zmq_msg_init(&body);
+        int parts = 1;
+        if (zmq_msg_more(&id) && zmq_msg_recv(&body, h, 0) >= 0)
+            parts++;
+        while (zmq_msg_more(&body)) {  /* malformed: drain extra frames */
+            zmq_msg_t junk;
+            zmq_msg_init(&junk);
+            zmq_msg_recv(&junk, h, 0);
+            int more = zmq_msg_more(&junk);
+            zmq_msg_close(&junk);
+            parts++;
+            if (!more)
+                break;
+        }
+        if (zmq_msg_size(&id) < 256) {
+            if (parts != 2)
+                s_send_error(self, zmq_msg_data(&id), zmq_msg_size(&id), 0, KEFU_EBADREQ, 0,
+                             "malformed request: one frame expected");
+            else
+                s_request(self, zmq_msg_data(&id), zmq_msg_size(&id),
+                          zmq_msg_data(&body), zmq_msg_size(&body));
+        }
+        zmq_msg_close(&body);
+        zmq_msg_close(&id);
+    }
+    arena_reset(self->arena);
+    s_release(self);
+    s_kick(self);
+    return 0;
+}
+
+static int s_heartbeat(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    evlog_server_t *self = arg;
+    s_publish(self, NULL, 0);
+    return 0;
+}
+
+/* ---- control: clock advance --------------------------------------------- */
+
+static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Reply *reply)
+{
+    (void) reply;
+    evlog_server_t *self = arg;
+    if (req->req_case != KEFU__REQUEST__REQ_CLOCK_ADVANCE) {
+        ctl_call_errmsg(call, "the log daemon does not serve this request");
+        return KEFU_EUNSUPPORTED;
+    }
+    if (!kclock_is_sim(self->d->clock)) {
+        ctl_call_errmsg(call, "the site runs on the wall clock; start it with "
+                              "`kefu up --sim-clock TIME` to move time by hand");
+        return KEFU_ECONFLICT;
+    }
+    int64_t by = req->clock_advance->by_us;
+    if (!req->clock_advance->has_by_us || by <= 0 || by > 3660LL * 86400 * 1000000) {
+        ctl_call_errmsg(call, "clock advance needs a duration between 1us and 3660d");
+        return KEFU_EINVAL;
+    }
+    int64_t now = kclock_now(self->d->clock);
+    int64_t from = self->clock_target > now ? self->clock_target : now;
+    Kefu__ClockAdvanced ca = KEFU__CLOCK_ADVANCED__INIT;
+    ca.has_from = ca.has_to = true;
+    ca.from = from;
+    ca.to = from + by;
+    producer_t *p = producers_get(self->producers, S_PRODUCER, 1);
+    Kefu__Envelope ev = KEFU__ENVELOPE__INIT;
+    ev.producer = S_PRODUCER;
+    ev.has_producer_seq = ev.has_at = true;
+    ev.producer_seq = producer_last(p) + 1;
+    ev.at = from;
+    ev.actor = req->actor;
+    ev.request_id = req->request_id;
+    ev.body_case = KEFU__ENVELOPE__BODY_CLOCK_ADVANCED;
+    ev.clock_advanced = &ca;
+    uint8_t buf[1024];
+    size_t len = kefu__envelope__get_packed_size(&ev);
+    if (len > sizeof buf) {
+        ctl_call_errmsg(call, "actor or request id too long");
+        return KEFU_ETOOLARGE;
+    }
+    kefu__envelope__pack(&ev, buf);
+    uint64_t seq = s_batch_put(self, buf, len);
+    producer_put(p, ev.producer_seq, seq);
+    s_clockwait_t *w = calloc(1, sizeof *w);
+    w->call = call;
+    w->need = seq;
+    w->to = ca.to;
+    *self->clockwaits_tail = w;
+    self->clockwaits_tail = &w->next;
+    self->clock_target = ca.to;
+    s_kick(self);
+    return CTL_DEFER;
+}
+
+/* ---- life cycle -------------------------------------------------------------- */
+
+static void s_scan(void *arg, const evlog_record_t *rec)
+{
+    evlog_server_t *self = arg;
+    Kefu__Envelope *ev = kefu__envelope__unpack(arena_pbc(self->arena), rec->len, rec->data);
+    if (ev && ev->producer && ev->has_producer_seq) {
+        producer_t *p = producers_get(self->producers, ev->producer, 1);
+        if (ev->producer_seq == producer_last(p) + 1)
+            producer_put(p, ev->producer_seq, rec->seq);
+        else
+            klog_warn("seq %" PRIu64 ": producer %s seq %" PRIu64 " after %" PRIu64,
+                      rec->seq, ev->producer, ev->producer_seq, producer_last(p));
+    }
+    if (arena_used(self->arena) > 1024 * 1024)
+        arena_reset(self->arena);
+}
+
+static int s_bind(zsock_t *sock, const char *site, const char *kind)
+{
+    char ep[256];
+    if (site_endpoint(site, "evlog", kind, ep, sizeof ep) != 0)
+        return ENAMETOOLONG;
+    unlink(ep + strlen("ipc://"));  /* left behind by a killed daemon */
+    if (zsock_bind(sock, "%s", ep) != 0) {
+        klog_error("can't bind %s: %s", ep, zmq_strerror(errno));
+        return errno ? errno : EADDRINUSE;
+    }
+    return 0;
+}
+
+int evlog_server_new(evlog_server_t **out, kdaemon_t *d)
+{
+    *out = NULL;
+    evlog_server_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return ENOMEM;
+    self->d = d;
+    self->producers = producers_new();
+    self->arena = arena_new(256 * 1024);
+    self->open = &self->batches[0];
+    self->clockwaits_tail = &self->clockwaits;
+    self->fetch_max = (uint64_t) kconfig_int(d->config, "evlog.fetch_max");
+    self->max_batch = (size_t) kconfig_int(d->config, "evlog.max_batch");
+    if (self->fetch_max == 0)
+        self->fetch_max = 4096;
+    if (self->max_batch == 0)
+        self->max_batch = 4096;
+
+    char dir[PATH_MAX + 16];
+    site_path(d->site, "evlog", dir, sizeof dir);
+    size_t segment = (size_t) kconfig_int(d->config, "evlog.segment_mb") * 1024 * 1024;
+    int64_t t0 = kclock_mono_us();
+    int rc = evlog_store_open(&self->store, dir, segment, s_scan, self);
+    arena_reset(self->arena);
+    if (rc) {
+        klog_error("can't open the log in %s: %s", dir, kefu_strerror(rc));
+        evlog_server_destroy(&self);
+        return rc;
+    }
+    self->assigned = evlog_store_head(self->store);
+    klog_info("log recovered: head %" PRIu64 " in %.1f ms", self->assigned,
+              (double) (kclock_mono_us() - t0) / 1000.0);
+
+    self->router = zsock_new(ZMQ_ROUTER);
+    self->pub = zsock_new(ZMQ_PUB);
+    if (!self->router || !self->pub) {
+        evlog_server_destroy(&self);
+        return KEFU_EINTERNAL;
+    }
+    zsock_set_linger(self->router, 0);
+    zsock_set_linger(self->pub, 0);
+    zsock_set_rcvhwm(self->router, 100000);
+    zsock_set_sndhwm(self->router, 100000);
+    zsock_set_sndhwm(self->pub, 100000);
+    zsock_set_maxmsgsize(self->router, 16 * 1024 * 1024);
+    if ((rc = s_bind(self->router, d->site, "sock")) || (rc = s_bind(self->pub, d->site, "pub"))) {
+        evlog_server_destroy(&self);
+        return rc;
+    }
+    self->ctl = ctlserver_new(d->site, "evlog", d->clock, s_ctl, self);
+    if (!self->ctl) {
+        rc = errno ? errno : KEFU_EINTERNAL;
+        evlog_server_destroy(&self);
+        return rc;
+    }
+    ctlserver_set_position(self->ctl, self->assigned, self->assigned);
+
+    snprintf(self->pipe_ep, sizeof self->pipe_ep, "inproc://evlog-sync-%p", (void *) self);
+    char ep[96];
+    snprintf(ep, sizeof ep, "@%s", self->pipe_ep);
+    self->pipe = zsock_new_pair(ep);
+    s_syncer_arg_t *a = calloc(1, sizeof *a);
+    a->store = self->store;
+    snprintf(a->ep, sizeof a->ep, ">%s", self->pipe_ep);
+    if (!self->pipe || pthread_create(&self->syncer, NULL, s_syncer_main, a) != 0) {
+        free(a);
+        evlog_server_destroy(&self);
+        return KEFU_EINTERNAL;
+    }
+    self->syncer_started = true;
+    *out = self;
+    return 0;
+}
+
+int evlog_server_run(evlog_server_t *self)
+{
+    self->loop = zloop_new();
+    zloop_reader(self->loop, self->router, s_readable, self);
+    zloop_reader(self->loop, self->pipe, s_synced, self);
+    zloop_timer(self->loop, S_HEARTBEAT_MS, 0, s_heartbeat, self);
+    ctlserver_attach(self->ctl, self->loop);
+    klog_info("serving the log of %s", self->d->site);
+    zloop_start(self->loop);
+    /* Stopping: let the batch being synced finish, so what is durable is
+     * also acknowledged where the peers are still there to hear it. */
+    if (self->syncing) {
+        zsock_set_rcvtimeo(self->pipe, 10000);
+        evlog_batch_t *b;
+        if (zmq_recv(zsock_resolve(self->pipe), &b, sizeof b, 0) == sizeof b && b->rc == 0) {
+            evlog_store_commit(self->store, b);
+            s_release(self);
+        }
+        self->syncing = false;
+    }
+    zloop_destroy(&self->loop);
+    klog_info("stopped at head %" PRIu64 "; this run: %" PRIu64 " events in %" PRIu64
+              " commits", evlog_store_head(self->store), self->nevents, self->nbatches);
+    return 0;
+}
+
+void evlog_server_destroy(evlog_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    evlog_server_t *self = *self_p;
+    if (self->syncer_started) {
+        evlog_batch_t *none = NULL;
+        zmq_send(zsock_resolve(self->pipe), &none, sizeof none, 0);
+        pthread_join(self->syncer, NULL);
+    }
+    zsock_destroy(&self->pipe);
+    while (self->clockwaits) {
+        s_clockwait_t *w = self->clockwaits;
+        self->clockwaits = w->next;
+        ctlserver_fail(self->ctl, &w->call, KEFU_EUNAVAIL, "the log is stopping");
+        free(w);
+    }
+    ctlserver_destroy(&self->ctl);
+    zsock_destroy(&self->router);
+    zsock_destroy(&self->pub);
+    evlog_store_destroy(&self->store);
+    producers_destroy(&self->producers);
+    arena_destroy(&self->arena);
+    free(self->batches[0].buf);
+    free(self->batches[1].buf);
+    free(self->acks);
+    free(self->seqpool);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,456 @@
+/* evlog_store.c: the event log's segment files, recovery and reads.
+ *
+ * On disk
+ * -------
+ * DIR/evlog/ holds segment files named by the seq of their first record,
+ * 20 digits ("00000000000000000001.seg"). A segment is created at its full
+ * size (fallocate), so appending never changes the file size and an
+ * fdatasync flushes data only. Records (common/evlog_record.h) follow each
+ * other from offset 0; after the last record the file is zeros.
+ *
+ * Invariants
+ * ----------
+ * - seqs are consecutive across all segments, starting at 1;
+ * - a segment's records are all before the next segment's;
+ * - the head (last durable seq) is the last valid record: a record is only
+ *   acknowledged after the fdatasync that covers it returned.
+ *
+ * Recovery
+ * --------
+ * Open scans every segment in order and checks each record (length, crc
+ * over seq and payload, seq == previous + 1). The first record that fails
+ * ends the log. Only the tail of the last segment can be torn in normal
+ * operation (a crash during the write of a batch that was never
+ * acknowledged); after a kill -9 the page cache still holds the whole
+ * write, so usually nothing is lost. If what follows the end is not all
+ * zeros the rest of that segment is zeroed again (ftruncate + fallocate) so
+ * a later scan can't mistake old bytes for records. Segments after a
+ * damaged one can't be trusted to follow on: they are renamed *.damaged
+ * and reported, never deleted.
+ *
+ * Reads
+ * -----
+ * Every segment is mapped read-only. A sparse index (the offset of every
+ * EVLOG_SPARSE-th record) finds a seq with at most EVLOG_SPARSE-1 record
+ * hops. Reads return pointers into the map: durable bytes never change
+ * while the store is open, so they can be sent without copying.
+ */
+#include "evlog_store.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kerr.h"
+#include "klog.h"
+
+#define EVLOG_SPARSE 64
+
+typedef struct {
+    uint64_t first;       /* seq of the first record (from the name) */
+    uint64_t last;        /* seq of the last durable record, first-1 if none */
+    int fd;
+    uint8_t *map;
+    size_t size;          /* file size */
+    size_t used;          /* durable bytes */
+    uint32_t *sparse;     /* offset of record first + k*EVLOG_SPARSE */
+    size_t nsparse, capsparse;
+} s_seg_t;
+
+struct evlog_store_t {
+    char dir[4096];
+    size_t segment_bytes;
+    s_seg_t **segs;       /* main thread */
+    size_t nsegs, capsegs;
+    uint64_t head;
+    /* the syncer's write position */
+    int wfd;
+    size_t wsize, woff;
+};
+
+static void s_seg_free(s_seg_t *seg)
+{
+    if (!seg)
+        return;
+    if (seg->map)
+        munmap(seg->map, seg->size);
+    if (seg->fd >= 0)
+        close(seg->fd);
+    free(seg->sparse);
+    free(seg);
+}
+
+static void s_sparse_add(s_seg_t *seg, size_t offset)
+{
+    if (seg->nsparse == seg->capsparse) {
+        seg->capsparse = seg->capsparse ? 2 * seg->capsparse : 1024;
+        seg->sparse = realloc(seg->sparse, seg->capsparse * sizeof *seg->sparse);
+        if (!seg->sparse)
+            abort();
+    }
+    seg->sparse[seg->nsparse++] = (uint32_t) offset;
+}
+
+/* Records the offset of each record of seg's bytes [from, to) whose seq
+ * falls on the sparse grid. */
+static void s_index_range(s_seg_t *seg, size_t from, size_t to, uint64_t seq)
+{
+    while (from < to) {
+        evlog_record_t rec;
+        size_t n = evlog_record_read(seg->map + from, to - from, &rec);
+        assert(n > 0 && rec.seq == seq);
+        if ((seq - seg->first) % EVLOG_SPARSE == 0)
+            s_sparse_add(seg, from);
+        from += n;
+        seq++;
+    }
+}
+
+static int s_seg_map(s_seg_t *seg, const char *path, int flags)
+{
+    seg->fd = open(path, flags | O_CLOEXEC, 0644);
+    if (seg->fd < 0)
+        return errno;
+    struct stat st;
+    if (fstat(seg->fd, &st) < 0)
+        return errno;
+    seg->size = (size_t) st.st_size;
+    if (seg->size == 0)
+        return EINVAL;
+    seg->map = mmap(NULL, seg->size, PROT_READ, MAP_SHARED, seg->fd, 0);
+    if (seg->map == MAP_FAILED) {
+        seg->map = NULL;
+        return errno;
+    }
+    return 0;
+}
+
+static void s_seg_path(const evlog_store_t *self, uint64_t first, const char *ext,
+                       char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%020" PRIu64 ".%s", self->dir, first, ext);
+}
+
+static int s_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int rc = fsync(fd) < 0 ? errno : 0;
+    close(fd);
+    return rc;
+}
+
+static int s_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+/* The first seqs of the segment files in dir, sorted. */
+static int s_list_segments(const char *dir, uint64_t **out, size_t *n)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno;
+    size_t cap = 16, cnt = 0;
+    uint64_t *v = malloc(cap * sizeof *v);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        if (strlen(e->d_name) != 24 || strcmp(e->d_name + 20, ".seg") != 0)
+            continue;
+        uint64_t first = strtoull(e->d_name, &end, 10);
+        if (end != e->d_name + 20 || first == 0)
+            continue;
+        if (cnt == cap)
+            v = realloc(v, (cap *= 2) * sizeof *v);
+        v[cnt++] = first;
+    }
+    closedir(d);
+    qsort(v, cnt, sizeof *v, s_cmp_u64);
+    *out = v;
+    *n = cnt;
+    return 0;
+}
+
+static void s_segs_push(evlog_store_t *self, s_seg_t *seg)
+{
+    if (self->nsegs == self->capsegs) {
+        self->capsegs = self->capsegs ? 2 * self->capsegs : 16;
+        self->segs = realloc(self->segs, self->capsegs * sizeof *self->segs);
+        if (!self->segs)
+            abort();
+    }
+    self->segs[self->nsegs++] = seg;
+}
+
+static bool s_all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/* Scans one segment; returns the offset just past its last valid record
+ * and sets *next_seq. */
+static size_t s_scan(s_seg_t *seg, uint64_t *next_seq, evlog_scan_fn *scan, void *arg)
+{
+    size_t off = 0;
+    uint64_t seq = seg->first;
+    for (;;) {
+        evlog_record_t rec;
+        size_t n = evlog_record_read(seg->map + off, seg->size - off, &rec);
+        if (n == 0 || rec.seq != seq)
+            break;
+        if ((seq - seg->first) % EVLOG_SPARSE == 0)
+            s_sparse_add(seg, off);
+        if (scan)
+            scan(arg, &rec);
+        off += n;
+        seq++;
+    }
+    seg->last = seq - 1;
+    seg->used = off;
+    *next_seq = seq;
+    return off;
+}
+
+/* Zeroes a segment from off to its end, keeping its size. */
+static int s_rezero(s_seg_t *seg, size_t off)
+{
+    if (ftruncate(seg->fd, (off_t) off) < 0)
+        return errno;
+    if (posix_fallocate(seg->fd, 0, (off_t) seg->size) != 0)
+        return errno ? errno : EIO;
+    return fdatasync(seg->fd) < 0 ? errno : 0;
+}
+
+int evlog_store_open(evlog_store_t **out, const char *dir, size_t segment_bytes,
+                     evlog_scan_fn *scan, void *arg)
+{
+    *out = NULL;
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return errno;
+    evlog_store_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return ENOMEM;
+    snprintf(self->dir, sizeof self->dir, "%s", dir);
+    self->segment_bytes = segment_bytes < 65536 ? 65536 : segment_bytes;
+    self->wfd = -1;
+
+    uint64_t *firsts = NULL;
+    size_t n = 0;
+    int rc = s_list_segments(dir, &firsts, &n);
+    if (rc) {
+        free(self);
+        return rc;
+    }
+    uint64_t next = 1;
+    bool damaged = false;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char path[4200];
+        s_seg_path(self, firsts[i], "seg", path, sizeof path);
+        if (damaged || firsts[i] != next) {
+            /* Does not follow on from what is valid: keep it aside. */
+            char aside[4200];
+            s_seg_path(self, firsts[i], "damaged", aside, sizeof aside);
+            klog_error("evlog: segment %s does not follow seq %" PRIu64
+                       "; moved aside as %s", path, next - 1, aside);
+            if (rename(path, aside) < 0)
+                rc = errno;
+            damaged = true;
+            continue;
+        }
+        s_seg_t *seg = calloc(1, sizeof *seg);
+        seg->first = firsts[i];
+        seg->fd = -1;
+        rc = s_seg_map(seg, path, O_RDWR);
+        if (rc) {
+            klog_error("evlog: can't open segment %s: %s", path, strerror(rc));
+            s_seg_free(seg);
+            break;
+        }
+        size_t end = s_scan(seg, &next, scan, arg);
+        if (!s_all_zero(seg->map + end, seg->size - end)) {
+            klog_warn("evlog: segment %s: torn or damaged record at offset %zu "
+                      "after seq %" PRIu64 "; cutting the log there",
+                      path, end, next - 1);
+            rc = s_rezero(seg, end);
+            damaged = true;  /* later segments can't follow a cut */
+        }
+        s_segs_push(self, seg);
+    }
+    free(firsts);
+    if (rc == 0)
+        rc = s_fsync_dir(dir);
+    if (rc) {
+        evlog_store_destroy(&self);
+        return rc;
+    }
+    self->head = next - 1;
+    if (self->nsegs > 0) {
+        s_seg_t *last = self->segs[self->nsegs - 1];
+        self->wfd = last->fd;
+        self->wsize = last->size;
+        self->woff = last->used;
+    }
+    *out = self;
+    return 0;
+}
+
+void evlog_store_destroy(evlog_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    evlog_store_t *self = *self_p;
+    for (size_t i = 0; i < self->nsegs; i++)
+        s_seg_free(self->segs[i]);
+    free(self->segs);
+    free(self);
+    *self_p = NULL;
+}
+
+uint64_t evlog_store_head(const evlog_store_t *self)
+{
+    return self->head;
+}
+
+/* Syncer: starts a segment whose first record is `first`. */
+static int s_new_segment(evlog_store_t *self, uint64_t first, size_t min, s_seg_t **out)
+{
+    char path[4200];
+    s_seg_path(self, first, "seg", path, sizeof path);
+    s_seg_t *seg = calloc(1, sizeof *seg);
+    seg->first = first;
+    seg->last = first - 1;
+    seg->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int rc = seg->fd < 0 ? errno : 0;
+    size_t size = self->segment_bytes > min ? self->segment_bytes : min;
+    if (rc == 0 && (rc = posix_fallocate(seg->fd, 0, (off_t) size)) == 0 &&
+        (rc = fdatasync(seg->fd) < 0 ? errno : 0) == 0 &&
+        (rc = s_fsync_dir(self->dir)) == 0) {
+        seg->size = size;
+        seg->map = mmap(NULL, size, PROT_READ, MAP_SHARED, seg->fd, 0);
+        if (seg->map == MAP_FAILED) {
+            seg->map = NULL;
+            rc = errno;
+        }
+    }
+    if (rc) {
+        klog_error("evlog: can't create segment %s: %s", path, strerror(rc));
+        if (seg->fd >= 0)
+            unlink(path);
+        s_seg_free(seg);
+        return rc;
+    }
+    *out = seg;
+    return 0;
+}
+
+void evlog_store_write_batch(evlog_store_t *self, evlog_batch_t *b)
+{
+    b->newseg = NULL;
+    b->rc = 0;
+    if (self->wfd < 0 || self->woff + b->len > self->wsize) {
+        s_seg_t *seg;
+        b->rc = s_new_segment(self, b->first, b->len, &seg);
+        if (b->rc)
+            return;
+        b->newseg = seg;
+        self->wfd = seg->fd;
+        self->wsize = seg->size;
+        self->woff = 0;
+    }
+    b->offset = self->woff;
+    size_t done = 0;
+    while (done < b->len) {
+        ssize_t w = pwrite(self->wfd, b->buf + done, b->len - done,
+                           (off_t) (self->woff + done));
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            b->rc = errno;
+            return;
+        }
+        done += (size_t) w;
+    }
+    if (fdatasync(self->wfd) < 0) {
+        /* After a failed fdatasync the page cache state is unknown; the
+         * daemon must stop rather than acknowledge (see evlog_server.c). */
+        b->rc = errno;
+        return;
+    }
+    self->woff += b->len;
+}
+
+void evlog_store_commit(evlog_store_t *self, const evlog_batch_t *b)
+{
+    assert(b->rc == 0 && b->first == self->head + 1);
+    if (b->newseg)
+        s_segs_push(self, b->newseg);
+    s_seg_t *seg = self->segs[self->nsegs - 1];
+    assert(b->offset == seg->used);
+    s_index_range(seg, b->offset, b->offset + b->len, b->first);
+    seg->used += b->len;
+    seg->last = b->last;
+    self->head = b->last;
+}
+
+/* The segment holding seq (seq <= head). */
+static s_seg_t *s_find(evlog_store_t *self, uint64_t seq)
+{
+    size_t lo = 0, hi = self->nsegs;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (self->segs[mid]->first <= seq)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return self->segs[lo];
+}
+
+size_t evlog_store_read(evlog_store_t *self, uint64_t from, size_t max,
+                        size_t max_bytes, const uint8_t **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    if (from == 0)
+        from = 1;
+    if (from > self->head || max == 0 || self->nsegs == 0)
+        return 0;
+    s_seg_t *seg = s_find(self, from);
+    if (from > seg->last)
+        return 0;
+    uint64_t k = (from - seg->first) / EVLOG_SPARSE;
+    size_t off = seg->sparse[k];
+    uint64_t seq = seg->first + k * EVLOG_SPARSE;
+    /* Durable bytes were checked when written or recovered: skip by length. */
+    while (seq < from) {
+        off += evlog_record_skip(seg->map + off);
+        seq++;
+    }
+    size_t start = off, count = 0;
+    while (count < max && seq <= seg->last) {
+        size_t n = evlog_record_skip(seg->map + off);
+        if (count > 0 && off + n - start > max_bytes)
+            break;
+        off += n;
+        seq++;
+        count++;
+    }
+    *data = seg->map + start;
+    *len = off - start;
+    return count;
+}

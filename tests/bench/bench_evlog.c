@@ -1,0 +1,322 @@
+/* bench_evlog.c: the event log's figures for `make bench`.
+ *
+ * Runs against a live log daemon (tests/bench/run.sh starts one) and prints
+ * one line per figure, "name: value unit" (contract.md):
+ *   eventlog.append_durable   events/s, PRODUCERS producers each keeping
+ *                             WINDOW single-event appends in flight, every
+ *                             one acknowledged after fdatasync
+ *   eventlog.append_sync_p50/p99  us, one producer waiting for each ack
+ *   eventlog.e2e_p50/p99      us, append to a subscriber's receipt, at a
+ *                             steady RATE events/s
+ *   replay.rate               events/s, a consumer rebuilding an LMDB
+ *                             store from the whole log
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "consumer.h"
+#include "evlog_client.h"
+#include "kclock.h"
+#include "kerr.h"
+#include "store.h"
+
+static const char *s_dir;
+static long s_payload = 100;
+
+static int s_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+static int64_t s_pct(int64_t *v, size_t n, double p)
+{
+    qsort(v, n, sizeof *v, s_cmp_i64);
+    size_t i = (size_t) (p * (double) (n - 1) + 0.5);
+    return v[i];
+}
+
+static void s_probe(Kefu__Envelope *env, Kefu__Probe *probe, uint8_t *pl, uint64_t n)
+{
+    kefu__envelope__init(env);
+    kefu__probe__init(probe);
+    probe->has_n = probe->has_payload = 1;
+    probe->n = n;
+    probe->payload.data = pl;
+    probe->payload.len = (size_t) s_payload;
+    env->has_at = 1;
+    env->at = kclock_mono_us();
+    env->body_case = KEFU__ENVELOPE__BODY_PROBE;
+    env->probe = probe;
+}
+
+/* ---- durable throughput ---------------------------------------------------- */
+
+typedef struct {
+    int id;
+    long count, window;
+    long acked;
+} s_prod_t;
+
+static void s_count_ack(void *arg, int rc, uint64_t first, size_t n)
+{
+    (void) first;
+    s_prod_t *p = arg;
+    if (rc == 0)
+        p->acked += (long) n;
+    else {
+        fprintf(stderr, "bench: append failed: %s\n", kefu_strerror(rc));
+        exit(1);
+    }
+}
+
+static void *s_producer(void *arg)
+{
+    s_prod_t *p = arg;
+    char name[32];
+    snprintf(name, sizeof name, "bench-%d-%d", (int) getpid(), p->id);
+    evlog_client_t *cl = evlog_client_new(s_dir, name);
+    uint8_t *pl = calloc(1, (size_t) s_payload + 1);
+    memset(pl, 'x', (size_t) s_payload);
+    long sent = 0;
+    while (p->acked < p->count) {
+        while (sent < p->count && (long) evlog_client_inflight(cl) < p->window) {
+            Kefu__Envelope env, *evs[1] = {&env};
+            Kefu__Probe probe;
+            s_probe(&env, &probe, pl, (uint64_t) sent);
+            int rc = evlog_client_append(cl, evs, 1, s_count_ack, p);
+            if (rc == KEFU_EUNAVAIL)
+                break;
+            if (rc) {
+                fprintf(stderr, "bench: append: %s\n", kefu_strerror(rc));
+                exit(1);
+            }
+            sent++;
+        }
+        evlog_client_poll(cl, 100);
+    }
+    evlog_client_destroy(&cl);
+    free(pl);
+    return NULL;
+}
+
+static void s_bench_durable(int producers, long per, long window)
+{
+    pthread_t th[64];
+    s_prod_t ps[64];
+    int64_t t0 = kclock_mono_us();
+    for (int i = 0; i < producers; i++) {
+        ps[i] = (s_prod_t){.id = i, .count = per, .window = window};
+        pthread_create(&th[i], NULL, s_producer, &ps[i]);
+    }
+    for (int i = 0; i < producers; i++)
+        pthread_join(th[i], NULL);
+    double secs = (double) (kclock_mono_us() - t0) / 1e6;
+    printf("eventlog.append_durable: %.0f events/s\n", (double) producers * (double) per / secs);
+    fflush(stdout);
+}
+
+/* ---- sync latency ---------------------------------------------------------------- */
+
+static void s_bench_sync(long n)
+{
+    evlog_client_t *cl = evlog_client_new(s_dir, "bench-sync");
+    uint8_t *pl = calloc(1, (size_t) s_payload + 1);
+    int64_t *lat = calloc((size_t) n, sizeof *lat);
+    for (long i = 0; i < n; i++) {
+        Kefu__Envelope env, *evs[1] = {&env};
+        Kefu__Probe probe;
+        s_probe(&env, &probe, pl, (uint64_t) i);
+        int64_t t = kclock_mono_us();
+        int rc = evlog_client_append_wait(cl, evs, 1, NULL, 10000);
+        if (rc) {
+            fprintf(stderr, "bench: sync append: %s\n", kefu_strerror(rc));
+            exit(1);
+        }
+        lat[i] = kclock_mono_us() - t;
+    }
+    printf("eventlog.append_sync_p50: %lld us\n", (long long) s_pct(lat, (size_t) n, 0.50));
+    printf("eventlog.append_sync_p99: %lld us\n", (long long) s_pct(lat, (size_t) n, 0.99));
+    fflush(stdout);
+    free(lat);
+    free(pl);
+    evlog_client_destroy(&cl);
+}
+
+/* ---- end to end -------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t *lat;
+    size_t n, cap;
+    uint64_t want_from;
+    volatile int done;
+} s_e2e_t;
+
+static int s_e2e_deliver(void *arg, const evlog_record_t *recs, size_t n)
+{
+    s_e2e_t *e = arg;
+    int64_t now = kclock_mono_us();
+    for (size_t i = 0; i < n; i++) {
+        Kefu__Envelope *ev = kefu__envelope__unpack(NULL, recs[i].len, recs[i].data);
+        if (ev && ev->body_case == KEFU__ENVELOPE__BODY_PROBE && ev->producer &&
+            strcmp(ev->producer, "bench-e2e") == 0 && e->n < e->cap)
+            e->lat[e->n++] = now - (int64_t) ev->probe->n;
+        kefu__envelope__free_unpacked(ev, NULL);
+    }
+    return 0;
+}
+
+static void *s_e2e_sub(void *arg)
+{
+    s_e2e_t *e = arg;
+    evlog_client_t *cl = evlog_client_new(s_dir, NULL);
+    evlog_client_subscribe(cl, e->want_from, s_e2e_deliver, e);
+    while (!e->done || e->n < e->cap)
+        if (evlog_client_poll(cl, 100) != 0 || (e->done && e->n >= e->cap))
+            break;
+    evlog_client_destroy(&cl);
+    return NULL;
+}
+
+static void s_bench_e2e(long rate, double secs)
+{
+    evlog_client_t *cl = evlog_client_new(s_dir, "bench-e2e");
+    uint64_t head = 0;
+    evlog_client_fetch(cl, 1, 1, NULL, NULL, &head, 5000);
+    size_t total = (size_t) ((double) rate * secs);
+    s_e2e_t e = {.lat = calloc(total, sizeof(int64_t)), .cap = total, .want_from = head + 1};
+    pthread_t th;
+    pthread_create(&th, NULL, s_e2e_sub, &e);
+    usleep(300000);  /* let the subscriber catch up before the clock starts */
+    uint8_t *pl = calloc(1, (size_t) s_payload + 1);
+    int64_t t0 = kclock_mono_us();
+    size_t sent = 0;
+    while (sent < total) {
+        /* Send what the schedule says is due, in one request per tick. */
+        int64_t now = kclock_mono_us();
+        size_t due = (size_t) ((double) (now - t0) * (double) rate / 1e6);
+        if (due > total)
+            due = total;
+        while (sent < due) {
+            size_t k = due - sent > 64 ? 64 : due - sent;
+            Kefu__Envelope env[64], *evs[64];
+            Kefu__Probe probe[64];
+            for (size_t i = 0; i < k; i++) {
+                s_probe(&env[i], &probe[i], pl, 0);
+                probe[i].n = (uint64_t) now;
+                evs[i] = &env[i];
+            }
+            if (evlog_client_append(cl, evs, k, NULL, NULL) != 0)
+                break;
+            sent += k;
+        }
+        evlog_client_poll(cl, 1);
+    }
+    while (evlog_client_inflight(cl) > 0)
+        evlog_client_poll(cl, 10);
+    e.done = 1;
+    pthread_join(th, NULL);
+    if (e.n > 0) {
+        printf("eventlog.e2e_p50: %lld us\n", (long long) s_pct(e.lat, e.n, 0.50));
+        printf("eventlog.e2e_p99: %lld us\n", (long long) s_pct(e.lat, e.n, 0.99));
+    }
+    fflush(stdout);
+    free(e.lat);
+    free(pl);
+    evlog_client_destroy(&cl);
+}
+
+/* ---- replay ------------------------------------------------------------------------- */
+
+typedef struct {
+    store_table_t t;
+    uint64_t n;
+} s_replay_t;
+
+static int s_replay_apply(void *arg, store_txn_t *txn, uint64_t seq, const Kefu__Envelope *ev)
+{
+    s_replay_t *r = arg;
+    uint8_t key[8];
+    for (int i = 0; i < 8; i++)
+        key[i] = (uint8_t) (seq >> (56 - 8 * i));
+    r->n++;
+    /* What a daemon does per event: decode, then write a record. */
+    uint64_t v = ev ? ev->producer_seq : 0;
+    return store_put(txn, r->t, key, 8, &v, sizeof v);
+}
+
+static void s_bench_replay(void)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/bench-replay", s_dir);
+    store_t *st;
+    store_opts_t o = {.map_size = 256u << 20};
+    if (store_open(&st, path, &o) != 0) {
+        fprintf(stderr, "bench: can't open %s\n", path);
+        exit(1);
+    }
+    s_replay_t r = {0};
+    store_table(st, "events", &r.t);
+    evlog_client_t *cl = evlog_client_new(s_dir, NULL);
+    uint64_t head = 0;
+    evlog_client_fetch(cl, 1, 1, NULL, NULL, &head, 5000);
+    consumer_t *c = consumer_new(st, cl, s_replay_apply, NULL, &r);
+    int64_t t0 = kclock_mono_us();
+    consumer_start(c);
+    while (consumer_applied(c) < head)
+        evlog_client_poll(cl, 100);
+    double secs = (double) (kclock_mono_us() - t0) / 1e6;
+    printf("replay.rate: %.0f events/s\n", (double) head / secs);
+    fflush(stdout);
+    consumer_destroy(&c);
+    evlog_client_destroy(&cl);
+    store_destroy(&st);
+}
+
+int main(int argc, char **argv)
+{
+    int producers = 8;
+    long window = 64, total = 800000, sync_n = 5000, rate = 50000;
+    double e2e_secs = 4;
+    const char *only = NULL;
+    static const struct option opts[] = {
+        {"dir", 1, 0, 'd'}, {"producers", 1, 0, 'p'}, {"window", 1, 0, 'w'},
+        {"total", 1, 0, 'n'}, {"sync", 1, 0, 's'}, {"rate", 1, 0, 'r'},
+        {"seconds", 1, 0, 'S'}, {"payload", 1, 0, 'P'}, {"only", 1, 0, 'o'}, {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': s_dir = optarg; break;
+        case 'p': producers = atoi(optarg); break;
+        case 'w': window = atol(optarg); break;
+        case 'n': total = atol(optarg); break;
+        case 's': sync_n = atol(optarg); break;
+        case 'r': rate = atol(optarg); break;
+        case 'S': e2e_secs = atof(optarg); break;
+        case 'P': s_payload = atol(optarg); break;
+        case 'o': only = optarg; break;
+        default:
+            fprintf(stderr, "usage: bench_evlog --dir SITE [--producers 8] [--window 64] "
+                            "[--total N] [--sync N] [--rate R] [--seconds S] [--payload B] "
+                            "[--only durable|sync|e2e|replay]\n");
+            return 2;
+        }
+    }
+    if (!s_dir || producers < 1 || producers > 64)
+        return 2;
+    zsys_init();  /* before any thread makes a socket: CZMQ's setup is not thread-safe */
+    if (!only || !strcmp(only, "durable"))
+        s_bench_durable(producers, total / producers, window);
+    if (!only || !strcmp(only, "sync"))
+        s_bench_sync(sync_n);
+    if (!only || !strcmp(only, "e2e"))
+        s_bench_e2e(rate, e2e_secs);
+    if (!only || !strcmp(only, "replay"))
+        s_bench_replay();
+    return 0;
+}
