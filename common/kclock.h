@@ -24,11 +24,15 @@ typedef struct kclock_t kclock_t;
 kclock_t *kclock_new_wall(void);
 /* New manual clock starting at now_us. Never NULL. */
 kclock_t *kclock_new_manual(int64_t now_us);
-/* Opens the site clock file at path. Returns NULL with errno set if the
- * file is missing or malformed. */
+/* Opens the site clock file at path (mapped shared: a kclock_set by any
+ * process is seen by every other at once). Returns NULL with errno set:
+ * the open(2) error if the file can't be opened (ENOENT when missing),
+ * EINVAL if it is not a clock file. Opened read-only where the file is not
+ * writable to the caller (then kclock_set returns EACCES). */
 kclock_t *kclock_open_site(const char *path);
-/* Creates (or overwrites) a site clock file: simulated at start_us when
- * sim is true, else wall. Returns 0 or errno. */
+/* Creates (or atomically replaces) a site clock file: simulated at
+ * start_us when sim is true, else wall. Clocks already open on the old
+ * file keep reading the old one. Returns 0 or errno. */
 int kclock_site_init(const char *path, bool sim, int64_t start_us);
 /* Destroys the clock and nulls *self_p. Accepts NULL. */
 void kclock_destroy(kclock_t **self_p);
@@ -38,8 +42,10 @@ int64_t kclock_now(kclock_t *self);
 /* True when the clock is simulated (site in sim mode, or manual). */
 bool kclock_is_sim(kclock_t *self);
 /* Moves a simulated clock to now_us (manual, or a site clock in sim mode;
- * only the log daemon does this for a site). Returns 0, KEFU_ECONFLICT on
- * a wall clock, KEFU_EINVAL if now_us is before the current time. */
+ * only the log daemon does this for a site). Setting the current time
+ * again is allowed. Returns 0, KEFU_ECONFLICT on a wall clock (or a site
+ * clock in wall mode), KEFU_EINVAL if now_us is before the current time,
+ * EACCES on a site clock this process opened read-only. */
 int kclock_set(kclock_t *self, int64_t now_us);
 
 /* Monotonic microseconds for timeouts and measurements, never business time. */

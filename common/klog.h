@@ -7,11 +7,22 @@
 #ifndef KEFU_KLOG_H
 #define KEFU_KLOG_H
 
+#include <stdbool.h>
+
 enum { KLOG_DEBUG = 0, KLOG_INFO = 1, KLOG_WARN = 2, KLOG_ERROR = 3 };
 
-/* Sets the name printed on each line and the lowest level printed. */
+/* Sets the name printed on each line and the lowest level printed (clamped
+ * to KLOG_DEBUG..KLOG_ERROR). Call once in main, before threads start.
+ * Until then lines are named "kefu" at level info. */
 void klog_init(const char *name, int min_level);
+/* Writes one line to stderr if level >= the minimum. Long messages are cut
+ * with "..."; newlines inside become spaces. Leaves errno unchanged. */
 void klog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The level named "debug", "info", "warn" or "error" (config log.level),
+ * or -1 for any other name. */
+int klog_level_from_name(const char *name);
+/* True if a line at level would be printed (to skip costly formatting). */
+bool klog_enabled(int level);
 
 #define klog_debug(...) klog(KLOG_DEBUG, __VA_ARGS__)
 #define klog_info(...)  klog(KLOG_INFO, __VA_ARGS__)

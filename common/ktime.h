@@ -11,15 +11,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Parses an RFC 3339 time ("Z" or "+hh:mm" offset, optional fraction). */
+/* Parses an RFC 3339 time: "YYYY-MM-DDThh:mm:ss", an optional fraction of
+ * 1-6 digits, then "Z" or "+hh:mm"/"-hh:mm". Returns 0 with *us_out set, or
+ * KEFU_EINVAL for any other form, a field out of range (month 13, Feb 29
+ * of a common year, hour 24, second 60, offset 24:00), more than 6
+ * fraction digits, or trailing characters. */
 int ktime_parse_rfc3339(const char *s, int64_t *us_out);
 /* Writes t as RFC 3339 with the given offset in minutes east of UTC
- * (0 prints "Z"); second precision unless t has a sub-second part.
- * Returns the length written, or -1 if cap is too small (cap >= 40 is enough). */
+ * (0 prints "Z"; |offset_min| < 24h, asserted); second precision unless t
+ * has a sub-second part, then 6 fraction digits ("...:00.500000Z").
+ * Returns the length written, or -1 if cap is too small (cap >= 40 is
+ * enough) or t falls outside the years 0000-9999. */
 int ktime_format_rfc3339(int64_t t_us, int offset_min, char *buf, size_t cap);
-/* Parses a duration ("90s", "30m", "2h", "3d", "1h30m", "500ms"); must be > 0. */
+/* Parses a duration: one or more <digits><unit>, units d h m s ms us,
+ * largest first, each at most once ("90s", "30m", "2h", "3d", "1h30m",
+ * "500ms"). Returns 0 with *us_out set, or KEFU_EINVAL for an empty
+ * string, a number without unit or unit without number, a sign, spaces,
+ * a fraction, units out of order or repeated, a total of 0, or overflow. */
 int ktime_parse_duration(const char *s, int64_t *us_out);
-/* Writes d as the shortest duration string ("2h", "1h30m", "90s").
+/* Writes d as the shortest duration string that ktime_parse_duration()
+ * reads back to d (ties: fewer parts): 2h -> "2h", 90s -> "90s", 1h30m ->
+ * "90m", 1d1s -> "1d1s", 0 -> "0s", -2h -> "-2h".
  * Returns the length written, or -1 if cap is too small (32 is enough). */
 int ktime_format_duration(int64_t d_us, char *buf, size_t cap);
 

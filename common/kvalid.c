@@ -1,2 +1,288 @@
-/* kvalid.c: placeholder, filled in by the foundation issue. */
-typedef int s_kvalid_placeholder;
+/* kvalid.c: validation of input from outside, in one place (see kvalid.h).
+ *
+ * protobuf-c checks the wire format when it unpacks but not the meaning:
+ * a string field may hold any bytes, an enum field any int, a repeated
+ * field any count. kvalid_message() walks a decoded message generically
+ * through its descriptor, so every message type, present and future, is
+ * checked by the same code and no handler needs its own checks for these.
+ *
+ * A field is looked at only when it is set: a repeated field's elements
+ * (count at quantifier_offset), an optional scalar or bytes field with its
+ * has_ flag, an optional string or message when its pointer is not NULL,
+ * and a oneof member only when the oneof's case (at quantifier_offset)
+ * names it; the members share one union, so reading another would read a
+ * pointer of the wrong type.
+ *
+ * The error text names the field by path, from the message type in
+ * snake_case: "log_request.append.events[2]: 70000 bytes, over the limit
+ * of 65536".
+ */
+#include "kvalid.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kerr.h"
+
+/* Nesting deeper than this is refused: no kefu message nests more than a
+ * few levels, and a recursive type could otherwise run the stack out. */
+#define S_MAX_DEPTH 32
+#define S_PATH_MAX  256
+
+bool kvalid_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        /* Bounds of the second byte (Unicode table 3-7): they exclude
+         * overlongs (E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and
+         * code points over U+10FFFF (F4 90..BF). */
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3;
+            if (c == 0xE0)
+                lo = 0xA0;
+            else if (c == 0xED)
+                hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+            if (c == 0xF0)
+                lo = 0x90;
+            else if (c == 0xF4)
+                hi = 0x8F;
+        } else
+            return false;   /* 80..BF continuation, C0/C1 overlong, F5..FF */
+        if (len - i < n)
+            return false;   /* truncated */
+        if (p[i + 1] < lo || p[i + 1] > hi)
+            return false;
+        for (size_t k = 2; k < n; k++)
+            if (p[i + k] < 0x80 || p[i + k] > 0xBF)
+                return false;
+        i += n;
+    }
+    return true;
+}
+
+/* The walk's state: the path so far and where to report. */
+typedef struct {
+    char path[S_PATH_MAX];
+    char *err;
+    size_t cap;
+} s_walk_t;
+
+static int s_fail(s_walk_t *w, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int s_fail(s_walk_t *w, int rc, const char *fmt, ...)
+{
+    if (w->err && w->cap > 0) {
+        int n = snprintf(w->err, w->cap, "%s: ", w->path);
+        if (n >= 0 && (size_t) n < w->cap) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(w->err + n, w->cap - (size_t) n, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return rc;
+}
+
+/* Appends ".name" to the path; returns the old length to restore. A path
+ * too long for the buffer is cut: it only affects the message. */
+static size_t s_push_name(s_walk_t *w, const char *name)
+{
+    size_t len = strlen(w->path);
+    snprintf(w->path + len, sizeof w->path - len, ".%s", name);
+    return len;
+}
+
+/* Appends "[index]" to the path; returns the old length to restore. */
+static size_t s_push_index(s_walk_t *w, size_t index)
+{
+    size_t len = strlen(w->path);
+    snprintf(w->path + len, sizeof w->path - len, "[%zu]", index);
+    return len;
+}
+
+static void s_pop(s_walk_t *w, size_t len)
+{
+    w->path[len] = '\0';
+}
+
+/* The type name in snake_case: "AppendRequest" -> "append_request". */
+static void s_snake(const char *name, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; name[i] && o + 2 < cap; i++) {
+        char c = name[i];
+        if (isupper((unsigned char) c)) {
+            bool after_lower = i > 0 && (islower((unsigned char) name[i - 1])
+                                         || isdigit((unsigned char) name[i - 1]));
+            bool acronym_end = i > 0 && isupper((unsigned char) name[i - 1])
+                               && islower((unsigned char) name[i + 1]);
+            if (after_lower || acronym_end)
+                out[o++] = '_';
+            c = (char) tolower((unsigned char) c);
+        }
+        out[o++] = c;
+    }
+    out[o] = '\0';
+}
+
+static bool s_ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Ids, producer names and actors are short keys, stored and compared
+ * everywhere: they get the tighter limit. */
+static size_t s_string_limit(const ProtobufCFieldDescriptor *f)
+{
+    if (strcmp(f->name, "id") == 0 || s_ends_with(f->name, "_id")
+        || strcmp(f->name, "producer") == 0 || strcmp(f->name, "actor") == 0)
+        return KVALID_MAX_ID;
+    return KVALID_MAX_STRING;
+}
+
+static int s_message(s_walk_t *w, const ProtobufCMessage *msg, int depth);
+
+/* Checks one value of field f at p (an element of a repeated field, or
+ * the field itself). */
+static int s_value(s_walk_t *w, const ProtobufCFieldDescriptor *f,
+                   const void *p, int depth)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *s = *(char *const *) p;
+        if (!s)
+            return 0;
+        size_t len = strlen(s);
+        size_t limit = s_string_limit(f);
+        if (len > limit)
+            return s_fail(w, KEFU_ETOOLARGE, "%zu bytes, over the limit of %zu",
+                          len, limit);
+        if (!kvalid_utf8(s, len))
+            return s_fail(w, KEFU_EINVAL, "not valid UTF-8");
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *b = p;
+        if (b->len > KVALID_MAX_BYTES)
+            return s_fail(w, KEFU_ETOOLARGE, "%zu bytes, over the limit of %d",
+                          b->len, KVALID_MAX_BYTES);
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_ENUM: {
+        int v = *(const int *) p;
+        const ProtobufCEnumDescriptor *ed = f->descriptor;
+        if (!protobuf_c_enum_descriptor_get_value(ed, v))
+            return s_fail(w, KEFU_EINVAL, "%d is not a value of %s", v, ed->short_name);
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *) p;
+        if (!sub)
+            return 0;
+        return s_message(w, sub, depth + 1);
+    }
+    default:
+        return 0;   /* numbers and bools: every bit pattern is a value */
+    }
+}
+
+/* Bytes one element of a repeated field of this type takes in the array. */
+static size_t s_elem_size(ProtobufCType type)
+{
+    switch (type) {
+    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        return sizeof(int64_t);
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return sizeof(double);
+    case PROTOBUF_C_TYPE_FLOAT:
+        return sizeof(float);
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_STRING:
+        return sizeof(char *);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(ProtobufCMessage *);
+    default:
+        return sizeof(int32_t);   /* 32-bit ints and enums */
+    }
+}
+
+/* Whether a non-repeated field is set, per the rules in the file comment. */
+static bool s_is_set(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f)
+{
+    const char *base = (const char *) msg;
+    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        return *(const uint32_t *) (base + f->quantifier_offset) == f->id;
+    if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
+        return *(void *const *) (base + f->offset) != NULL;
+    if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset)
+        return *(const protobuf_c_boolean *) (base + f->quantifier_offset);
+    return true;   /* required, or proto3 without presence */
+}
+
+static int s_message(s_walk_t *w, const ProtobufCMessage *msg, int depth)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    assert(d && d->magic == PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC);
+    if (depth > S_MAX_DEPTH)
+        return s_fail(w, KEFU_EINVAL, "nested more than %d deep", S_MAX_DEPTH);
+    const char *base = (const char *) msg;
+
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        size_t mark = s_push_name(w, f->name);
+        int rc = 0;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *) (base + f->quantifier_offset);
+            if (n > KVALID_MAX_REPEAT)
+                rc = s_fail(w, KEFU_ETOOLARGE, "%zu elements, over the limit of %d",
+                            n, KVALID_MAX_REPEAT);
+            const char *arr = *(const char *const *) (base + f->offset);
+            if (rc == 0 && n > 0 && !arr)
+                rc = s_fail(w, KEFU_EINVAL, "%zu elements but no array", n);
+            size_t size = s_elem_size(f->type);
+            for (size_t k = 0; rc == 0 && k < n; k++) {
+                size_t mark_k = s_push_index(w, k);
+                rc = s_value(w, f, arr + k * size, depth);
+                s_pop(w, mark_k);
+            }
+        } else if (s_is_set(msg, f))
+            rc = s_value(w, f, base + f->offset, depth);
+        s_pop(w, mark);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int kvalid_message(const ProtobufCMessage *msg, char *err, size_t cap)
+{
+    assert(msg);
+    s_walk_t w = {.err = err, .cap = cap};
+    s_snake(msg->descriptor->short_name, w.path, sizeof w.path);
+    if (err && cap > 0)
+        err[0] = '\0';
+    return s_message(&w, msg, 0);
+}

@@ -14,17 +14,25 @@
 
 /* Default per-field limits for kvalid_message(). */
 #define KVALID_MAX_STRING 4096    /* bytes of any string field */
-#define KVALID_MAX_ID     64      /* bytes of an id field (name ends in "id" or is "producer"/"actor") */
+#define KVALID_MAX_ID     64      /* bytes of an id field: named "id", "*_id", "producer" or "actor" */
 #define KVALID_MAX_BYTES  65536   /* bytes of any bytes field */
 #define KVALID_MAX_REPEAT 10000   /* elements of any repeated field */
 
-/* True if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
+/* True if s[0..len) is well-formed UTF-8: no overlong forms, no surrogates
+ * (U+D800..DFFF), nothing over U+10FFFF, no truncated sequence. U+0000 is
+ * allowed (len, not a NUL, ends the text). */
 bool kvalid_utf8(const char *s, size_t len);
 
-/* Checks msg and every sub-message recursively: strings are UTF-8 and
+/* Checks msg and every set sub-message recursively: strings are UTF-8 and
  * within limits, enums are values of their enum, repeated fields within
- * limits. Returns 0, KEFU_EINVAL or KEFU_ETOOLARGE; on failure writes
- * "path.to.field: what is wrong" into err (cap bytes, NUL-terminated). */
+ * limits. Only set fields are checked (has_ flag, non-NULL pointer, the
+ * oneof member its case names). Returns 0; KEFU_ETOOLARGE for a string,
+ * bytes or repeated field over its limit; KEFU_EINVAL for bad UTF-8, an
+ * enum value outside its enum, or nesting deeper than 32. On failure
+ * writes "path.to.field: what is wrong" into err (cap bytes,
+ * NUL-terminated; err may be NULL), the path starting with the message
+ * type in snake_case: "envelope.actor: not valid UTF-8",
+ * "log_request.append.events[2]: 70000 bytes, over the limit of 65536". */
 int kvalid_message(const ProtobufCMessage *msg, char *err, size_t cap);
 
 #endif

@@ -136,7 +136,9 @@ static void *s_syncer_main(void *arg)
             continue;
         if (!b)
             break;
+        int64_t t0 = kclock_mono_us();
         evlog_store_write_batch(a->store, b);
+        b->sync_us = kclock_mono_us() - t0;
         zmq_send(h, &b, sizeof b, 0);
     }
     zsock_destroy(&pipe);
@@ -351,6 +353,7 @@ static int s_synced(zloop_t *loop, zsock_t *sock, void *arg)
     self->syncing = false;
     self->nbatches++;
     self->nevents += b->last - b->first + 1;
+    self->sync_us += b->sync_us;
     s_publish(self, b->buf, b->len);
     s_release(self);
     uint64_t head = evlog_store_head(self->store);
@@ -743,7 +746,9 @@ int evlog_server_run(evlog_server_t *self)
     }
     zloop_destroy(&self->loop);
     klog_info("stopped at head %" PRIu64 "; this run: %" PRIu64 " events in %" PRIu64
-              " commits", evlog_store_head(self->store), self->nevents, self->nbatches);
+              " commits, %.0f us per write+fdatasync", evlog_store_head(self->store),
+              self->nevents, self->nbatches,
+              self->nbatches ? (double) self->sync_us / (double) self->nbatches : 0.0);
     return 0;
 }
 

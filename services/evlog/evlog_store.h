@@ -45,6 +45,7 @@ typedef struct {
     int rc;                 /* 0 or errno */
     size_t offset;          /* byte offset in that segment */
     void *newseg;           /* a segment started for this batch, for commit */
+    int64_t sync_us;        /* time the syncer took (statistics) */
 } evlog_batch_t;
 
 /* Syncer thread: writes the batch at the write position and makes it

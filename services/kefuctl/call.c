@@ -1,0 +1,76 @@
+/* call.c: kefuctl's requests to the daemons' control sockets.
+ *
+ * One ctlclient per call: kefuctl makes a handful of calls per run, so a
+ * fresh DEALER each time costs nothing that matters and means a late reply
+ * to a call that timed out can never be taken for the next one's.
+ *
+ * Before waiting on a daemon, a local (ipc://) endpoint is checked for its
+ * socket file: a daemon that is not running has none (ZeroMQ removes it on
+ * a clean exit), and `kefuctl status` on a stopped site then answers at
+ * once instead of after a timeout per daemon. A stale file left by a crash
+ * still costs one timeout, which is the honest answer for a daemon that
+ * may be hung.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctlclient.h"
+#include "kefuctl.h"
+#include "kerr.h"
+#include "pbjson.h"
+#include "site.h"
+
+bool kctl_endpoint_absent(const char *endpoint)
+{
+    if (strncmp(endpoint, "ipc://", 6) != 0)
+        return false;
+    return access(endpoint + 6, F_OK) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
+int kctl_call(kctl_t *ctx, const char *daemon, Kefu__Request *req, Kefu__Reply **reply,
+              int timeout_ms)
+{
+    char endpoint[PATH_MAX + 32];
+    *reply = NULL;
+    int rc = site_endpoint(ctx->site, daemon, "ctl", endpoint, sizeof endpoint);
+    if (rc != 0)
+        return rc;
+    if (kctl_endpoint_absent(endpoint))
+        return KEFU_ETIMEOUT;
+    /* --request-id belongs to write commands; status and sync change
+     * nothing, so they never carry one (a daemon need not remember them).
+     * protobuf-c fields are char * but packing only reads them. */
+    if (ctx->request_id && !req->request_id && req->req_case != KEFU__REQUEST__REQ_STATUS
+        && req->req_case != KEFU__REQUEST__REQ_SYNC)
+        req->request_id = (char *) ctx->request_id;
+    ctlclient_t *client = ctlclient_new(endpoint);
+    if (!client)
+        return KEFU_EINTERNAL;  /* out of memory: the endpoint came from site.h */
+    rc = ctlclient_call(client, req, reply, timeout_ms);
+    ctlclient_destroy(&client);
+    return rc;
+}
+
+int kctl_request(kctl_t *ctx, const char *daemon, Kefu__Request *req,
+                 Kefu__Reply__RepCase expect, Kefu__Reply **reply, int timeout_ms)
+{
+    Kefu__Reply *rep = NULL;
+    *reply = NULL;
+    int rc = kctl_call(ctx, daemon, req, &rep, timeout_ms);
+    if (rc != 0)
+        return kctl_call_fail(ctx, daemon, rc);
+    if (rep->error) {
+        rc = kctl_refused(ctx, NULL, rep->error);
+        kefu__reply__free_unpacked(rep, NULL);
+        return rc;
+    }
+    const ProtobufCMessage *sub = NULL;
+    if (rep->rep_case != expect || !pbjson_oneof(&rep->base, "rep", &sub) || !sub) {
+        kefu__reply__free_unpacked(rep, NULL);
+        return kctl_fail(ctx, KCTL_EXIT_REFUSED, "internal",
+                         "%s answered with something else than was asked", daemon);
+    }
+    *reply = rep;
+    return KCTL_CONTINUE;
+}

@@ -1,0 +1,173 @@
+/* kefuctl.h: what kefuctl's command files share.
+ *
+ * kefuctl is one program of many small commands. main.c parses the global
+ * flags and dispatches through a table of kctl_cmd_t rows; each command
+ * lives in a cmd_*.c file as a kctl_cmd_fn handler. A later issue adds a
+ * command by writing its file, declaring its handler below and adding its
+ * row to the table in main.c: nothing else changes.
+ *
+ * A handler parses its own options with kctl_getopt() (which also takes
+ * the global flags anywhere on the line, and --help), talks to the site
+ * with kctl_request() or the event log client, and ends with one of the
+ * output calls, whose return value is the process's exit status:
+ *
+ *   kctl_ok()           success: JSON with --json, else text
+ *   kctl_refused()      the daemon said no (its Error)        exit 1
+ *   kctl_usage()        bad command line                      exit 2
+ *   kctl_call_fail()    the daemon did not answer             exit 3
+ *   kctl_fail()         any other failure, with its exit code
+ *
+ * A failure is one line on stderr, "kefuctl: CODE: message", and with
+ * --json also {"error":{"code":CODE,"message":...}} on stdout
+ * (shared/contract.md, kefuctl).
+ */
+#ifndef KEFU_KEFUCTL_H
+#define KEFU_KEFUCTL_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "control.pb-c.h"
+
+/* Exit statuses of the contract. */
+enum {
+    KCTL_EXIT_OK = 0,
+    KCTL_EXIT_REFUSED = 1,      /* the site refused the request */
+    KCTL_EXIT_USAGE = 2,        /* bad command line */
+    KCTL_EXIT_UNREACHABLE = 3,  /* the site (or the needed daemon) is not there */
+};
+
+/* Returned by helpers meaning "no exit status yet: go on". */
+#define KCTL_CONTINUE (-1)
+
+/* The daemon that owns the event log and the site clock. */
+#define KCTL_LOG_DAEMON "evlog"
+
+#define KCTL_DEFAULT_TIMEOUT_MS 5000
+
+typedef struct kctl_t kctl_t;
+
+/* A command: argv[0] is the command's last word ("status", "advance");
+ * the options and operands follow. Returns the exit status. */
+typedef int (kctl_cmd_fn)(kctl_t *ctx, int argc, char **argv);
+
+typedef struct {
+    const char *group;    /* first word: "status", "clock" */
+    const char *verb;     /* second word, or NULL for a one-word command */
+    const char *args;     /* what follows, for usage lines: "DUR" */
+    const char *summary;  /* one line for the command list */
+    const char *help;     /* more lines for `--help`, or NULL */
+    kctl_cmd_fn *run;
+} kctl_cmd_t;
+
+/* Text renderer of a success for a command without --json. */
+typedef void (kctl_text_fn)(FILE *out, const json_t *obj);
+
+#define KCTL_MAX_OPTS 48
+
+/* One run of kefuctl: the parsed global flags. The only mutable state of
+ * the program (with log tail's signal flag). */
+struct kctl_t {
+    const char *dir_opt;     /* --dir as given, or NULL */
+    char site[PATH_MAX];     /* the site directory, absolute (after parsing) */
+    bool json;               /* --json */
+    const char *request_id;  /* --request-id, or NULL */
+    int timeout_ms;          /* --timeout, per daemon call */
+    const kctl_cmd_t *cmd;   /* the command running (for its usage line) */
+    int exit_code;           /* set when kctl_getopt() returns KCTL_OPT_EXIT */
+    struct option opts[KCTL_MAX_OPTS];  /* kctl_getopt()'s merged table */
+};
+
+/* ---- options (main.c) ---------------------------------------------------
+ * Option values of commands must be below KCTL_OPT_GLOBAL; kctl_getopt()
+ * uses the values from there up for the global flags. */
+#define KCTL_OPT_GLOBAL 0x1000
+#define KCTL_OPT_END    (-1)  /* options done: optind is the first operand */
+#define KCTL_OPT_EXIT   (-2)  /* help printed or usage error: return ctx->exit_code */
+
+/* getopt_long() over opts (may be NULL) plus the global flags and
+ * -h/--help, options and operands in any order. The global flags are
+ * applied to ctx and not returned. Returns a command option's val (optarg
+ * set), KCTL_OPT_END once all are parsed (the site directory is then
+ * resolved into ctx->site), or KCTL_OPT_EXIT after printing help (exit 0)
+ * or a usage error (exit 2). */
+int kctl_getopt(kctl_t *ctx, int argc, char **argv, const struct option *opts);
+
+/* For a command taking no options: parses, then checks that between min
+ * and max operands follow. Returns KCTL_CONTINUE (optind is at the first
+ * operand) or the exit status to return. */
+int kctl_parse_operands(kctl_t *ctx, int argc, char **argv, int min, int max);
+
+/* Parses a decimal uint64 (digits only: no sign, spaces or trailing text).
+ * Returns 0 or -1. */
+int kctl_parse_u64(const char *s, uint64_t *out);
+
+/* ---- output (output.c) -------------------------------------------------- */
+
+/* Prints a success and takes obj: with --json one compact JSON line;
+ * otherwise text (NULL: one "key: value" line per member). Returns 0. */
+int kctl_ok(kctl_t *ctx, json_t *obj, kctl_text_fn *text);
+
+/* Prints one JSON object as one line and flushes (log tail, follow
+ * commands). Returns 0, or -1 when stdout can no longer be written. */
+int kctl_line(const json_t *obj);
+
+/* Reports a failure (see above) and returns exit_code. code is the stable
+ * name ("not-found", "usage", "unavailable"). */
+int kctl_fail(kctl_t *ctx, int exit_code, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* A usage error: the message, and where to look. Returns 2. */
+int kctl_usage(kctl_t *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The daemon's Error as a refusal (exit 1); the message is prefixed with
+ * "who: " when who is not NULL. Returns 1. */
+int kctl_refused(kctl_t *ctx, const char *who, const Kefu__Error *err);
+
+/* A failed kctl_call() (rc != 0) as its exit status: KEFU_ETIMEOUT is an
+ * unreachable site (3), a site path too long for sockets a usage error,
+ * anything else exit 1 with the code's name. */
+int kctl_call_fail(kctl_t *ctx, const char *daemon, int rc);
+
+/* t as an RFC 3339 JSON string in the local offset at t; NULL on OOM. */
+json_t *kctl_json_time(int64_t t_us);
+
+/* v as a JSON integer (a decimal string above INT64_MAX); NULL on OOM. */
+json_t *kctl_json_u64(uint64_t v);
+
+/* ---- talking to daemons (call.c) ---------------------------------------- */
+
+/* Sends req to daemon's control socket and waits up to timeout_ms for the
+ * reply; --request-id is filled in unless req has one or only reads
+ * (status, sync). Returns 0 with
+ * *reply set (caller frees it with kefu__reply__free_unpacked(*reply,
+ * NULL); it may carry an Error), or ctlclient_call()'s code; KEFU_ETIMEOUT
+ * at once when the daemon's ipc socket file does not exist. */
+int kctl_call(kctl_t *ctx, const char *daemon, Kefu__Request *req, Kefu__Reply **reply,
+              int timeout_ms);
+
+/* kctl_call() that also handles every failure: returns KCTL_CONTINUE with
+ * *reply set to an error-free reply whose rep_case is expect, or the exit
+ * status after reporting why not (and *reply NULL). */
+int kctl_request(kctl_t *ctx, const char *daemon, Kefu__Request *req,
+                 Kefu__Reply__RepCase expect, Kefu__Reply **reply, int timeout_ms);
+
+/* True when endpoint is ipc:// and its socket file is missing: nobody can
+ * be listening, so there is no point waiting for an answer. */
+bool kctl_endpoint_absent(const char *endpoint);
+
+/* Parses a decimal uint64 (no sign, no spaces, no trailing text). Returns
+ * 0 or -1. */
+int kctl_parse_u64(const char *s, uint64_t *out);
+
+/* ---- commands ----------------------------------------------------------- */
+kctl_cmd_fn kctl_cmd_status;         /* cmd_status.c */
+kctl_cmd_fn kctl_cmd_sync;           /* cmd_status.c */
+kctl_cmd_fn kctl_cmd_clock_advance;  /* cmd_clock.c */
+kctl_cmd_fn kctl_cmd_log_tail;       /* cmd_log.c */
+
+#endif

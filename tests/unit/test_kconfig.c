@@ -1,0 +1,419 @@
+/* test_kconfig.c: unit tests of common/kconfig.c: the key table and its
+ * defaults (contract.md "Configuration" plus kefu's own), INI files, --set,
+ * every error and its "file:line: what" message, and the dump.
+ *
+ * INI files are written into a mkdtemp directory under /tmp and removed by
+ * the teardown.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "kconfig.h"
+#include "kerr.h"
+
+#define assert_rc(rc, want)                                                    \
+    do {                                                                       \
+        int r_ = (rc), w_ = (want);                                            \
+        if (r_ != w_) {                                                        \
+            print_error("%s:%d: %s = %d (%s), want %d (%s)\n", __FILE__,       \
+                        __LINE__, #rc, r_, kefu_strerror(r_), w_,              \
+                        kefu_strerror(w_));                                    \
+            fail();                                                            \
+        }                                                                      \
+    } while (0)
+
+#define HOUR_US 3600000000LL
+
+/* Every key and its default, sorted: what kconfig_dump prints on a new
+ * configuration. A key added to the table is added here too. */
+static const char s_default_dump[] =
+    "evlog.fetch_max = 4096\n"
+    "evlog.max_batch = 4096\n"
+    "evlog.segment_mb = 256\n"
+    "log.level = info\n"
+    "net.listen = \n"
+    "sched.daily_capacity = 2000\n"
+    "sched.frequent_rush = 4\n"
+    "sched.rush_quota = 300\n"
+    "sla.complaint_complex = 24h\n"
+    "sla.complaint_simple = 2h\n"
+    "sla.level2_after = 4h\n"
+    "sla.rework_album = 24h\n"
+    "sla.rework_crystal = 48h\n"
+    "sla.rework_frame = 48h\n"
+    "sla.rework_print = same-day\n";
+
+/* The example of contract.md "Configuration", verbatim. */
+static const char s_contract_ini[] =
+    "[sched]\n"
+    "daily_capacity = 2000        ; pieces a day\n"
+    "rush_quota = 300             ; pieces of rush a day (000 \xC2\xA7\xE4\xB8\x89.2 "
+    "\xE5\x9F\xBA\xE6\x95\xB0)\n"
+    "frequent_rush = 4            ; rushes in 30 days that make a customer \"frequent\"\n"
+    "[sla]\n"
+    "complaint_simple = 2h\n"
+    "complaint_complex = 24h\n"
+    "rework_print = same-day\n"
+    "rework_album = 24h\n"
+    "rework_crystal = 48h\n"
+    "rework_frame = 48h\n"
+    "level2_after = 4h            ; unacknowledged level-1 escalation goes to level 2\n"
+    "[net]\n"
+    "listen =                     ; e.g. tcp://0.0.0.0:7700 for remote clients\n";
+
+typedef struct {
+    char dir[64];
+    char path[128];   /* DIR/kefu.ini */
+    kconfig_t *cfg;
+    char err[256];
+} fixture_t;
+
+static int s_setup(void **state)
+{
+    fixture_t *fx = calloc(1, sizeof *fx);
+    if (!fx)
+        return -1;
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/kefu-test-kconfig-XXXXXX");
+    if (!mkdtemp(fx->dir)) {
+        free(fx);
+        return -1;
+    }
+    snprintf(fx->path, sizeof fx->path, "%s/kefu.ini", fx->dir);
+    fx->cfg = kconfig_new();
+    *state = fx;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    fixture_t *fx = *state;
+    kconfig_destroy(&fx->cfg);
+    unlink(fx->path);
+    int rc = rmdir(fx->dir);
+    free(fx);
+    return rc;
+}
+
+static void s_write(const fixture_t *fx, const char *text)
+{
+    FILE *f = fopen(fx->path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void s_assert_dump(const kconfig_t *cfg, const char *want)
+{
+    char buf[2048];
+    size_t n = kconfig_dump(cfg, buf, sizeof buf);
+    assert_int_equal(n, strlen(want));
+    assert_string_equal(buf, want);
+}
+
+static void test_defaults(void **state)
+{
+    fixture_t *fx = *state;
+    kconfig_t *c = fx->cfg;
+    assert_int_equal(kconfig_int(c, "sched.daily_capacity"), 2000);
+    assert_int_equal(kconfig_int(c, "sched.rush_quota"), 300);
+    assert_int_equal(kconfig_int(c, "sched.frequent_rush"), 4);
+    assert_int_equal(kconfig_duration(c, "sla.complaint_simple"), 2 * HOUR_US);
+    assert_int_equal(kconfig_duration(c, "sla.complaint_complex"), 24 * HOUR_US);
+    assert_int_equal(kconfig_duration(c, "sla.level2_after"), 4 * HOUR_US);
+    int64_t d = -1;
+    assert_int_equal(kconfig_deadline(c, "sla.rework_print", &d), KCONFIG_SAME_DAY);
+    assert_int_equal(d, 0);
+    assert_int_equal(kconfig_deadline(c, "sla.rework_album", &d), KCONFIG_DURATION);
+    assert_int_equal(d, 24 * HOUR_US);
+    assert_int_equal(kconfig_deadline(c, "sla.rework_crystal", &d), KCONFIG_DURATION);
+    assert_int_equal(d, 48 * HOUR_US);
+    assert_int_equal(kconfig_deadline(c, "sla.rework_frame", NULL), KCONFIG_DURATION);
+    assert_string_equal(kconfig_get(c, "sla.rework_print"), "same-day");
+    assert_string_equal(kconfig_get(c, "sla.complaint_simple"), "2h");
+    assert_string_equal(kconfig_get(c, "net.listen"), "");
+    assert_int_equal(kconfig_int(c, "evlog.segment_mb"), 256);
+    assert_int_equal(kconfig_int(c, "evlog.max_batch"), 4096);
+    assert_int_equal(kconfig_int(c, "evlog.fetch_max"), 4096);
+    assert_string_equal(kconfig_get(c, "log.level"), "info");
+    assert_null(kconfig_get(c, "sched.daly_capacity"));
+    assert_null(kconfig_get(c, "sched"));
+    assert_null(kconfig_get(c, ""));
+}
+
+static void test_dump(void **state)
+{
+    fixture_t *fx = *state;
+    /* exactly the contract's keys and kefu's own, sorted */
+    s_assert_dump(fx->cfg, s_default_dump);
+
+    /* too small a buffer: cut, NUL-terminated, full length returned */
+    char small[16];
+    assert_int_equal(kconfig_dump(fx->cfg, small, sizeof small), strlen(s_default_dump));
+    assert_string_equal(small, "evlog.fetch_max");   /* 15 bytes + NUL */
+    assert_int_equal(kconfig_dump(fx->cfg, NULL, 0), strlen(s_default_dump));
+}
+
+static void test_load_contract_example(void **state)
+{
+    fixture_t *fx = *state;
+    s_write(fx, s_contract_ini);
+    assert_rc(kconfig_load_file(fx->cfg, fx->path, fx->err, sizeof fx->err), 0);
+    s_assert_dump(fx->cfg, s_default_dump);
+}
+
+static void test_load_values(void **state)
+{
+    fixture_t *fx = *state;
+    s_write(fx,
+            "\xEF\xBB\xBF; kefu.ini for the lab\r\n"             /* BOM, CRLF */
+            "# hash comment\r\n"
+            "\r\n"
+            "sla.level2_after = 6h  ; a dotted key before any section\n"
+            "  [ sched ]   ; spaces inside and a comment after\n"
+            "daily_capacity=1500\n"
+            "\trush_quota   =   250   # tab, spaces, hash comment\n"
+            "rush_quota = 260\n"                                /* last one wins */
+            "[sla]\n"
+            "complaint_simple = 90m\n"
+            "rework_print = next-day\n"
+            "rework_album = 1d12h\n"
+            "[net]\n"
+            "listen = tcp://0.0.0.0:7700#x\n"                     /* "#" not after a space */
+            "[log]\n"
+            "level = debug\n"
+            "[evlog]\n"
+            "max_batch = 10000\n"
+            "segment_mb = 1\n");
+    assert_rc(kconfig_load_file(fx->cfg, fx->path, fx->err, sizeof fx->err), 0);
+    kconfig_t *c = fx->cfg;
+    assert_int_equal(kconfig_duration(c, "sla.level2_after"), 6 * HOUR_US);
+    assert_int_equal(kconfig_int(c, "sched.daily_capacity"), 1500);
+    assert_int_equal(kconfig_int(c, "sched.rush_quota"), 260);
+    assert_int_equal(kconfig_int(c, "sched.frequent_rush"), 4);   /* untouched */
+    assert_int_equal(kconfig_duration(c, "sla.complaint_simple"), 90 * 60000000LL);
+    int64_t d = -1;
+    assert_int_equal(kconfig_deadline(c, "sla.rework_print", &d), KCONFIG_NEXT_DAY);
+    assert_int_equal(kconfig_deadline(c, "sla.rework_album", &d), KCONFIG_DURATION);
+    assert_int_equal(d, 36 * HOUR_US);
+    assert_string_equal(kconfig_get(c, "net.listen"), "tcp://0.0.0.0:7700#x");
+    assert_string_equal(kconfig_get(c, "log.level"), "debug");
+    assert_int_equal(kconfig_int(c, "evlog.max_batch"), 10000);
+    assert_int_equal(kconfig_int(c, "evlog.segment_mb"), 1);
+
+    /* a later file changes only what it names; empty value with a comment */
+    s_write(fx, "[net]\nlisten =   ; off again\n");
+    assert_rc(kconfig_load_file(fx->cfg, fx->path, fx->err, sizeof fx->err), 0);
+    assert_string_equal(kconfig_get(c, "net.listen"), "");
+    assert_int_equal(kconfig_int(c, "sched.daily_capacity"), 1500);
+
+    /* an empty file changes nothing */
+    s_write(fx, "");
+    assert_rc(kconfig_load_file(fx->cfg, fx->path, fx->err, sizeof fx->err), 0);
+    assert_int_equal(kconfig_int(c, "sched.daily_capacity"), 1500);
+}
+
+static void test_load_errors(void **state)
+{
+    fixture_t *fx = *state;
+    static const struct {
+        const char *text;
+        const char *want;   /* after "PATH:" */
+    } cases[] = {
+        {"[sched]\ndaily_capacity = 1\nrush_quota = 2\nfrequent_rush = 3\n\n; c\n"
+         "daly_capacity = 5\n",
+         "7: unknown key sched.daly_capacity"},
+        {"[schedule]\n", "1: unknown section [schedule]"},
+        {"[]\n", "1: unknown section []"},
+        {"[sched\n", "1: missing ] after [sched"},
+        {"[sched] x\n", "1: unexpected text after [sched]"},
+        {"daily_capacity = 5\n", "1: key daily_capacity is outside any [section]"},
+        {"sched.nope = 5\n", "1: unknown key sched.nope"},
+        {"[sched]\ndaily_capacity\n", "2: expected key = value, got \"daily_capacity\""},
+        {"[sched]\n = 5\n", "2: missing key before ="},
+        {"[sched]\ndaily_capacity = abc\n",
+         "2: sched.daily_capacity: \"abc\" is not a whole number >= 0"},
+        {"[sched]\ndaily_capacity = -1\n",
+         "2: sched.daily_capacity: \"-1\" is not a whole number >= 0"},
+        {"[sched]\ndaily_capacity = 1.5\n",
+         "2: sched.daily_capacity: \"1.5\" is not a whole number >= 0"},
+        {"[sched]\ndaily_capacity =\n",
+         "2: sched.daily_capacity: \"\" is not a whole number >= 0"},
+        {"[sched]\ndaily_capacity = 99999999999999999999\n",
+         "2: sched.daily_capacity: \"99999999999999999999\" is not a whole number >= 0"},
+        {"[sched]\ndaily_capacity = 2147483648\n",
+         "2: sched.daily_capacity: 2147483648 is out of range 0..2147483647"},
+        {"[evlog]\nmax_batch = 0\n", "2: evlog.max_batch: 0 is out of range 1..10000"},
+        {"[evlog]\nmax_batch = 10001\n", "2: evlog.max_batch: 10001 is out of range 1..10000"},
+        {"[sla]\ncomplaint_simple = 2x\n",
+         "2: sla.complaint_simple: \"2x\" is not a duration like 90s, 30m, 2h, 3d"},
+        {"[sla]\ncomplaint_simple = 0s\n",
+         "2: sla.complaint_simple: \"0s\" is not a duration like 90s, 30m, 2h, 3d"},
+        {"[sla]\ncomplaint_simple = same-day\n",
+         "2: sla.complaint_simple: \"same-day\" is not a duration like 90s, 30m, 2h, 3d"},
+        {"[sla]\nrework_print = same day\n",
+         "2: sla.rework_print: \"same day\" is not same-day, next-day or a duration like 24h"},
+        {"[log]\nlevel = loud\n",
+         "2: log.level: \"loud\" is not one of debug, info, warn, error"},
+        {"[log]\nlevel = INFO\n",
+         "2: log.level: \"INFO\" is not one of debug, info, warn, error"},
+        {"[net]\nlisten = tcp://caf\xE9\n", "2: net.listen: not valid UTF-8"},
+        {"[sched]\nk123456789k123456789k123456789k123456789k123456789"
+         "k123456789k123456789k123456789k123456789k123456789x = 1\n",
+         "2: unknown key k123456789k123456789k123456789k123456789..."},
+        {"[sched]\ndaily_capacity = 123456789012345678901234567890123456789012345\n",
+         "2: sched.daily_capacity: \"1234567890123456789012345678901234567890...\" "
+         "is not a whole number >= 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s_write(fx, cases[i].text);
+        char want[512];
+        snprintf(want, sizeof want, "%s:%s", fx->path, cases[i].want);
+        memset(fx->err, 0, sizeof fx->err);
+        int rc = kconfig_load_file(fx->cfg, fx->path, fx->err, sizeof fx->err);
+        if (rc != KEFU_EINVAL || strcmp(fx->err, want) != 0) {
+            print_error("case %zu: rc %d (%s), err \"%s\"\n  want \"%s\"\n", i, rc,
+                        kefu_strerror(rc), fx->err, want);
+            fail();
+        }
+    }
+    /* nothing of all that was applied */
+    s_assert_dump(fx->cfg, s_default_dump);
+}
+
+static void test_load_is_all_or_nothing(void **state)
+{
+    fixture_t *fx = *state;
+    assert_rc(kconfig_set(fx->cfg, "sched.rush_quota=111", fx->err, sizeof fx->err), 0);
+    s_write(fx, "[sched]\ndaily_capacity = 1500\nrush_quota = 250\n[sla]\nlevel2_after = soon\n");
+    assert_rc(kconfig_load_file(fx->cfg, fx->path, fx->err, sizeof fx->err), KEFU_EINVAL);
+    char want[256];
+    snprintf(want, sizeof want,
+             "%s:5: sla.level2_after: \"soon\" is not a duration like 90s, 30m, 2h, 3d",
+             fx->path);
+    assert_string_equal(fx->err, want);
+    /* lines 2 and 3 were good but are not applied; the earlier set stands */
+    assert_int_equal(kconfig_int(fx->cfg, "sched.daily_capacity"), 2000);
+    assert_int_equal(kconfig_int(fx->cfg, "sched.rush_quota"), 111);
+}
+
+static void test_load_unreadable(void **state)
+{
+    fixture_t *fx = *state;
+    char want[256];
+    assert_rc(kconfig_load_file(fx->cfg, fx->path, fx->err, sizeof fx->err), ENOENT);
+    snprintf(want, sizeof want, "%s: %s", fx->path, strerror(ENOENT));
+    assert_string_equal(fx->err, want);
+    /* a directory opens but does not read */
+    assert_rc(kconfig_load_file(fx->cfg, fx->dir, fx->err, sizeof fx->err), EISDIR);
+    snprintf(want, sizeof want, "%s: %s", fx->dir, strerror(EISDIR));
+    assert_string_equal(fx->err, want);
+    /* err may be NULL */
+    assert_rc(kconfig_load_file(fx->cfg, fx->path, NULL, 0), ENOENT);
+    s_assert_dump(fx->cfg, s_default_dump);
+}
+
+static void test_set(void **state)
+{
+    fixture_t *fx = *state;
+    kconfig_t *c = fx->cfg;
+    assert_rc(kconfig_set(c, "sched.rush_quota=250", fx->err, sizeof fx->err), 0);
+    assert_int_equal(kconfig_int(c, "sched.rush_quota"), 250);
+    assert_string_equal(kconfig_get(c, "sched.rush_quota"), "250");
+    assert_rc(kconfig_set(c, "  sched.rush_quota =  0 ", fx->err, sizeof fx->err), 0);
+    assert_int_equal(kconfig_int(c, "sched.rush_quota"), 0);
+    assert_rc(kconfig_set(c, "sla.complaint_complex=3d", fx->err, sizeof fx->err), 0);
+    assert_int_equal(kconfig_duration(c, "sla.complaint_complex"), 72 * HOUR_US);
+    assert_rc(kconfig_set(c, "sla.rework_frame=next-day", fx->err, sizeof fx->err), 0);
+    assert_int_equal(kconfig_deadline(c, "sla.rework_frame", NULL), KCONFIG_NEXT_DAY);
+    /* the value is taken whole: ";" and "=" are part of it */
+    assert_rc(kconfig_set(c, "net.listen=tcp://h:1 ; x=y", fx->err, sizeof fx->err), 0);
+    assert_string_equal(kconfig_get(c, "net.listen"), "tcp://h:1 ; x=y");
+    assert_rc(kconfig_set(c, "net.listen=", fx->err, sizeof fx->err), 0);
+    assert_string_equal(kconfig_get(c, "net.listen"), "");
+    assert_rc(kconfig_set(c, "log.level=error", fx->err, sizeof fx->err), 0);
+    assert_string_equal(kconfig_get(c, "log.level"), "error");
+
+    /* --set after a file wins over it (kefu up applies them in that order) */
+    s_write(fx, "[sched]\ndaily_capacity = 1500\n");
+    assert_rc(kconfig_load_file(c, fx->path, fx->err, sizeof fx->err), 0);
+    assert_rc(kconfig_set(c, "sched.daily_capacity=1800", fx->err, sizeof fx->err), 0);
+    assert_int_equal(kconfig_int(c, "sched.daily_capacity"), 1800);
+}
+
+static void test_set_errors(void **state)
+{
+    fixture_t *fx = *state;
+    static const struct {
+        const char *assignment;
+        const char *want;
+    } cases[] = {
+        {"sched.daly_capacity=5", "unknown key sched.daly_capacity"},
+        {"sched.rush_quota", "expected section.key=value, got \"sched.rush_quota\""},
+        {"", "expected section.key=value, got \"\""},
+        {"=5", "missing key before ="},
+        {"  =5", "missing key before ="},
+        {"sched=5", "unknown key sched"},
+        {"rush_quota=5", "unknown key rush_quota"},
+        {"SCHED.RUSH_QUOTA=5", "unknown key SCHED.RUSH_QUOTA"},
+        {"sched.rush_quota=x", "sched.rush_quota: \"x\" is not a whole number >= 0"},
+        {"sched.rush_quota=", "sched.rush_quota: \"\" is not a whole number >= 0"},
+        {"sched.rush_quota=+5", "sched.rush_quota: \"+5\" is not a whole number >= 0"},
+        {"evlog.fetch_max=1000001", "evlog.fetch_max: 1000001 is out of range 1..1000000"},
+        {"evlog.segment_mb=0", "evlog.segment_mb: 0 is out of range 1..65536"},
+        {"sla.level2_after=4", "sla.level2_after: \"4\" is not a duration like 90s, 30m, 2h, 3d"},
+        {"sla.rework_album=-1h",
+         "sla.rework_album: \"-1h\" is not same-day, next-day or a duration like 24h"},
+        {"log.level=", "log.level: \"\" is not one of debug, info, warn, error"},
+        {"net.listen=\xC0\x80", "net.listen: not valid UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(fx->err, 0, sizeof fx->err);
+        int rc = kconfig_set(fx->cfg, cases[i].assignment, fx->err, sizeof fx->err);
+        if (rc != KEFU_EINVAL || strcmp(fx->err, cases[i].want) != 0) {
+            print_error("case %zu: rc %d (%s), err \"%s\"\n  want \"%s\"\n", i, rc,
+                        kefu_strerror(rc), fx->err, cases[i].want);
+            fail();
+        }
+    }
+    assert_rc(kconfig_set(fx->cfg, "nope.x=1", NULL, 0), KEFU_EINVAL);
+    s_assert_dump(fx->cfg, s_default_dump);   /* nothing changed */
+}
+
+static void test_dump_after_changes(void **state)
+{
+    fixture_t *fx = *state;
+    assert_rc(kconfig_set(fx->cfg, "net.listen=tcp://0.0.0.0:7700", fx->err, sizeof fx->err), 0);
+    assert_rc(kconfig_set(fx->cfg, "sched.rush_quota=250", fx->err, sizeof fx->err), 0);
+    char buf[2048];
+    kconfig_dump(fx->cfg, buf, sizeof buf);
+    assert_non_null(strstr(buf, "\nnet.listen = tcp://0.0.0.0:7700\nsched.daily_capacity = 2000\n"
+                                "sched.frequent_rush = 4\nsched.rush_quota = 250\n"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_defaults),
+        T(test_dump),
+        T(test_load_contract_example),
+        T(test_load_values),
+        T(test_load_errors),
+        T(test_load_is_all_or_nothing),
+        T(test_load_unreadable),
+        T(test_set),
+        T(test_set_errors),
+        T(test_dump_after_changes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
