@@ -39,6 +39,9 @@ BINS := $(foreach s,$(SERVICES),$(BUILD)/bin/$(BIN_$(s)))
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Integration tests in C start real daemons; the runner runs them with the rest.
+ITEST_SRC  := $(wildcard tests/integration/test_*.c)
+ITEST_BINS := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
@@ -47,7 +50,7 @@ BENCH_BINS := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/%)
 .PHONY: all test unit integration bench run san install uninstall clean deps
 .SECONDARY:
 
-all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
+all: $(BINS) $(UNIT_BINS) $(ITEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
 # ---- generated protocol code ---------------------------------------------
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
@@ -89,6 +92,10 @@ $(BUILD)/tests/test_evlog_%: $(evlog_OBJ)
 $(BUILD)/tests/%: tests/unit/%.c $(LIBKEFU) $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iservices/evlog $(LDFLAGS) -o $@ $< $(EXTRA_OBJ) $(LIBKEFU) $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/%: tests/integration/%.c $(LIBKEFU) $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBKEFU) $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/%: tests/tools/%.c $(LIBKEFU) $(GEN_H)
 	@mkdir -p $(dir $@)

@@ -79,6 +79,12 @@ typedef struct {
     producer_t *producer;  /* HELLO */
 } s_ack_t;
 
+/* A clock advance already made, by request id (idempotent retries). */
+typedef struct {
+    int64_t to;
+    uint64_t seq;
+} s_clockreq_t;
+
 /* A clock advance waiting for its event to be durable. */
 typedef struct s_clockwait {
     ctl_call_t *call;
@@ -99,6 +105,7 @@ struct evlog_server_t {
     evlog_store_t *store;
     producers_t *producers;
     arena_t *arena;
+    zhashx_t *clock_requests;   /* request id -> s_clockreq_t, from the log */
 
     evlog_batch_t batches[2];
     evlog_batch_t *open;        /* filled by the main thread */
@@ -269,7 +276,8 @@ static void s_release(evlog_server_t *self)
             self->clockwaits_tail = &self->clockwaits;
         Kefu__Reply reply = KEFU__REPLY__INIT;
         Kefu__ClockAdvanceReply car = KEFU__CLOCK_ADVANCE_REPLY__INIT;
-        int rc = kclock_set(self->d->clock, w->to);
+        /* A repeated request finds the clock already there (or past it). */
+        int rc = kclock_now(self->d->clock) >= w->to ? 0 : kclock_set(self->d->clock, w->to);
         if (rc)
             ctlserver_fail(self->ctl, &w->call, rc, "the clock could not be moved");
         else {
@@ -565,6 +573,29 @@ static int s_heartbeat(zloop_t *loop, int timer_id, void *arg)
 
 /* ---- control: clock advance --------------------------------------------- */
 
+static void s_clock_remember(evlog_server_t *self, const char *request_id, int64_t to,
+                             uint64_t seq)
+{
+    s_clockreq_t *r = malloc(sizeof *r);
+    if (!r)
+        abort();
+    r->to = to;
+    r->seq = seq;
+    zhashx_update(self->clock_requests, request_id, r);
+}
+
+static void s_clockwait_add(evlog_server_t *self, ctl_call_t *call, uint64_t need, int64_t to)
+{
+    s_clockwait_t *w = calloc(1, sizeof *w);
+    if (!w)
+        abort();
+    w->call = call;
+    w->need = need;
+    w->to = to;
+    *self->clockwaits_tail = w;
+    self->clockwaits_tail = &w->next;
+}
+
 static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Reply *reply)
 {
     (void) reply;
@@ -577,6 +608,15 @@ static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Re
         ctl_call_errmsg(call, "the site runs on the wall clock; start it with "
                               "`kefu up --sim-clock TIME` to move time by hand");
         return KEFU_ECONFLICT;
+    }
+    /* A repeated request answers what the first one did. */
+    const s_clockreq_t *done = req->request_id && req->request_id[0]
+                                   ? zhashx_lookup(self->clock_requests, req->request_id)
+                                   : NULL;
+    if (done) {
+        s_clockwait_add(self, call, done->seq, done->to);
+        s_release(self);
+        return CTL_DEFER;
     }
     int64_t by = req->clock_advance->by_us;
     if (!req->clock_advance->has_by_us || by <= 0 || by > 3660LL * 86400 * 1000000) {
@@ -608,12 +648,9 @@ static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Re
     kefu__envelope__pack(&ev, buf);
     uint64_t seq = s_batch_put(self, buf, len);
     producer_put(p, ev.producer_seq, seq);
-    s_clockwait_t *w = calloc(1, sizeof *w);
-    w->call = call;
-    w->need = seq;
-    w->to = ca.to;
-    *self->clockwaits_tail = w;
-    self->clockwaits_tail = &w->next;
+    if (req->request_id && req->request_id[0])
+        s_clock_remember(self, req->request_id, ca.to, seq);
+    s_clockwait_add(self, call, seq, ca.to);
     self->clock_target = ca.to;
     s_kick(self);
     return CTL_DEFER;
@@ -621,10 +658,19 @@ static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Re
 
 /* ---- life cycle -------------------------------------------------------------- */
 
+static void s_free_item(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
 static void s_scan(void *arg, const evlog_record_t *rec)
 {
     evlog_server_t *self = arg;
     Kefu__Envelope *ev = kefu__envelope__unpack(arena_pbc(self->arena), rec->len, rec->data);
+    if (ev && ev->body_case == KEFU__ENVELOPE__BODY_CLOCK_ADVANCED && ev->request_id &&
+        ev->request_id[0])
+        s_clock_remember(self, ev->request_id, ev->clock_advanced->to, rec->seq);
     if (ev && ev->producer && ev->has_producer_seq) {
         producer_t *p = producers_get(self->producers, ev->producer, 1);
         if (ev->producer_seq == producer_last(p) + 1)
@@ -659,6 +705,8 @@ int evlog_server_new(evlog_server_t **out, kdaemon_t *d)
     self->d = d;
     self->producers = producers_new();
     self->arena = arena_new(256 * 1024);
+    self->clock_requests = zhashx_new();
+    zhashx_set_destructor(self->clock_requests, s_free_item);
     self->open = &self->batches[0];
     self->clockwaits_tail = &self->clockwaits;
     self->fetch_max = (uint64_t) kconfig_int(d->config, "evlog.fetch_max");
@@ -774,6 +822,7 @@ void evlog_server_destroy(evlog_server_t **self_p)
     zsock_destroy(&self->pub);
     evlog_store_destroy(&self->store);
     producers_destroy(&self->producers);
+    zhashx_destroy(&self->clock_requests);
     arena_destroy(&self->arena);
     free(self->batches[0].buf);
     free(self->batches[1].buf);

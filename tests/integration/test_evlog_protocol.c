@@ -1,0 +1,425 @@
+/* test_evlog_protocol.c: the log daemon against bad and tricky input.
+ *
+ * Starts the real kefu-evlog on a temporary site and talks to it over
+ * ZeroMQ as a hostile or buggy client would: truncated frames, garbage
+ * bytes, extra frames, oversized messages and events, unknown request and
+ * event types, a field with the wrong wire type, bad UTF-8, missing
+ * fields, a producer_seq gap. Each gets its typed error, the daemon keeps
+ * serving, and the log is unchanged (head 0) until the valid append at the
+ * end; a retried append gets the seqs of the first. The control socket is
+ * checked the same way.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <czmq.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "control.pb-c.h"
+#include "evlog.pb-c.h"
+#include "event.pb-c.h"
+
+static char s_dir[64];
+static pid_t s_pid;
+static zsock_t *s_log, *s_ctl;
+
+static int s_setup(void **state)
+{
+    (void) state;
+    snprintf(s_dir, sizeof s_dir, "/tmp/kefu-proto.XXXXXX");
+    assert_non_null(mkdtemp(s_dir));
+    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+    char bin[512];
+    snprintf(bin, sizeof bin, "%s/bin/kefu-evlog", build);
+    s_pid = fork();
+    if (s_pid == 0) {
+        char log[128];
+        snprintf(log, sizeof log, "%s/evlog.log", s_dir);
+        freopen(log, "w", stderr);
+        execl(bin, bin, "--dir", s_dir, (char *) NULL);
+        _exit(127);
+    }
+    char path[128];
+    snprintf(path, sizeof path, "%s/run/evlog.ctl", s_dir);
+    struct stat st;
+    for (int i = 0; i < 200 && stat(path, &st) != 0; i++)
+        usleep(20000);
+    assert_int_equal(stat(path, &st), 0);
+    s_log = zsock_new(ZMQ_DEALER);
+    s_ctl = zsock_new(ZMQ_DEALER);
+    zsock_set_rcvtimeo(s_log, 5000);
+    zsock_set_rcvtimeo(s_ctl, 5000);
+    zsock_set_linger(s_log, 0);
+    zsock_set_linger(s_ctl, 0);
+    assert_int_equal(zsock_connect(s_log, "ipc://%s/run/evlog.sock", s_dir), 0);
+    assert_int_equal(zsock_connect(s_ctl, "ipc://%s/run/evlog.ctl", s_dir), 0);
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    (void) state;
+    zsock_destroy(&s_log);
+    zsock_destroy(&s_ctl);
+    kill(s_pid, SIGTERM);
+    int status;
+    waitpid(s_pid, &status, 0);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", s_dir);
+    if (system(cmd) != 0)
+        return -1;
+    /* A clean stop after all that input: exit 0, not a crash. */
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Sends frames and returns the decoded reply (caller frees), or NULL. */
+static Kefu__LogReply *s_call_frames(zsock_t *sock, int nframes, const void **data,
+                                     const size_t *len, zmq_msg_t *records)
+{
+    void *h = zsock_resolve(sock);
+    for (int i = 0; i < nframes; i++)
+        zmq_send(h, data[i], len[i], i + 1 < nframes ? ZMQ_SNDMORE : 0);
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, h, 0) < 0)
+        return NULL;
+    Kefu__LogReply *rep = kefu__log_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+    if (zmq_msg_more(&m)) {
+        zmq_msg_t r;
+        zmq_msg_init(&r);
+        zmq_msg_recv(&r, h, 0);
+        if (records)
+            zmq_msg_move(records, &r);
+        zmq_msg_close(&r);
+    }
+    zmq_msg_close(&m);
+    return rep;
+}
+
+static Kefu__LogReply *s_call(const void *data, size_t len)
+{
+    const void *d[1] = {data};
+    size_t l[1] = {len};
+    return s_call_frames(s_log, 1, d, l, NULL);
+}
+
+static Kefu__LogReply *s_call_req(Kefu__LogRequest *req)
+{
+    size_t len = kefu__log_request__get_packed_size(req);
+    uint8_t *buf = malloc(len + 1);
+    kefu__log_request__pack(req, buf);
+    Kefu__LogReply *rep = s_call(buf, len);
+    free(buf);
+    return rep;
+}
+
+static void s_expect_error(Kefu__LogReply *rep, Kefu__ErrorCode code)
+{
+    assert_non_null(rep);
+    assert_non_null(rep->error);
+    assert_int_equal(rep->error->code, code);
+    assert_non_null(rep->error->message);
+    assert_true(strlen(rep->error->message) > 0);
+    kefu__log_reply__free_unpacked(rep, NULL);
+}
+
+/* The log's head, by a fetch from 1. */
+static uint64_t s_head(void)
+{
+    Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
+    Kefu__FetchRequest f = KEFU__FETCH_REQUEST__INIT;
+    f.has_from = true;
+    f.from = 1;
+    req.req_case = KEFU__LOG_REQUEST__REQ_FETCH;
+    req.fetch = &f;
+    Kefu__LogReply *rep = s_call_req(&req);
+    assert_non_null(rep);
+    assert_null(rep->error);
+    assert_int_equal(rep->rep_case, KEFU__LOG_REPLY__REP_FETCH);
+    uint64_t head = rep->fetch->head;
+    kefu__log_reply__free_unpacked(rep, NULL);
+    return head;
+}
+
+/* A packed envelope with a probe body; caller frees. */
+static uint8_t *s_event(const char *producer, uint64_t pseq, size_t payload, size_t *len)
+{
+    Kefu__Envelope ev = KEFU__ENVELOPE__INIT;
+    Kefu__Probe p = KEFU__PROBE__INIT;
+    uint8_t *pl = calloc(1, payload + 1);
+    p.has_payload = true;
+    p.payload.data = pl;
+    p.payload.len = payload;
+    ev.producer = (char *) producer;
+    ev.has_producer_seq = pseq > 0;
+    ev.producer_seq = pseq;
+    ev.has_at = true;
+    ev.at = 1795397400000000LL;
+    ev.body_case = KEFU__ENVELOPE__BODY_PROBE;
+    ev.probe = &p;
+    *len = kefu__envelope__get_packed_size(&ev);
+    uint8_t *buf = malloc(*len + 64);
+    kefu__envelope__pack(&ev, buf);
+    free(pl);
+    return buf;
+}
+
+static Kefu__LogReply *s_append_raw(ProtobufCBinaryData *events, size_t n)
+{
+    Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
+    Kefu__AppendRequest ar = KEFU__APPEND_REQUEST__INIT;
+    ar.n_events = n;
+    ar.events = events;
+    req.has_corr = true;
+    req.corr = 7;
+    req.req_case = KEFU__LOG_REQUEST__REQ_APPEND;
+    req.append = &ar;
+    return s_call_req(&req);
+}
+
+static Kefu__LogReply *s_append_one(uint8_t *ev, size_t len)
+{
+    ProtobufCBinaryData b = {len, ev};
+    Kefu__LogReply *rep = s_append_raw(&b, 1);
+    free(ev);
+    return rep;
+}
+
+/* Appends one fresh probe event (built before the call: C leaves argument
+ * order unspecified). */
+static Kefu__LogReply *s_append_new(const char *producer, uint64_t pseq, size_t payload)
+{
+    size_t len;
+    uint8_t *ev = s_event(producer, pseq, payload, &len);
+    return s_append_one(ev, len);
+}
+
+static void test_garbage_and_framing(void **state)
+{
+    (void) state;
+    const char garbage[] = "\xff\xfe\x00 this is not protobuf \x07\x08";
+    s_expect_error(s_call(garbage, sizeof garbage), KEFU__ERROR_CODE__ERR_BAD_REQUEST);
+    /* A valid append cut in half. */
+    size_t len;
+    uint8_t *ev = s_event("p1", 1, 100, &len);
+    ProtobufCBinaryData b = {len, ev};
+    Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
+    Kefu__AppendRequest ar = KEFU__APPEND_REQUEST__INIT;
+    ar.n_events = 1;
+    ar.events = &b;
+    req.req_case = KEFU__LOG_REQUEST__REQ_APPEND;
+    req.append = &ar;
+    size_t plen = kefu__log_request__get_packed_size(&req);
+    uint8_t *buf = malloc(plen);
+    kefu__log_request__pack(&req, buf);
+    s_expect_error(s_call(buf, plen / 2), KEFU__ERROR_CODE__ERR_BAD_REQUEST);
+    /* Three frames where one is expected. */
+    const void *d[3] = {buf, "x", "y"};
+    size_t l[3] = {plen, 1, 1};
+    s_expect_error(s_call_frames(s_log, 3, d, l, NULL), KEFU__ERROR_CODE__ERR_BAD_REQUEST);
+    /* An empty message. */
+    s_expect_error(s_call("", 0), KEFU__ERROR_CODE__ERR_BAD_REQUEST);
+    free(buf);
+    free(ev);
+    assert_int_equal(s_head(), 0);
+}
+
+static void test_wrong_field_type(void **state)
+{
+    (void) state;
+    /* Field 3 (append, a message) sent as a varint: tag (3 << 3 | 0). */
+    const uint8_t wrong[] = {0x08, 0x01, 0x18, 0x05};
+    s_expect_error(s_call(wrong, sizeof wrong), KEFU__ERROR_CODE__ERR_BAD_REQUEST);
+    /* An envelope whose producer_seq (varint) comes as a string. */
+    const uint8_t env[] = {0x12, 0x02, 'p', '1', 0x1a, 0x01, 'x'};
+    uint8_t *copy = malloc(sizeof env);
+    memcpy(copy, env, sizeof env);
+    s_expect_error(s_append_one(copy, sizeof env), KEFU__ERROR_CODE__ERR_BAD_REQUEST);
+    assert_int_equal(s_head(), 0);
+}
+
+static void test_unknown_types(void **state)
+{
+    (void) state;
+    /* A request kind this log doesn't know: field 99, length-delimited. */
+    const uint8_t unknown_req[] = {0x08, 0x01, 0x9a, 0x06, 0x00};
+    s_expect_error(s_call(unknown_req, sizeof unknown_req), KEFU__ERROR_CODE__ERR_UNKNOWN_TYPE);
+    /* An event whose body is a field this log doesn't know (200). */
+    size_t len;
+    uint8_t *ev = s_event("p1", 1, 0, &len);
+    Kefu__Envelope *e = kefu__envelope__unpack(NULL, len, ev);
+    e->body_case = KEFU__ENVELOPE__BODY__NOT_SET;
+    size_t l2 = kefu__envelope__get_packed_size(e);
+    uint8_t *buf = malloc(l2 + 8);
+    kefu__envelope__pack(e, buf);
+    buf[l2++] = 0xc2;  /* field 200, wire type 2 */
+    buf[l2++] = 0x0c;
+    buf[l2++] = 0x00;
+    kefu__envelope__free_unpacked(e, NULL);
+    free(ev);
+    s_expect_error(s_append_one(buf, l2), KEFU__ERROR_CODE__ERR_UNKNOWN_TYPE);
+    assert_int_equal(s_head(), 0);
+}
+
+static void test_oversized(void **state)
+{
+    (void) state;
+    /* over the 64 KiB event limit */
+    s_expect_error(s_append_new("p1", 1, 70000), KEFU__ERROR_CODE__ERR_TOO_LARGE);
+    size_t big = 5 * 1024 * 1024;  /* over the 4 MiB request limit */
+    uint8_t *junk = calloc(1, big);
+    s_expect_error(s_call(junk, big), KEFU__ERROR_CODE__ERR_TOO_LARGE);
+    free(junk);
+    assert_int_equal(s_head(), 0);
+}
+
+static void test_bad_fields(void **state)
+{
+    (void) state;
+    /* producer with bad UTF-8 */
+    s_expect_error(s_append_new("p\xc3\x28", 1, 10), KEFU__ERROR_CODE__ERR_INVALID);
+    /* missing producer_seq */
+    s_expect_error(s_append_new("p1", 0, 10), KEFU__ERROR_CODE__ERR_BAD_REQUEST);
+    /* missing producer */
+    s_expect_error(s_append_new("", 1, 10), KEFU__ERROR_CODE__ERR_BAD_REQUEST);
+    /* a gap: the log expects 1 for a new producer */
+    Kefu__LogReply *rep = s_append_new("p1", 5, 10);
+    assert_non_null(rep);
+    assert_non_null(rep->error);
+    assert_int_equal(rep->error->code, KEFU__ERROR_CODE__ERR_GAP);
+    assert_int_equal(rep->error->expected, 1);
+    kefu__log_reply__free_unpacked(rep, NULL);
+    /* one bad event spoils the whole append: nothing written */
+    ProtobufCBinaryData two[2];
+    two[0].data = s_event("p1", 1, 10, &two[0].len);
+    two[1].data = s_event("p2", 2, 10, &two[1].len);
+    s_expect_error(s_append_raw(two, 2), KEFU__ERROR_CODE__ERR_BAD_REQUEST);
+    free(two[0].data);
+    free(two[1].data);
+    assert_int_equal(s_head(), 0);
+}
+
+static void test_valid_then_retry(void **state)
+{
+    (void) state;
+    ProtobufCBinaryData evs[3];
+    for (int i = 0; i < 3; i++)
+        evs[i].data = s_event("p1", (uint64_t) i + 1, 10, &evs[i].len);
+    Kefu__LogReply *rep = s_append_raw(evs, 3);
+    assert_non_null(rep);
+    assert_null(rep->error);
+    assert_int_equal(rep->corr, 7);
+    assert_int_equal(rep->append->n_seqs, 3);
+    assert_int_equal(rep->append->seqs[0], 1);
+    assert_int_equal(rep->append->seqs[2], 3);
+    kefu__log_reply__free_unpacked(rep, NULL);
+    /* the same request again: same seqs, nothing written */
+    rep = s_append_raw(evs, 3);
+    assert_non_null(rep);
+    assert_null(rep->error);
+    assert_int_equal(rep->append->seqs[0], 1);
+    assert_int_equal(rep->append->seqs[2], 3);
+    assert_int_equal(rep->append->duplicates, 3);
+    kefu__log_reply__free_unpacked(rep, NULL);
+    assert_int_equal(s_head(), 3);
+    for (int i = 0; i < 3; i++)
+        free(evs[i].data);
+    /* the fetch returns exactly those records */
+    Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
+    Kefu__FetchRequest f = KEFU__FETCH_REQUEST__INIT;
+    f.has_from = true;
+    f.from = 2;
+    req.req_case = KEFU__LOG_REQUEST__REQ_FETCH;
+    req.fetch = &f;
+    size_t len = kefu__log_request__get_packed_size(&req);
+    uint8_t buf[64];
+    kefu__log_request__pack(&req, buf);
+    const void *d[1] = {buf};
+    zmq_msg_t recs;
+    zmq_msg_init(&recs);
+    rep = s_call_frames(s_log, 1, d, &len, &recs);
+    assert_non_null(rep);
+    assert_int_equal(rep->fetch->first, 2);
+    assert_int_equal(rep->fetch->count, 2);
+    assert_true(zmq_msg_size(&recs) > 0);
+    kefu__log_reply__free_unpacked(rep, NULL);
+    zmq_msg_close(&recs);
+}
+
+static Kefu__Reply *s_ctl_call(const void *data, size_t len)
+{
+    void *h = zsock_resolve(s_ctl);
+    zmq_send(h, data, len, 0);
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, h, 0) < 0)
+        return NULL;
+    Kefu__Reply *rep = kefu__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+    zmq_msg_close(&m);
+    return rep;
+}
+
+static void test_control_socket(void **state)
+{
+    (void) state;
+    Kefu__Reply *rep = s_ctl_call("\xff\xff\xff", 3);
+    assert_non_null(rep);
+    assert_int_equal(rep->error->code, KEFU__ERROR_CODE__ERR_BAD_REQUEST);
+    kefu__reply__free_unpacked(rep, NULL);
+    const uint8_t unknown[] = {0x08, 0x05, 0xa2, 0x06, 0x00};  /* field 100 */
+    rep = s_ctl_call(unknown, sizeof unknown);
+    assert_non_null(rep);
+    assert_int_equal(rep->corr, 5);
+    assert_int_equal(rep->error->code, KEFU__ERROR_CODE__ERR_UNSUPPORTED);
+    kefu__reply__free_unpacked(rep, NULL);
+    /* clock advance on a wall clock: refused with a reason */
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__ClockAdvanceRequest ca = KEFU__CLOCK_ADVANCE_REQUEST__INIT;
+    ca.has_by_us = true;
+    ca.by_us = 3600000000LL;
+    req.req_case = KEFU__REQUEST__REQ_CLOCK_ADVANCE;
+    req.clock_advance = &ca;
+    uint8_t buf[64];
+    size_t len = kefu__request__get_packed_size(&req);
+    kefu__request__pack(&req, buf);
+    rep = s_ctl_call(buf, len);
+    assert_non_null(rep);
+    assert_int_equal(rep->error->code, KEFU__ERROR_CODE__ERR_CONFLICT);
+    kefu__reply__free_unpacked(rep, NULL);
+    /* status still answers, with the head of the valid appends */
+    Kefu__StatusRequest sr = KEFU__STATUS_REQUEST__INIT;
+    req.req_case = KEFU__REQUEST__REQ_STATUS;
+    req.status = &sr;
+    len = kefu__request__get_packed_size(&req);
+    kefu__request__pack(&req, buf);
+    rep = s_ctl_call(buf, len);
+    assert_non_null(rep);
+    assert_null(rep->error);
+    assert_string_equal(rep->status->name, "evlog");
+    assert_int_equal(rep->status->applied, 3);
+    kefu__reply__free_unpacked(rep, NULL);
+}
+
+int main(void)
+{
+    zsys_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_garbage_and_framing),
+        cmocka_unit_test(test_wrong_field_type),
+        cmocka_unit_test(test_unknown_types),
+        cmocka_unit_test(test_oversized),
+        cmocka_unit_test(test_bad_fields),
+        cmocka_unit_test(test_valid_then_retry),
+        cmocka_unit_test(test_control_socket),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
