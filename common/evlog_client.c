@@ -50,15 +50,29 @@
 
 enum { S_NONE, S_CATCHUP, S_LIVE };
 
+/* One append request: events of one or more evlog_client_append calls
+ * (segments), packed as the AppendRequest body after S_HDR bytes kept
+ * free for the LogRequest field header. */
+typedef struct {
+    evlog_ack_fn *cb;
+    void *arg;
+    uint32_t n;
+} s_seg_t;
+
+#define S_HDR 6   /* tag + up to 5 varint bytes of the AppendRequest length */
+#define S_REQ_EVENTS 1024
+#define S_REQ_BYTES (1024 * 1024)
+
 typedef struct {
     uint64_t corr;
     uint64_t first_pseq;
     uint32_t n;
-    bool done;
-    uint8_t *bytes;     /* packed LogRequest without corr */
-    size_t len;
-    evlog_ack_fn *cb;
-    void *arg;
+    bool sent, done;
+    uint8_t *buf;       /* S_HDR free bytes, then the AppendRequest body */
+    size_t len, cap;    /* len counts from buf + S_HDR */
+    size_t hdr;         /* where the sent bytes start (S_HDR - header size) */
+    s_seg_t *segs;
+    size_t nsegs, capsegs;
     int64_t sent_us;
 } s_req_t;
 
@@ -85,6 +99,7 @@ struct evlog_client_t {
     s_req_t *q;
     size_t qhead, qn, qcap;
     size_t inflight_events;
+    size_t nsent;          /* requests sent and not yet answered */
     uint64_t resend_boundary;
     int fatal;
 
@@ -113,6 +128,8 @@ struct evlog_client_t {
 };
 
 static void s_sub_fetch(evlog_client_t *self);
+static void s_flush(evlog_client_t *self);
+static void s_req_free(s_req_t *r);
 
 evlog_client_t *evlog_client_new(const char *site_dir, const char *producer)
 {
@@ -166,7 +183,7 @@ void evlog_client_destroy(evlog_client_t **self_p)
             zloop_timer_end(self->loop, self->timer);
     }
     for (size_t i = self->qhead; i < self->qn; i++)
-        free(self->q[i].bytes);
+        s_req_free(&self->q[i]);
     free(self->q);
     for (size_t i = 0; i < self->nkept; i++)
         free(self->kept[i].data);
@@ -221,18 +238,18 @@ static void s_resend_all(evlog_client_t *self)
     int64_t now = kclock_mono_us();
     for (size_t i = self->qhead; i < self->qn; i++) {
         s_req_t *r = &self->q[i];
-        if (r->done)
+        if (r->done || !r->sent)
             continue;
         r->corr = self->next_corr++;
         r->sent_us = now;
-        s_send(self, r->corr, r->bytes, r->len);
+        s_send(self, r->corr, r->buf + r->hdr, S_HDR - r->hdr + r->len);
     }
 }
 
 static void s_pop_done(evlog_client_t *self)
 {
     while (self->qhead < self->qn && self->q[self->qhead].done) {
-        free(self->q[self->qhead].bytes);
+        s_req_free(&self->q[self->qhead]);
         self->qhead++;
     }
     if (self->qhead == self->qn)
@@ -242,9 +259,14 @@ static void s_pop_done(evlog_client_t *self)
 static void s_complete(evlog_client_t *self, s_req_t *r, int rc, uint64_t first)
 {
     r->done = true;
+    if (r->sent)
+        self->nsent--;
     self->inflight_events -= r->n;
-    if (r->cb)
-        r->cb(r->arg, rc, first, r->n);
+    for (size_t i = 0; i < r->nsegs; i++) {
+        if (r->segs[i].cb)
+            r->segs[i].cb(r->segs[i].arg, rc, rc ? 0 : first, r->segs[i].n);
+        first += r->segs[i].n;
+    }
 }
 
 /* Every unacknowledged request fails: the producer can't go on safely. */
@@ -298,6 +320,7 @@ static void s_on_append_reply(evlog_client_t *self, const Kefu__LogReply *rep)
         return;
     s_complete(self, r, 0, rep->append->seqs[0]);
     s_pop_done(self);
+    s_flush(self);
 }
 
 static int s_poll_once(evlog_client_t *self, int timeout_ms);
@@ -325,50 +348,47 @@ static int s_hello(evlog_client_t *self)
     return 0;
 }
 
-int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events, size_t n,
-                        evlog_ack_fn *cb, void *arg)
+static void s_req_free(s_req_t *r)
 {
-    if (!self->has_producer || n == 0)
-        return KEFU_EINVAL;
-    if (self->fatal)
-        return self->fatal;
-    if (self->inflight_events + n > S_MAX_INFLIGHT)
-        return KEFU_EUNAVAIL;
-    if (!self->introduced) {
-        int rc = s_hello(self);
-        if (rc)
-            return rc;
+    free(r->buf);
+    free(r->segs);
+    r->buf = NULL;
+    r->segs = NULL;
+}
+
+static void s_reserve(s_req_t *r, size_t more)
+{
+    if (S_HDR + r->len + more <= r->cap)
+        return;
+    size_t cap = r->cap ? r->cap : 4096;
+    while (cap < S_HDR + r->len + more)
+        cap *= 2;
+    r->buf = realloc(r->buf, cap);
+    if (!r->buf)
+        abort();
+    r->cap = cap;
+}
+
+static size_t s_varint(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        uint8_t b = v & 0x7f;
+        v >>= 7;
+        out[n++] = b | (v ? 0x80 : 0);
+    } while (v);
+    return n;
+}
+
+/* The request new events go into: the last one if it is not sent and has
+ * room, else a new one. */
+static s_req_t *s_open_request(evlog_client_t *self, size_t n, size_t bytes)
+{
+    if (self->qn > self->qhead) {
+        s_req_t *r = &self->q[self->qn - 1];
+        if (!r->sent && !r->done && r->n + n <= S_REQ_EVENTS && r->len + bytes <= S_REQ_BYTES)
+            return r;
     }
-    /* Check and size everything before taking any producer_seq. */
-    ProtobufCBinaryData *raw = arena_alloc(self->arena, n * sizeof *raw);
-    size_t total = 0;
-    char err[512];
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        Kefu__Envelope *ev = events[i];
-        ev->producer = self->producer;
-        ev->has_producer_seq = true;
-        ev->producer_seq = self->last_pseq + 1 + i;
-        raw[i].len = kefu__envelope__get_packed_size(ev);
-        rc = evlog_event_check(ev, raw[i].len, err, sizeof err);
-        if (rc == 0) {
-            raw[i].data = arena_alloc(self->arena, raw[i].len);
-            kefu__envelope__pack(ev, raw[i].data);
-            total += raw[i].len + 4;
-        }
-    }
-    if (rc == 0 && total > EVLOG_MAX_REQUEST)
-        rc = KEFU_ETOOLARGE;
-    if (rc) {
-        arena_reset(self->arena);
-        return rc;
-    }
-    Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
-    Kefu__AppendRequest ar = KEFU__APPEND_REQUEST__INIT;
-    ar.n_events = n;
-    ar.events = raw;
-    req.req_case = KEFU__LOG_REQUEST__REQ_APPEND;
-    req.append = &ar;
     if (self->qn == self->qcap) {
         if (self->qhead > 0) {
             memmove(self->q, self->q + self->qhead, (self->qn - self->qhead) * sizeof *self->q);
@@ -384,21 +404,93 @@ int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events, size_t n,
     }
     s_req_t *r = &self->q[self->qn++];
     memset(r, 0, sizeof *r);
-    r->len = kefu__log_request__get_packed_size(&req);
-    r->bytes = malloc(r->len);
-    if (!r->bytes)
-        abort();
-    kefu__log_request__pack(&req, r->bytes);
-    arena_reset(self->arena);
     r->first_pseq = self->last_pseq + 1;
-    r->n = (uint32_t) n;
-    r->cb = cb;
-    r->arg = arg;
-    r->corr = self->next_corr++;
-    r->sent_us = kclock_mono_us();
+    return r;
+}
+
+/* Sends every request not sent yet. */
+static void s_flush(evlog_client_t *self)
+{
+    int64_t now = kclock_mono_us();
+    for (size_t i = self->qhead; i < self->qn; i++) {
+        s_req_t *r = &self->q[i];
+        if (r->sent || r->done)
+            continue;
+        /* LogRequest field 3 (append), length-delimited, right before the body. */
+        uint8_t hdr[S_HDR];
+        hdr[0] = 0x1a;
+        size_t h = 1 + s_varint(hdr + 1, r->len);
+        r->hdr = S_HDR - h;
+        memcpy(r->buf + r->hdr, hdr, h);
+        r->corr = self->next_corr++;
+        r->sent = true;
+        r->sent_us = now;
+        self->nsent++;
+        s_send(self, r->corr, r->buf + r->hdr, h + r->len);
+    }
+}
+
+/* Appends are coalesced like Nagle's algorithm: with nothing in flight a
+ * request goes out at once (lowest latency); otherwise events gather in
+ * one open request that goes out when an answer comes back (or at the
+ * next poll), so under load each request carries many events and the log
+ * and the sockets do per-request work once for all of them. */
+int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events, size_t n,
+                        evlog_ack_fn *cb, void *arg)
+{
+    if (!self->has_producer || n == 0 || n > S_REQ_EVENTS)
+        return KEFU_EINVAL;
+    if (self->fatal)
+        return self->fatal;
+    if (self->inflight_events + n > S_MAX_INFLIGHT)
+        return KEFU_EUNAVAIL;
+    if (!self->introduced) {
+        int rc = s_hello(self);
+        if (rc)
+            return rc;
+    }
+    /* Check and size everything before taking any producer_seq. */
+    size_t *sizes = arena_alloc(self->arena, n * sizeof *sizes);
+    size_t total = 0;
+    char err[512];
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        Kefu__Envelope *ev = events[i];
+        ev->producer = self->producer;
+        ev->has_producer_seq = true;
+        ev->producer_seq = self->last_pseq + 1 + i;
+        sizes[i] = kefu__envelope__get_packed_size(ev);
+        rc = evlog_event_check(ev, sizes[i], err, sizeof err);
+        total += sizes[i] + 4;
+    }
+    if (rc == 0 && total > S_REQ_BYTES)
+        rc = KEFU_ETOOLARGE;
+    if (rc) {
+        arena_reset(self->arena);
+        return rc;
+    }
+    s_req_t *r = s_open_request(self, n, total);
+    s_reserve(r, total);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *p = r->buf + S_HDR + r->len;
+        p[0] = 0x0a;  /* AppendRequest field 1 (events), length-delimited */
+        size_t h = 1 + s_varint(p + 1, sizes[i]);
+        kefu__envelope__pack(events[i], p + h);
+        r->len += h + sizes[i];
+    }
+    arena_reset(self->arena);
+    if (r->nsegs == r->capsegs) {
+        r->capsegs = r->capsegs ? 2 * r->capsegs : 4;
+        r->segs = realloc(r->segs, r->capsegs * sizeof *r->segs);
+        if (!r->segs)
+            abort();
+    }
+    r->segs[r->nsegs++] = (s_seg_t){cb, arg, (uint32_t) n};
+    r->n += (uint32_t) n;
     self->last_pseq += n;
     self->inflight_events += n;
-    s_send(self, r->corr, r->bytes, r->len);
+    if (self->nsent == 0)
+        s_flush(self);
     return 0;
 }
 
@@ -428,8 +520,9 @@ int evlog_client_append_wait(evlog_client_t *self, Kefu__Envelope **events, size
         if (left <= 0) {
             /* The request stays queued; its callback must not touch w. */
             for (size_t i = self->qhead; i < self->qn; i++)
-                if (self->q[i].arg == w)
-                    self->q[i].cb = NULL, self->q[i].arg = NULL;
+                for (size_t j = 0; j < self->q[i].nsegs; j++)
+                    if (self->q[i].segs[j].arg == w)
+                        self->q[i].segs[j].cb = NULL, self->q[i].segs[j].arg = NULL;
             free(w);
             return KEFU_ETIMEOUT;
         }
@@ -640,10 +733,11 @@ static void s_on_dealer(evlog_client_t *self)
 /* Resends what has waited too long: appends, the hello, the fetch. */
 static void s_tick(evlog_client_t *self)
 {
+    s_flush(self);
     int64_t now = kclock_mono_us();
     if (self->qhead < self->qn) {
         for (size_t i = self->qhead; i < self->qn; i++)
-            if (!self->q[i].done) {
+            if (!self->q[i].done && self->q[i].sent) {
                 if (now - self->q[i].sent_us > S_RETRY_US)
                     s_resend_all(self);
                 break;
@@ -657,6 +751,7 @@ static void s_tick(evlog_client_t *self)
 
 static int s_poll_once(evlog_client_t *self, int timeout_ms)
 {
+    s_flush(self);
     zmq_pollitem_t items[2] = {
         {zsock_resolve(self->dealer), 0, ZMQ_POLLIN, 0},
         {self->sub ? zsock_resolve(self->sub) : NULL, 0, ZMQ_POLLIN, 0},
