@@ -3,7 +3,7 @@
  * A record is a 16-byte header and a payload, little-endian:
  *
  *   u32 len     payload length in bytes (1 .. EVLOG_MAX_EVENT)
- *   u32 crc     CRC-32 (zlib) of seq (8 bytes LE) followed by the payload
+ *   u32 crc     CRC-32C of seq (8 bytes LE) followed by the payload
  *   u64 seq     log sequence number
  *   u8  payload[len]   a packed kefu.Envelope whose last field is seq
  *   pad to a multiple of 8 bytes with zeros
@@ -28,6 +28,10 @@ typedef struct {
     const uint8_t *data;  /* packed Envelope */
     size_t len;
 } evlog_record_t;
+
+/* CRC-32C of data, continuing from crc (0 to start): evlog_crc32c(0,
+ * "123456789", 9) == 0xE3069283. */
+uint32_t evlog_crc32c(uint32_t crc, const void *data, size_t n);
 
 /* Bytes a record with a payload of len bytes takes (header + pad). */
 static inline size_t evlog_record_size(size_t len)

@@ -76,50 +76,63 @@ bool kvalid_utf8(const char *s, size_t len)
     return true;
 }
 
-/* The walk's state: the path so far and where to report. */
+/* The walk's state: where it is (a stack of fields and indexes, turned
+ * into a path only when something fails, so a valid message costs no
+ * string formatting) and where to report. */
 typedef struct {
-    char path[S_PATH_MAX];
+    const ProtobufCFieldDescriptor *field;
+    size_t index;   /* SIZE_MAX: not an element of a repeated field */
+} s_frame_t;
+
+typedef struct {
+    const ProtobufCMessageDescriptor *root;
+    s_frame_t stack[2 * S_MAX_DEPTH + 4];
+    size_t depth;
     char *err;
     size_t cap;
 } s_walk_t;
+
+static void s_snake(const char *name, char *out, size_t cap);
 
 static int s_fail(s_walk_t *w, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int s_fail(s_walk_t *w, int rc, const char *fmt, ...)
 {
-    if (w->err && w->cap > 0) {
-        int n = snprintf(w->err, w->cap, "%s: ", w->path);
-        if (n >= 0 && (size_t) n < w->cap) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(w->err + n, w->cap - (size_t) n, fmt, ap);
-            va_end(ap);
-        }
+    if (!w->err || w->cap == 0)
+        return rc;
+    char path[S_PATH_MAX];
+    s_snake(w->root->short_name, path, sizeof path);
+    size_t len = strlen(path);
+    for (size_t i = 0; i < w->depth && len < sizeof path; i++) {
+        const s_frame_t *fr = &w->stack[i];
+        int n = fr->index == SIZE_MAX
+                    ? snprintf(path + len, sizeof path - len, ".%s", fr->field->name)
+                    : snprintf(path + len, sizeof path - len, "[%zu]", fr->index);
+        if (n < 0)
+            break;
+        len += (size_t) n;
+    }
+    int n = snprintf(w->err, w->cap, "%s: ", path);
+    if (n >= 0 && (size_t) n < w->cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(w->err + n, w->cap - (size_t) n, fmt, ap);
+        va_end(ap);
     }
     return rc;
 }
 
-/* Appends ".name" to the path; returns the old length to restore. A path
- * too long for the buffer is cut: it only affects the message. */
-static size_t s_push_name(s_walk_t *w, const char *name)
+/* Enters field f (index SIZE_MAX) or element index of the current field. */
+static void s_push(s_walk_t *w, const ProtobufCFieldDescriptor *f, size_t index)
 {
-    size_t len = strlen(w->path);
-    snprintf(w->path + len, sizeof w->path - len, ".%s", name);
-    return len;
+    assert(w->depth < sizeof w->stack / sizeof w->stack[0]);
+    w->stack[w->depth++] = (s_frame_t){f, index};
 }
 
-/* Appends "[index]" to the path; returns the old length to restore. */
-static size_t s_push_index(s_walk_t *w, size_t index)
+static void s_pop(s_walk_t *w)
 {
-    size_t len = strlen(w->path);
-    snprintf(w->path + len, sizeof w->path - len, "[%zu]", index);
-    return len;
-}
-
-static void s_pop(s_walk_t *w, size_t len)
-{
-    w->path[len] = '\0';
+    w->depth--;
 }
 
 /* The type name in snake_case: "AppendRequest" -> "append_request". */
@@ -252,7 +265,7 @@ static int s_message(s_walk_t *w, const ProtobufCMessage *msg, int depth)
 
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
-        size_t mark = s_push_name(w, f->name);
+        s_push(w, f, SIZE_MAX);
         int rc = 0;
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *) (base + f->quantifier_offset);
@@ -264,13 +277,13 @@ static int s_message(s_walk_t *w, const ProtobufCMessage *msg, int depth)
                 rc = s_fail(w, KEFU_EINVAL, "%zu elements but no array", n);
             size_t size = s_elem_size(f->type);
             for (size_t k = 0; rc == 0 && k < n; k++) {
-                size_t mark_k = s_push_index(w, k);
+                s_push(w, f, k);
                 rc = s_value(w, f, arr + k * size, depth);
-                s_pop(w, mark_k);
+                s_pop(w);
             }
         } else if (s_is_set(msg, f))
             rc = s_value(w, f, base + f->offset, depth);
-        s_pop(w, mark);
+        s_pop(w);
         if (rc)
             return rc;
     }
@@ -280,8 +293,7 @@ static int s_message(s_walk_t *w, const ProtobufCMessage *msg, int depth)
 int kvalid_message(const ProtobufCMessage *msg, char *err, size_t cap)
 {
     assert(msg);
-    s_walk_t w = {.err = err, .cap = cap};
-    s_snake(msg->descriptor->short_name, w.path, sizeof w.path);
+    s_walk_t w = {.root = msg->descriptor, .err = err, .cap = cap};
     if (err && cap > 0)
         err[0] = '\0';
     return s_message(&w, msg, 0);

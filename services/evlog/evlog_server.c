@@ -43,7 +43,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +54,7 @@
 #include "evlog_event.h"
 #include "evlog_record.h"
 #include "evlog_store.h"
+#include "evlog_sync.h"
 #include "kerr.h"
 #include "klog.h"
 #include "producers.h"
@@ -97,19 +97,14 @@ struct evlog_server_t {
     kdaemon_t *d;
     zloop_t *loop;
     zsock_t *router, *pub;
-    zsock_t *pipe;              /* PAIR to the syncer */
-    pthread_t syncer;
-    bool syncer_started;
-    char pipe_ep[64];
+    evlog_sync_t *sync;         /* the syncer thread */
     ctlserver_t *ctl;
     evlog_store_t *store;
     producers_t *producers;
     arena_t *arena;
     zhashx_t *clock_requests;   /* request id -> s_clockreq_t, from the log */
 
-    evlog_batch_t batches[2];
     evlog_batch_t *open;        /* filled by the main thread */
-    bool syncing;               /* the other batch is with the syncer */
     uint64_t assigned;          /* last seq given out */
     uint64_t fetch_max;
     size_t max_batch;
@@ -124,34 +119,6 @@ struct evlog_server_t {
     s_clockwait_t *clockwaits, **clockwaits_tail;
     int64_t clock_target;       /* where pending advances will put the clock */
 };
-
-/* ---- syncer thread ------------------------------------------------------ */
-
-typedef struct {
-    evlog_store_t *store;
-    char ep[96];
-} s_syncer_arg_t;
-
-static void *s_syncer_main(void *arg)
-{
-    s_syncer_arg_t *a = arg;
-    zsock_t *pipe = zsock_new_pair(a->ep);
-    void *h = zsock_resolve(pipe);
-    for (;;) {
-        evlog_batch_t *b;
-        if (zmq_recv(h, &b, sizeof b, 0) != sizeof b)
-            continue;
-        if (!b)
-            break;
-        int64_t t0 = kclock_mono_us();
-        evlog_store_write_batch(a->store, b);
-        b->sync_us = kclock_mono_us() - t0;
-        zmq_send(h, &b, sizeof b, 0);
-    }
-    zsock_destroy(&pipe);
-    free(a);
-    return NULL;
-}
 
 /* ---- replies -------------------------------------------------------------- */
 
@@ -322,14 +289,7 @@ static uint64_t s_batch_put(evlog_server_t *self, const uint8_t *event, size_t l
 
 static void s_kick(evlog_server_t *self)
 {
-    if (self->syncing || self->open->len == 0)
-        return;
-    evlog_batch_t *b = self->open;
-    self->open = (b == &self->batches[0]) ? &self->batches[1] : &self->batches[0];
-    self->open->len = 0;
-    self->open->first = self->open->last = 0;
-    self->syncing = true;
-    zmq_send(zsock_resolve(self->pipe), &b, sizeof b, 0);
+    evlog_sync_submit(self->sync, &self->open);
 }
 
 static void s_publish(evlog_server_t *self, const uint8_t *records, size_t len)
@@ -343,14 +303,9 @@ static void s_publish(evlog_server_t *self, const uint8_t *records, size_t len)
     zmq_send(p, records, len, ZMQ_DONTWAIT);
 }
 
-/* The syncer finished a batch. */
-static int s_synced(zloop_t *loop, zsock_t *sock, void *arg)
+/* The syncer finished a batch: make it readable, publish it, answer. */
+static void s_done(evlog_server_t *self, evlog_batch_t *b)
 {
-    (void) loop;
-    evlog_server_t *self = arg;
-    evlog_batch_t *b;
-    if (zmq_recv(zsock_resolve(sock), &b, sizeof b, ZMQ_DONTWAIT) != sizeof b)
-        return 0;
     if (b->rc) {
         klog_error("can't write the log (seq %" PRIu64 "..%" PRIu64 "): %s; "
                    "stopping without acknowledging them",
@@ -358,15 +313,24 @@ static int s_synced(zloop_t *loop, zsock_t *sock, void *arg)
         _exit(1);
     }
     evlog_store_commit(self->store, b);
-    self->syncing = false;
     self->nbatches++;
     self->nevents += b->last - b->first + 1;
     self->sync_us += b->sync_us;
     s_publish(self, b->buf, b->len);
+    evlog_sync_release(self->sync, b);
     s_release(self);
     uint64_t head = evlog_store_head(self->store);
     ctlserver_set_position(self->ctl, head, head);
-    s_kick(self);
+}
+
+static int s_synced(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    (void) sock;
+    evlog_server_t *self = arg;
+    evlog_batch_t *b;
+    while ((b = evlog_sync_done(self->sync, 0)))
+        s_done(self, b);
     return 0;
 }
 
@@ -707,7 +671,6 @@ int evlog_server_new(evlog_server_t **out, kdaemon_t *d)
     self->arena = arena_new(256 * 1024);
     self->clock_requests = zhashx_new();
     zhashx_set_destructor(self->clock_requests, s_free_item);
-    self->open = &self->batches[0];
     self->clockwaits_tail = &self->clockwaits;
     self->fetch_max = (uint64_t) kconfig_int(d->config, "evlog.fetch_max");
     self->max_batch = (size_t) kconfig_int(d->config, "evlog.max_batch");
@@ -755,19 +718,12 @@ int evlog_server_new(evlog_server_t **out, kdaemon_t *d)
     }
     ctlserver_set_position(self->ctl, self->assigned, self->assigned);
 
-    snprintf(self->pipe_ep, sizeof self->pipe_ep, "inproc://evlog-sync-%p", (void *) self);
-    char ep[96];
-    snprintf(ep, sizeof ep, "@%s", self->pipe_ep);
-    self->pipe = zsock_new_pair(ep);
-    s_syncer_arg_t *a = calloc(1, sizeof *a);
-    a->store = self->store;
-    snprintf(a->ep, sizeof a->ep, ">%s", self->pipe_ep);
-    if (!self->pipe || pthread_create(&self->syncer, NULL, s_syncer_main, a) != 0) {
-        free(a);
+    self->sync = evlog_sync_new(self->store);
+    if (!self->sync) {
         evlog_server_destroy(&self);
         return KEFU_EINTERNAL;
     }
-    self->syncer_started = true;
+    self->open = evlog_sync_batch(self->sync);
     *out = self;
     return 0;
 }
@@ -776,21 +732,18 @@ int evlog_server_run(evlog_server_t *self)
 {
     self->loop = zloop_new();
     zloop_reader(self->loop, self->router, s_readable, self);
-    zloop_reader(self->loop, self->pipe, s_synced, self);
+    zloop_reader(self->loop, evlog_sync_sock(self->sync), s_synced, self);
     zloop_timer(self->loop, S_HEARTBEAT_MS, 0, s_heartbeat, self);
     ctlserver_attach(self->ctl, self->loop);
     klog_info("serving the log of %s", self->d->site);
     zloop_start(self->loop);
     /* Stopping: let the batch being synced finish, so what is durable is
      * also acknowledged where the peers are still there to hear it. */
-    if (self->syncing) {
-        zsock_set_rcvtimeo(self->pipe, 10000);
-        evlog_batch_t *b;
-        if (zmq_recv(zsock_resolve(self->pipe), &b, sizeof b, 0) == sizeof b && b->rc == 0) {
-            evlog_store_commit(self->store, b);
-            s_release(self);
-        }
-        self->syncing = false;
+    while (evlog_sync_outstanding(self->sync) > 0) {
+        evlog_batch_t *b = evlog_sync_done(self->sync, 10000);
+        if (!b)
+            break;
+        s_done(self, b);
     }
     zloop_destroy(&self->loop);
     klog_info("stopped at head %" PRIu64 "; this run: %" PRIu64 " events in %" PRIu64
@@ -805,12 +758,9 @@ void evlog_server_destroy(evlog_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     evlog_server_t *self = *self_p;
-    if (self->syncer_started) {
-        evlog_batch_t *none = NULL;
-        zmq_send(zsock_resolve(self->pipe), &none, sizeof none, 0);
-        pthread_join(self->syncer, NULL);
-    }
-    zsock_destroy(&self->pipe);
+    if (self->sync && self->open)
+        evlog_sync_release(self->sync, self->open);
+    evlog_sync_destroy(&self->sync);
     while (self->clockwaits) {
         s_clockwait_t *w = self->clockwaits;
         self->clockwaits = w->next;
@@ -824,8 +774,6 @@ void evlog_server_destroy(evlog_server_t **self_p)
     producers_destroy(&self->producers);
     zhashx_destroy(&self->clock_requests);
     arena_destroy(&self->arena);
-    free(self->batches[0].buf);
-    free(self->batches[1].buf);
     free(self->acks);
     free(self->seqpool);
     free(self);
