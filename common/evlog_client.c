@@ -125,6 +125,7 @@ struct evlog_client_t {
     evlog_record_t *recs;
     size_t caprecs;
     int stop_rc;
+    int64_t stop_us;        /* when the callback refused */
 };
 
 static void s_sub_fetch(evlog_client_t *self);
@@ -582,6 +583,7 @@ static int s_deliver(evlog_client_t *self, const evlog_record_t *recs, size_t n)
     int rc = self->deliver(self->darg, recs + i, j - i);
     if (rc) {
         self->stop_rc = rc;
+        self->stop_us = kclock_mono_us();
         return rc;
     }
     self->next = recs[j - 1].seq + 1;
@@ -743,7 +745,10 @@ static void s_tick(evlog_client_t *self)
                 break;
             }
     }
-    if (self->mode == S_CATCHUP && (self->sub_corr == 0 || now - self->sub_sent > S_RETRY_US)) {
+    /* After a refusal, wait S_RETRY_US before offering the records again,
+     * so a store that can't take them is not hammered. */
+    if (self->mode == S_CATCHUP && (self->sub_corr == 0 || now - self->sub_sent > S_RETRY_US) &&
+        (!self->stop_rc || now - self->stop_us > S_RETRY_US)) {
         self->stop_rc = 0;
         s_sub_fetch(self);
     }
@@ -761,8 +766,8 @@ static int s_poll_once(evlog_client_t *self, int timeout_ms)
         s_on_dealer(self);
     if (rc > 0 && self->sub && (items[1].revents & ZMQ_POLLIN))
         s_on_sub(self);
+    int stop = self->stop_rc;  /* before s_tick may clear it for a retry */
     s_tick(self);
-    int stop = self->stop_rc;
     return stop;
 }
 

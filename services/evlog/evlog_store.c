@@ -28,6 +28,13 @@
  * damaged one can't be trusted to follow on: they are renamed *.damaged
  * and reported, never deleted.
  *
+ * Preparing segments
+ * ------------------
+ * Zero-filling a segment takes a while (hundreds of ms for 256 MiB), so a
+ * prep thread writes the next one ahead of need as DIR/next.tmp; when the
+ * syncer rolls over it only renames it into place. A next.tmp left by a
+ * crash is simply written again.
+ *
  * Reads
  * -----
  * Every segment is mapped read-only. A sparse index (the offset of every
@@ -41,6 +48,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -62,7 +70,7 @@ typedef struct {
     uint8_t *map;
     size_t size;          /* file size */
     size_t used;          /* durable bytes */
-    uint32_t *sparse;     /* offset of record first + k*EVLOG_SPARSE */
+    uint64_t *sparse;     /* offset of record first + k*EVLOG_SPARSE */
     size_t nsparse, capsparse;
 } s_seg_t;
 
@@ -75,6 +83,12 @@ struct evlog_store_t {
     /* the syncer's write position */
     int wfd;
     size_t wsize, woff;
+    /* the next segment, zero-filled ahead of need by the prep thread */
+    pthread_t prep;
+    bool prep_started;
+    pthread_mutex_t prep_mu;
+    pthread_cond_t prep_cv;
+    bool prep_want, prep_ready, prep_stop;  /* under prep_mu */
 };
 
 static void s_seg_free(s_seg_t *seg)
@@ -97,7 +111,7 @@ static void s_sparse_add(s_seg_t *seg, size_t offset)
         if (!seg->sparse)
             abort();
     }
-    seg->sparse[seg->nsparse++] = (uint32_t) offset;
+    seg->sparse[seg->nsparse++] = offset;
 }
 
 /* Records the offset of each record of seg's bytes [from, to) whose seq
@@ -180,6 +194,8 @@ static int s_list_segments(const char *dir, uint64_t **out, size_t *n)
     *n = cnt;
     return 0;
 }
+
+static void *s_prep_run(void *arg);
 
 static void s_segs_push(evlog_store_t *self, s_seg_t *seg)
 {
@@ -274,12 +290,22 @@ int evlog_store_open(evlog_store_t **out, const char *dir, size_t segment_bytes,
         seg->first = firsts[i];
         seg->fd = -1;
         rc = s_seg_map(seg, path, O_RDWR);
+        size_t end = rc == 0 ? s_scan(seg, &next, scan, arg) : 0;
+        if ((rc == 0 || rc == EINVAL) && end == 0 && i + 1 == n) {
+            /* The last segment holds no record: a crash came between its
+             * creation and its first write (maybe even before it was
+             * filled out). Nothing in it was ever acknowledged; start it
+             * afresh. */
+            klog_warn("evlog: segment %s holds no record; removing it", path);
+            s_seg_free(seg);
+            rc = unlink(path) < 0 ? errno : 0;
+            break;
+        }
         if (rc) {
             klog_error("evlog: can't open segment %s: %s", path, strerror(rc));
             s_seg_free(seg);
             break;
         }
-        size_t end = s_scan(seg, &next, scan, arg);
         if (!s_all_zero(seg->map + end, seg->size - end)) {
             klog_warn("evlog: segment %s: torn or damaged record at offset %zu "
                       "after seq %" PRIu64 "; cutting the log there",
@@ -303,6 +329,10 @@ int evlog_store_open(evlog_store_t **out, const char *dir, size_t segment_bytes,
         self->wsize = last->size;
         self->woff = last->used;
     }
+    pthread_mutex_init(&self->prep_mu, NULL);
+    pthread_cond_init(&self->prep_cv, NULL);
+    self->prep_want = true;
+    self->prep_started = pthread_create(&self->prep, NULL, s_prep_run, self) == 0;
     *out = self;
     return 0;
 }
@@ -312,6 +342,15 @@ void evlog_store_destroy(evlog_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     evlog_store_t *self = *self_p;
+    if (self->prep_started) {
+        pthread_mutex_lock(&self->prep_mu);
+        self->prep_stop = true;
+        pthread_cond_signal(&self->prep_cv);
+        pthread_mutex_unlock(&self->prep_mu);
+        pthread_join(self->prep, NULL);
+        pthread_cond_destroy(&self->prep_cv);
+        pthread_mutex_destroy(&self->prep_mu);
+    }
     for (size_t i = 0; i < self->nsegs; i++)
         s_seg_free(self->segs[i]);
     free(self->segs);
@@ -344,20 +383,96 @@ static int s_zero_fill(int fd, size_t size)
     return 0;
 }
 
-/* Syncer: starts a segment whose first record is `first`. */
+static void s_prep_path(const evlog_store_t *self, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/next.tmp", self->dir);
+}
+
+/* The prep thread: on request, writes DIR/next.tmp full of zeros and
+ * durable, in chunks with an fdatasync each, so it never piles up dirty
+ * pages in front of the log's own fdatasyncs. */
+static void *s_prep_run(void *arg)
+{
+    evlog_store_t *self = arg;
+    static const uint8_t zeros[1 << 16];
+    char path[4200];
+    s_prep_path(self, path, sizeof path);
+    pthread_mutex_lock(&self->prep_mu);
+    for (;;) {
+        while (!self->prep_want && !self->prep_stop)
+            pthread_cond_wait(&self->prep_cv, &self->prep_mu);
+        if (self->prep_stop)
+            break;
+        self->prep_want = false;
+        pthread_mutex_unlock(&self->prep_mu);
+        int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        bool ok = fd >= 0, stop = false;
+        for (size_t off = 0; ok && !stop && off < self->segment_bytes;) {
+            size_t n = self->segment_bytes - off < sizeof zeros ? self->segment_bytes - off
+                                                                 : sizeof zeros;
+            ssize_t w = pwrite(fd, zeros, n, (off_t) off);
+            ok = w > 0 || (w < 0 && errno == EINTR);
+            if (w > 0)
+                off += (size_t) w;
+            if (ok && off % (8u << 20) == 0) {
+                ok = fdatasync(fd) == 0;
+                pthread_mutex_lock(&self->prep_mu);
+                stop = self->prep_stop;
+                pthread_mutex_unlock(&self->prep_mu);
+            }
+        }
+        ok = ok && !stop && fdatasync(fd) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (!ok && !stop)
+            klog_warn("evlog: can't prepare the next segment: %s", strerror(errno));
+        pthread_mutex_lock(&self->prep_mu);
+        self->prep_ready = ok;
+    }
+    pthread_mutex_unlock(&self->prep_mu);
+    return NULL;
+}
+
+static void s_prep_request(evlog_store_t *self)
+{
+    pthread_mutex_lock(&self->prep_mu);
+    self->prep_want = true;
+    pthread_cond_signal(&self->prep_cv);
+    pthread_mutex_unlock(&self->prep_mu);
+}
+
+/* Syncer: starts a segment whose first record is `first`, from the
+ * prepared file when there is one, else by writing it now. */
 static int s_new_segment(evlog_store_t *self, uint64_t first, size_t min, s_seg_t **out)
 {
-    char path[4200];
+    char path[4200], prep[4200];
     s_seg_path(self, first, "seg", path, sizeof path);
+    s_prep_path(self, prep, sizeof prep);
     s_seg_t *seg = calloc(1, sizeof *seg);
     seg->first = first;
     seg->last = first - 1;
-    seg->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    int rc = seg->fd < 0 ? errno : 0;
     size_t size = self->segment_bytes > min ? self->segment_bytes : min;
-    if (rc == 0 && (rc = s_zero_fill(seg->fd, size)) == 0 &&
-        (rc = fdatasync(seg->fd) < 0 ? errno : 0) == 0 &&
-        (rc = s_fsync_dir(self->dir)) == 0) {
+    bool prepared = false;
+    if (size == self->segment_bytes && self->prep_started) {
+        pthread_mutex_lock(&self->prep_mu);
+        prepared = self->prep_ready && rename(prep, path) == 0;
+        if (prepared)
+            self->prep_ready = false;
+        pthread_mutex_unlock(&self->prep_mu);
+        s_prep_request(self);
+    }
+    int rc;
+    if (prepared) {
+        seg->fd = open(path, O_RDWR | O_CLOEXEC);
+        rc = seg->fd < 0 ? errno : s_fsync_dir(self->dir);
+    } else {
+        seg->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        rc = seg->fd < 0 ? errno : 0;
+        if (rc == 0 && (rc = s_zero_fill(seg->fd, size)) == 0 &&
+            (rc = fdatasync(seg->fd) < 0 ? errno : 0) == 0)
+            rc = s_fsync_dir(self->dir);
+    }
+    if (rc == 0) {
         seg->size = size;
         seg->map = mmap(NULL, size, PROT_READ, MAP_SHARED, seg->fd, 0);
         if (seg->map == MAP_FAILED) {
