@@ -100,6 +100,7 @@ struct evlog_client_t {
     size_t qhead, qn, qcap;
     size_t inflight_events;
     size_t nsent;          /* requests sent and not yet answered */
+    bool dispatching;      /* in s_on_dealer: appends wait for its flush */
     uint64_t resend_boundary;
     int fatal;
 
@@ -263,10 +264,14 @@ static void s_complete(evlog_client_t *self, s_req_t *r, int rc, uint64_t first)
     if (r->sent)
         self->nsent--;
     self->inflight_events -= r->n;
-    for (size_t i = 0; i < r->nsegs; i++) {
-        if (r->segs[i].cb)
-            r->segs[i].cb(r->segs[i].arg, rc, rc ? 0 : first, r->segs[i].n);
-        first += r->segs[i].n;
+    /* A callback may append, which may move the queue (and r) in memory;
+     * the segment array itself stays put until the request is popped. */
+    s_seg_t *segs = r->segs;
+    size_t nsegs = r->nsegs;
+    for (size_t i = 0; i < nsegs; i++) {
+        if (segs[i].cb)
+            segs[i].cb(segs[i].arg, rc, rc ? 0 : first, segs[i].n);
+        first += segs[i].n;
     }
 }
 
@@ -321,7 +326,6 @@ static void s_on_append_reply(evlog_client_t *self, const Kefu__LogReply *rep)
         return;
     s_complete(self, r, 0, rep->append->seqs[0]);
     s_pop_done(self);
-    s_flush(self);
 }
 
 static int s_poll_once(evlog_client_t *self, int timeout_ms);
@@ -490,7 +494,9 @@ int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events, size_t n,
     r->n += (uint32_t) n;
     self->last_pseq += n;
     self->inflight_events += n;
-    if (self->nsent == 0)
+    /* Appends made by ack callbacks go out together when the burst of
+     * replies has been handled (s_on_dealer), not one by one. */
+    if (self->nsent == 0 && !self->dispatching)
         s_flush(self);
     return 0;
 }
@@ -695,6 +701,8 @@ static void s_on_sub(evlog_client_t *self)
 static void s_on_dealer(evlog_client_t *self)
 {
     void *h = zsock_resolve(self->dealer);
+    bool outer = !self->dispatching;
+    self->dispatching = true;
     for (int i = 0; i < 1024; i++) {
         zmq_msg_t m, rec;
         zmq_msg_init(&m);
@@ -729,6 +737,10 @@ static void s_on_dealer(evlog_client_t *self)
         zmq_msg_close(&rec);
         zmq_msg_close(&m);
         arena_reset(self->arena);
+    }
+    if (outer) {
+        self->dispatching = false;
+        s_flush(self);
     }
 }
 

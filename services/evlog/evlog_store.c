@@ -56,6 +56,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kerr.h"
@@ -83,12 +84,14 @@ struct evlog_store_t {
     /* the syncer's write position */
     int wfd;
     size_t wsize, woff;
+    bool prep_asked;      /* the next segment was asked for */
     /* the next segment, zero-filled ahead of need by the prep thread */
     pthread_t prep;
     bool prep_started;
     pthread_mutex_t prep_mu;
     pthread_cond_t prep_cv;
-    bool prep_want, prep_ready, prep_stop;  /* under prep_mu */
+    bool prep_want, prep_ready;  /* under prep_mu */
+    volatile bool prep_stop;     /* under prep_mu; also read while zeroing */
 };
 
 static void s_seg_free(s_seg_t *seg)
@@ -196,6 +199,7 @@ static int s_list_segments(const char *dir, uint64_t **out, size_t *n)
 }
 
 static void *s_prep_run(void *arg);
+static int s_new_segment(evlog_store_t *self, uint64_t first, size_t min, s_seg_t **out);
 
 static void s_segs_push(evlog_store_t *self, s_seg_t *seg)
 {
@@ -291,11 +295,11 @@ int evlog_store_open(evlog_store_t **out, const char *dir, size_t segment_bytes,
         seg->fd = -1;
         rc = s_seg_map(seg, path, O_RDWR);
         size_t end = rc == 0 ? s_scan(seg, &next, scan, arg) : 0;
-        if ((rc == 0 || rc == EINVAL) && end == 0 && i + 1 == n) {
-            /* The last segment holds no record: a crash came between its
-             * creation and its first write (maybe even before it was
-             * filled out). Nothing in it was ever acknowledged; start it
-             * afresh. */
+        if ((rc == 0 || rc == EINVAL) && end == 0 && i + 1 == n &&
+            !(rc == 0 && seg->size >= self->segment_bytes && s_all_zero(seg->map, seg->size))) {
+            /* The last segment holds no record and is not a whole segment
+             * of zeros: a crash came while it was being made. Nothing in
+             * it was ever acknowledged; it is made again when needed. */
             klog_warn("evlog: segment %s holds no record; removing it", path);
             s_seg_free(seg);
             rc = unlink(path) < 0 ? errno : 0;
@@ -329,9 +333,22 @@ int evlog_store_open(evlog_store_t **out, const char *dir, size_t segment_bytes,
         self->wsize = last->size;
         self->woff = last->used;
     }
+    if (self->nsegs == 0) {
+        /* A new log: its first segment now, so the first append is fast. */
+        s_seg_t *seg;
+        rc = s_new_segment(self, 1, 0, &seg);
+        if (rc) {
+            evlog_store_destroy(&self);
+            return rc;
+        }
+        s_segs_push(self, seg);
+        self->wfd = seg->fd;
+        self->wsize = seg->size;
+        self->woff = 0;
+    }
     pthread_mutex_init(&self->prep_mu, NULL);
     pthread_cond_init(&self->prep_cv, NULL);
-    self->prep_want = true;
+    self->prep_asked = self->prep_want = self->woff > self->wsize / 2;
     self->prep_started = pthread_create(&self->prep, NULL, s_prep_run, self) == 0;
     *out = self;
     return 0;
@@ -363,24 +380,50 @@ uint64_t evlog_store_head(const evlog_store_t *self)
     return self->head;
 }
 
-/* Writes zeros over the whole file. Unlike fallocate's unwritten extents,
- * blocks that were written once need no metadata change when they are
- * written again, so each later fdatasync flushes data only (measured here:
- * ~160 us against ~230 us per fdatasync). */
-static int s_zero_fill(int fd, size_t size)
+/* Creates path (which must not exist unless excl is false) full of zeros
+ * and durable. Unlike fallocate's unwritten extents, blocks written once
+ * need no metadata change when they are written again, so each later
+ * fdatasync flushes data only (measured here: ~280 us against ~580 us).
+ * The zeros go by O_DIRECT where the file system allows it: no page cache
+ * copy, ~25 ms of CPU for 256 MiB instead of ~550 ms. */
+static int s_zero_file(const char *path, size_t size, bool excl, volatile bool *stop)
 {
-    static const uint8_t zeros[1 << 16];
-    for (size_t off = 0; off < size;) {
-        size_t n = size - off < sizeof zeros ? size - off : sizeof zeros;
-        ssize_t w = pwrite(fd, zeros, n, (off_t) off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
+    /* In the background (stop != NULL), go gently: a 1 MiB write, then a
+     * pause, so the log's own fdatasyncs never queue behind a burst of
+     * zeros (about 20% of the disk's time; 256 MiB in ~2 s here). */
+    const struct timespec pause = {0, 5 * 1000 * 1000};
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (excl ? O_EXCL : O_TRUNC);
+    int fd = open(path, flags | O_DIRECT, 0644);
+    if (fd < 0 && errno == EINVAL)
+        fd = open(path, flags, 0644);  /* tmpfs and friends: no O_DIRECT */
+    if (fd < 0)
+        return errno;
+    const size_t chunk = 1 << 20;
+    void *zeros = NULL;
+    int rc = posix_memalign(&zeros, 4096, chunk);
+    if (rc == 0)
+        memset(zeros, 0, chunk);
+    for (size_t off = 0; rc == 0 && off < size;) {
+        if (stop && *stop) {
+            rc = ECANCELED;
+            break;
         }
-        off += (size_t) w;
+        size_t n = size - off < chunk ? size - off : chunk;
+        ssize_t w = pwrite(fd, zeros, n, (off_t) off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            rc = w < 0 ? errno : EIO;
+        else
+            off += (size_t) w;
+        if (stop)
+            nanosleep(&pause, NULL);
     }
-    return 0;
+    if (rc == 0 && fdatasync(fd) < 0)
+        rc = errno;
+    free(zeros);
+    close(fd);
+    return rc;
 }
 
 static void s_prep_path(const evlog_store_t *self, char *buf, size_t cap)
@@ -388,13 +431,10 @@ static void s_prep_path(const evlog_store_t *self, char *buf, size_t cap)
     snprintf(buf, cap, "%s/next.tmp", self->dir);
 }
 
-/* The prep thread: on request, writes DIR/next.tmp full of zeros and
- * durable, in chunks with an fdatasync each, so it never piles up dirty
- * pages in front of the log's own fdatasyncs. */
+/* The prep thread: on request, writes DIR/next.tmp full of zeros. */
 static void *s_prep_run(void *arg)
 {
     evlog_store_t *self = arg;
-    static const uint8_t zeros[1 << 16];
     char path[4200];
     s_prep_path(self, path, sizeof path);
     pthread_mutex_lock(&self->prep_mu);
@@ -405,29 +445,11 @@ static void *s_prep_run(void *arg)
             break;
         self->prep_want = false;
         pthread_mutex_unlock(&self->prep_mu);
-        int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        bool ok = fd >= 0, stop = false;
-        for (size_t off = 0; ok && !stop && off < self->segment_bytes;) {
-            size_t n = self->segment_bytes - off < sizeof zeros ? self->segment_bytes - off
-                                                                 : sizeof zeros;
-            ssize_t w = pwrite(fd, zeros, n, (off_t) off);
-            ok = w > 0 || (w < 0 && errno == EINTR);
-            if (w > 0)
-                off += (size_t) w;
-            if (ok && off % (8u << 20) == 0) {
-                ok = fdatasync(fd) == 0;
-                pthread_mutex_lock(&self->prep_mu);
-                stop = self->prep_stop;
-                pthread_mutex_unlock(&self->prep_mu);
-            }
-        }
-        ok = ok && !stop && fdatasync(fd) == 0;
-        if (fd >= 0)
-            close(fd);
-        if (!ok && !stop)
-            klog_warn("evlog: can't prepare the next segment: %s", strerror(errno));
+        int rc = s_zero_file(path, self->segment_bytes, false, &self->prep_stop);
+        if (rc && rc != ECANCELED)
+            klog_warn("evlog: can't prepare the next segment: %s", strerror(rc));
         pthread_mutex_lock(&self->prep_mu);
-        self->prep_ready = ok;
+        self->prep_ready = rc == 0;
     }
     pthread_mutex_unlock(&self->prep_mu);
     return NULL;
@@ -449,6 +471,7 @@ static int s_new_segment(evlog_store_t *self, uint64_t first, size_t min, s_seg_
     s_seg_path(self, first, "seg", path, sizeof path);
     s_prep_path(self, prep, sizeof prep);
     s_seg_t *seg = calloc(1, sizeof *seg);
+    seg->fd = -1;
     seg->first = first;
     seg->last = first - 1;
     size_t size = self->segment_bytes > min ? self->segment_bytes : min;
@@ -459,18 +482,17 @@ static int s_new_segment(evlog_store_t *self, uint64_t first, size_t min, s_seg_
         if (prepared)
             self->prep_ready = false;
         pthread_mutex_unlock(&self->prep_mu);
-        s_prep_request(self);
     }
     int rc;
     if (prepared) {
         seg->fd = open(path, O_RDWR | O_CLOEXEC);
         rc = seg->fd < 0 ? errno : s_fsync_dir(self->dir);
     } else {
-        seg->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        rc = seg->fd < 0 ? errno : 0;
-        if (rc == 0 && (rc = s_zero_fill(seg->fd, size)) == 0 &&
-            (rc = fdatasync(seg->fd) < 0 ? errno : 0) == 0)
-            rc = s_fsync_dir(self->dir);
+        rc = s_zero_file(path, size, true, NULL);
+        if (rc == 0) {
+            seg->fd = open(path, O_RDWR | O_CLOEXEC);
+            rc = seg->fd < 0 ? errno : s_fsync_dir(self->dir);
+        }
     }
     if (rc == 0) {
         seg->size = size;
@@ -504,6 +526,7 @@ void evlog_store_write_batch(evlog_store_t *self, evlog_batch_t *b)
         self->wfd = seg->fd;
         self->wsize = seg->size;
         self->woff = 0;
+        self->prep_asked = false;
     }
     b->offset = self->woff;
     size_t done = 0;
@@ -525,6 +548,11 @@ void evlog_store_write_batch(evlog_store_t *self, evlog_batch_t *b)
         return;
     }
     self->woff += b->len;
+    /* Half way through a segment, have the next one made ready. */
+    if (!self->prep_asked && self->prep_started && self->woff > self->wsize / 2) {
+        self->prep_asked = true;
+        s_prep_request(self);
+    }
 }
 
 void evlog_store_commit(evlog_store_t *self, const evlog_batch_t *b)

@@ -28,6 +28,9 @@ trap cleanup EXIT INT TERM
 "$BUILD/bin/kefu" up --dir "$D" --detach
 "$BUILD/tests/bench_evlog" --dir "$D" --total "$TOTAL"
 
+# The site stops before the peer runs, so neither disturbs the other.
+"$BUILD/bin/kefu" down --dir "$D" >/dev/null
+
 if command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1; then
     R=$(mktemp -d /tmp/kefu-redis.XXXXXX)
     port=$(shuf -i 20000-29999 -n 1)

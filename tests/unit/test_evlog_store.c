@@ -430,14 +430,17 @@ static void test_empty(void **state)
     assert_int_equal(len, 0);
     assert_int_equal(evlog_store_read(f->st, 0, 100, 1 << 20, &data, &len), 0);
     s_seginfo_t segs[4];
-    assert_int_equal(s_segments(f, segs, 4), 0);  /* no file until a write */
+    /* the first segment is made at open, so the first append is fast */
+    assert_int_equal(s_segments(f, segs, 4), 1);
+    assert_int_equal(segs[0].first, 1);
 
-    /* reopen an empty log: still empty */
+    /* reopen an empty log: still empty, the same one segment kept */
     assert_int_equal(s_reopen(f), 0);
     assert_int_equal(s_reopen(f), 0);
+    assert_int_equal(s_segments(f, segs, 4), 1);
 
-    /* the first batch makes segment 1 */
-    assert_true(s_append(f->st, 1, 10));
+    /* the first batch goes into segment 1, made at open */
+    assert_false(s_append(f->st, 1, 10));
     assert_int_equal(s_check_files(f, 10, segs, 4), 1);
     assert_int_equal(segs[0].first, 1);
     assert_int_equal(evlog_store_read(f->st, 1, 100, 1 << 20, &data, &len), 10);
@@ -833,17 +836,19 @@ static void test_empty_segment(void **state)
     assert_int_equal(pwrite(fd, zeros, SEG, 0), SEG);
     close(fd);
 
-    /* recovery removes it (it never held a record) ... */
+    /* a whole segment of zeros is a good empty segment: recovery keeps it */
     assert_int_equal(s_reopen(f), NRECS);
-    assert_false(s_exists(path));
-    assert_int_equal(s_check_files(f, NRECS, segs, 16), n);
-    /* ... and the next batch goes on in the last segment, which has room */
+    assert_true(s_exists(path));
+    assert_int_equal(s_check_files(f, NRECS, segs, 16), n + 1);
+    /* the next batch goes into it, from its start: no new segment */
     assert_false(s_append(f->st, NRECS + 1, NRECS + 40));
     assert_int_equal(s_reopen(f), NRECS + 40);
-    assert_int_equal(s_check_files(f, NRECS + 40, segs, 16), n);
-    assert_int_equal(segs[n - 1].last, NRECS + 40);
+    assert_int_equal(s_check_files(f, NRECS + 40, segs, 16), n + 1);
+    assert_int_equal(segs[n].first, NRECS + 1);
+    assert_int_equal(segs[n].last, NRECS + 40);
     const uint8_t *data;
     size_t len;
+    assert_int_equal(evlog_store_read(f->st, NRECS, 100, SIZE_MAX, &data, &len), 1);
     assert_int_equal(evlog_store_read(f->st, NRECS + 1, 100, SIZE_MAX, &data, &len), 40);
     s_check_read(data, len, NRECS + 1, 40);
 }
