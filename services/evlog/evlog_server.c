@@ -287,9 +287,13 @@ static uint64_t s_batch_put(evlog_server_t *self, const uint8_t *event, size_t l
     return seq;
 }
 
+static void s_done(evlog_server_t *self, evlog_batch_t *b);
+
 static void s_kick(evlog_server_t *self)
 {
-    evlog_sync_submit(self->sync, &self->open);
+    evlog_batch_t *done = evlog_sync_submit(self->sync, &self->open);
+    if (done)
+        s_done(self, done);
 }
 
 static void s_publish(evlog_server_t *self, const uint8_t *records, size_t len)

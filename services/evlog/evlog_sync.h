@@ -27,8 +27,12 @@ void evlog_sync_destroy(evlog_sync_t **self_p);
  * submitted). Never NULL. */
 evlog_batch_t *evlog_sync_batch(evlog_sync_t *self);
 /* Hands *batch_p to the syncer (or merges it into the batch already
- * queued) and replaces it with an empty batch. Does nothing if empty. */
-void evlog_sync_submit(evlog_sync_t *self, evlog_batch_t **batch_p);
+ * queued) and replaces it with an empty batch. Does nothing if empty.
+ * A small batch with nothing else in the pipeline is written at once by
+ * the calling thread instead: then it is returned, finished, and the
+ * caller treats it as it would one from evlog_sync_done(). Otherwise
+ * returns NULL. */
+evlog_batch_t *evlog_sync_submit(evlog_sync_t *self, evlog_batch_t **batch_p);
 
 /* The socket that becomes readable when a batch is finished. */
 zsock_t *evlog_sync_sock(evlog_sync_t *self);
