@@ -21,18 +21,19 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) \
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   += $(PKG_LIBS) -lpthread
 
-PROTOS   := error event evlog control
+PROTOS   := error domain intake event evlog control
 GEN_C    := $(PROTOS:%=$(BUILD)/gen/%.pb-c.c)
 GEN_H    := $(PROTOS:%=$(BUILD)/gen/%.pb-c.h)
 
-COMMON   := kerr kclock ktime klog kvalid kconfig store arena site pbjson kdaemon \
-            evlog_record evlog_event evlog_client consumer ctlserver ctlclient
+COMMON   := kerr kclock ktime klog kvalid kconfig deadline store arena site pbjson kdaemon \
+            evlog_record evlog_event evlog_client consumer ctlserver ctlclient cmdq
 COMMON_OBJ := $(COMMON:%=$(BUILD)/common/%.o) $(PROTOS:%=$(BUILD)/gen/%.pb-c.o)
 LIBKEFU  := $(BUILD)/libkefu.a
 
 # Each services/NAME/ directory is one program; all its .c files link into it.
-SERVICES := evlog kefu kefuctl
+SERVICES := evlog intake kefu kefuctl
 BIN_evlog   := kefu-evlog
+BIN_intake  := kefu-intake
 BIN_kefu    := kefu
 BIN_kefuctl := kefuctl
 BINS := $(foreach s,$(SERVICES),$(BUILD)/bin/$(BIN_$(s)))
@@ -109,7 +110,11 @@ $(BUILD)/tests/%: tests/bench/%.c $(LIBKEFU) $(GEN_H)
 deps:
 	@sh deploy/install-deps.sh
 
-test: all
+# deps first, then a fresh make: the library flags come from pkg-config
+# when a Makefile is read, so they must be read after the packages are in.
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tests/run.sh
 
 unit: all
@@ -118,10 +123,14 @@ unit: all
 integration: all
 	@BUILD=$(BUILD) sh tests/run.sh integration
 
-bench: all
+bench:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
-run: deps all
+run:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/kefu up
 
 # The sanitizer build: ASan + UBSan, every test, in its own build folder.

@@ -67,7 +67,7 @@ static int s_apply_batch(store_txn_t *txn, void *arg)
     for (size_t i = 0; i < self->n; i++) {
         const evlog_record_t *r = &self->recs[i];
         Kefu__Envelope *ev = kefu__envelope__unpack(arena_pbc(self->arena), r->len, r->data);
-        int rc = self->apply(self->arg, txn, r->seq, ev);
+        int rc = self->apply(self->arg, txn, r, ev);
         if (rc)
             return rc;
         if (arena_used(self->arena) > 4 * 1024 * 1024)

@@ -19,12 +19,17 @@
 
 typedef struct consumer_t consumer_t;
 
-/* Applies one event inside the batch's write transaction. Return 0, or a
+/* Applies one event (rec: its seq and packed bytes; ev: decoded) inside
+ * the batch's write transaction. Every event of the log comes through,
+ * other daemons' too: an apply function skips (returns 0 for) the types
+ * it does not handle, including types newer than itself (body_case not
+ * set) and events that do not decode (ev NULL); returning an error for
+ * them would stop the daemon at that event. Return 0, or a
  * code to abort the whole batch (it is delivered again later). Events
  * that fail to decode are passed with ev NULL (the daemon decides; most
  * skip them). May run again for the same event if the transaction is
  * retried after a map growth, never after a commit. */
-typedef int (consumer_apply_fn)(void *arg, store_txn_t *txn, uint64_t seq,
+typedef int (consumer_apply_fn)(void *arg, store_txn_t *txn, const evlog_record_t *rec,
                                 const Kefu__Envelope *ev);
 /* Called after each committed batch with the new position. */
 typedef void (consumer_applied_fn)(void *arg, uint64_t applied, uint64_t head);

@@ -5,7 +5,9 @@
  *   u32 len     payload length in bytes (1 .. EVLOG_MAX_EVENT)
  *   u32 crc     CRC-32C of seq (8 bytes LE) followed by the payload
  *   u64 seq     log sequence number
- *   u8  payload[len]   a packed kefu.Envelope whose last field is seq
+ *   u8  payload[len]   a packed kefu.Envelope whose last field is seq: the
+ *                      producer's event (<= EVLOG_MAX_EVENT) and the seq
+ *                      field the log appends (<= 11 bytes)
  *   pad to a multiple of 8 bytes with zeros
  *
  * The same bytes are written to the segment files, sent in fetch replies

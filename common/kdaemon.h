@@ -23,7 +23,7 @@ typedef struct {
 
 /* Parses argv, loads the configuration, creates the site's folders, opens
  * (creating as a wall clock if missing) the site clock. Returns 0 to run;
- * otherwise the process's exit code: 0 after --help, 2 for a usage or
+ * otherwise: -1 after --help (exit 0), 2 for a usage or
  * configuration error (said on stderr), 1 if the site can't be set up. */
 int kdaemon_init(kdaemon_t *self, const char *name, const char *summary,
                  int argc, char **argv);

@@ -26,7 +26,7 @@
 #define S_SUN_PATH_MAX (sizeof(((struct sockaddr_un *) 0)->sun_path) - 1)
 
 /* Start order: the log first, every other daemon reads or appends to it. */
-const char *const site_daemons[] = {"evlog", NULL};
+const char *const site_daemons[] = {"evlog", "intake", NULL};
 
 /* Cleans the absolute path in buf in place, like Go's path.Clean: one
  * slash between components, no "." components, ".." removes the component

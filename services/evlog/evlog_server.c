@@ -118,6 +118,7 @@ struct evlog_server_t {
     int64_t sync_us;
     s_clockwait_t *clockwaits, **clockwaits_tail;
     int64_t clock_target;       /* where pending advances will put the clock */
+    int64_t clock_logged;       /* the latest ClockAdvanced.to in the log */
 };
 
 /* ---- replies -------------------------------------------------------------- */
@@ -636,9 +637,12 @@ static void s_scan(void *arg, const evlog_record_t *rec)
 {
     evlog_server_t *self = arg;
     Kefu__Envelope *ev = kefu__envelope__unpack(arena_pbc(self->arena), rec->len, rec->data);
-    if (ev && ev->body_case == KEFU__ENVELOPE__BODY_CLOCK_ADVANCED && ev->request_id &&
-        ev->request_id[0])
-        s_clock_remember(self, ev->request_id, ev->clock_advanced->to, rec->seq);
+    if (ev && ev->body_case == KEFU__ENVELOPE__BODY_CLOCK_ADVANCED) {
+        if (ev->clock_advanced->to > self->clock_logged)
+            self->clock_logged = ev->clock_advanced->to;
+        if (ev->request_id && ev->request_id[0])
+            s_clock_remember(self, ev->request_id, ev->clock_advanced->to, rec->seq);
+    }
     if (ev && ev->producer && ev->has_producer_seq) {
         producer_t *p = producers_get(self->producers, ev->producer, 1);
         if (ev->producer_seq == producer_last(p) + 1)
@@ -695,6 +699,12 @@ int evlog_server_new(evlog_server_t **out, kdaemon_t *d)
         return rc;
     }
     self->assigned = evlog_store_head(self->store);
+    /* A simulated clock never goes back behind what the log says it
+     * reached (a site started again with the same --sim-clock). */
+    if (kclock_is_sim(d->clock) && kclock_now(d->clock) < self->clock_logged) {
+        klog_info("the simulated clock resumes where the log left it");
+        kclock_set(d->clock, self->clock_logged);
+    }
     klog_info("log recovered: head %" PRIu64 " in %.1f ms", self->assigned,
               (double) (kclock_mono_us() - t0) / 1000.0);
 

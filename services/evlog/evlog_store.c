@@ -4,8 +4,8 @@
  * -------
  * DIR/evlog/ holds segment files named by the seq of their first record,
  * 20 digits ("00000000000000000001.seg"). A segment is created at its full
- * size (fallocate), so appending never changes the file size and an
- * fdatasync flushes data only. Records (common/evlog_record.h) follow each
+ * size, written with zeros once, so appending never changes the file size
+ * or its block map and an fdatasync flushes data only. Records (common/evlog_record.h) follow each
  * other from offset 0; after the last record the file is zeros.
  *
  * Invariants
@@ -244,13 +244,20 @@ static size_t s_scan(s_seg_t *seg, uint64_t *next_seq, evlog_scan_fn *scan, void
     return off;
 }
 
-/* Zeroes a segment from off to its end, keeping its size. */
+/* Zeroes a segment from off to its end, keeping its size and its blocks
+ * written (not fallocate: see s_zero_file). Recovery only. */
 static int s_rezero(s_seg_t *seg, size_t off)
 {
-    if (ftruncate(seg->fd, (off_t) off) < 0)
-        return errno;
-    if (posix_fallocate(seg->fd, 0, (off_t) seg->size) != 0)
-        return errno ? errno : EIO;
+    static const uint8_t zeros[1 << 16];
+    while (off < seg->size) {
+        size_t n = seg->size - off < sizeof zeros ? seg->size - off : sizeof zeros;
+        ssize_t w = pwrite(seg->fd, zeros, n, (off_t) off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
+        off += (size_t) w;
+    }
     return fdatasync(seg->fd) < 0 ? errno : 0;
 }
 

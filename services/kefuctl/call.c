@@ -21,6 +21,28 @@
 #include "pbjson.h"
 #include "site.h"
 
+/* True for the requests that only read: they carry no --request-id. */
+static bool s_reads_only(Kefu__Request__ReqCase c)
+{
+    switch (c) {
+    case KEFU__REQUEST__REQ_STATUS:
+    case KEFU__REQUEST__REQ_SYNC:
+    case KEFU__REQUEST__REQ_CUSTOMER_GET:
+    case KEFU__REQUEST__REQ_CUSTOMER_LIST:
+    case KEFU__REQUEST__REQ_ORDER_GET:
+    case KEFU__REQUEST__REQ_ORDER_LIST:
+    case KEFU__REQUEST__REQ_CASE_GET:
+    case KEFU__REQUEST__REQ_CASE_QUERY:
+    case KEFU__REQUEST__REQ_CASE_ANALYSIS:
+    case KEFU__REQUEST__REQ_AFTER_SALES_GET:
+    case KEFU__REQUEST__REQ_AFTER_SALES_LIST:
+    case KEFU__REQUEST__REQ_CONSULTATION_LIST:
+        return true;
+    default:
+        return false;
+    }
+}
+
 bool kctl_endpoint_absent(const char *endpoint)
 {
     if (strncmp(endpoint, "ipc://", 6) != 0)
@@ -38,11 +60,10 @@ int kctl_call(kctl_t *ctx, const char *daemon, Kefu__Request *req, Kefu__Reply *
         return rc;
     if (kctl_endpoint_absent(endpoint))
         return KEFU_ETIMEOUT;
-    /* --request-id belongs to write commands; status and sync change
-     * nothing, so they never carry one (a daemon need not remember them).
+    /* --request-id belongs to write commands; reads change nothing, so
+     * they never carry one (a daemon need not remember them).
      * protobuf-c fields are char * but packing only reads them. */
-    if (ctx->request_id && !req->request_id && req->req_case != KEFU__REQUEST__REQ_STATUS
-        && req->req_case != KEFU__REQUEST__REQ_SYNC)
+    if (ctx->request_id && !req->request_id && !s_reads_only(req->req_case))
         req->request_id = (char *) ctx->request_id;
     ctlclient_t *client = ctlclient_new(endpoint);
     if (!client)

@@ -139,11 +139,59 @@ json_t *kctl_json_time(int64_t t_us);
 /* v as a JSON integer (a decimal string above INT64_MAX); NULL on OOM. */
 json_t *kctl_json_u64(uint64_t v);
 
+/* msg through pbjson (pbjson.h), times in the local offset in force now.
+ * Caller owns the result; NULL only on out-of-memory. */
+json_t *kctl_json_message(const ProtobufCMessage *msg);
+
+/* Text of one object (a kctl_text_fn): an aligned "key: value" block;
+ * a nested object as an indented block; a list of records (a case's
+ * history) as indented lines "AT  BY  ACTION: TEXT  (due ...)"; empty
+ * lists left out. */
+void kctl_text_block(FILE *out, const json_t *obj);
+
+/* A column of kctl_text_table(). */
+typedef struct {
+    const char *key;     /* the member of each row; NULL ends the list */
+    const char *header;
+    unsigned flags;
+} kctl_col_t;
+#define KCTL_COL_TIME  1u /* an RFC 3339 time, shown as "YYYY-MM-DD hh:mm" */
+#define KCTL_COL_RIGHT 2u /* aligned right (numbers, durations) */
+
+/* An aligned table of the objects in the array items, one row each, a
+ * header line first (also when there are no rows); a missing member shows
+ * "-", a long one is cut with "...". At most 32 columns. */
+void kctl_text_table(FILE *out, const json_t *items, const kctl_col_t *cols);
+
+/* ---- command-line values (args.c) ---------------------------------------- */
+
+/* Parses arg as a value of the enum ed, spelt as JSON shows it (value name
+ * minus the enum's common prefix, lower-case, '-' for '_': "carrier-claim").
+ * Value 0 (unset) and the values whose bit is set in exclude (bit v for
+ * value v < 32) are refused. Returns KCTL_CONTINUE with *out set, or the
+ * usage error's status (2) after printing "bad WHAT 'ARG': one of a, b, c";
+ * what names the option or operand ("--kind"). */
+int kctl_parse_enum(kctl_t *ctx, const ProtobufCEnumDescriptor *ed, uint32_t exclude,
+                    const char *what, const char *arg, int *out);
+
+/* The accepted spellings of ed (as kctl_parse_enum()) joined by sep into
+ * buf (cap bytes). Returns 0, or -1 if they do not fit. */
+int kctl_enum_choices(const ProtobufCEnumDescriptor *ed, uint32_t exclude, const char *sep,
+                      char *buf, size_t cap);
+
+/* A week "YYYY-MM-DD": from 00:00 local time of that day to 00:00 seven
+ * days later. A month "YYYY-MM": from 00:00 local of its first day to
+ * 00:00 of the next month's. Local is TZ's rule on each end's day. Both
+ * return 0 with [*from, *to) in usec, or -1 for any other form, a day
+ * or month out of range, or a year before 1970. */
+int kctl_parse_week(const char *s, int64_t *from, int64_t *to);
+int kctl_parse_month(const char *s, int64_t *from, int64_t *to);
+
 /* ---- talking to daemons (call.c) ---------------------------------------- */
 
 /* Sends req to daemon's control socket and waits up to timeout_ms for the
  * reply; --request-id is filled in unless req has one or only reads
- * (status, sync). Returns 0 with
+ * (status, sync, the get/list/query requests). Returns 0 with
  * *reply set (caller frees it with kefu__reply__free_unpacked(*reply,
  * NULL); it may carry an Error), or ctlclient_call()'s code; KEFU_ETIMEOUT
  * at once when the daemon's ipc socket file does not exist. */
@@ -160,14 +208,33 @@ int kctl_request(kctl_t *ctx, const char *daemon, Kefu__Request *req,
  * be listening, so there is no point waiting for an answer. */
 bool kctl_endpoint_absent(const char *endpoint);
 
-/* Parses a decimal uint64 (no sign, no spaces, no trailing text). Returns
- * 0 or -1. */
-int kctl_parse_u64(const char *s, uint64_t *out);
-
 /* ---- commands ----------------------------------------------------------- */
 kctl_cmd_fn kctl_cmd_status;         /* cmd_status.c */
 kctl_cmd_fn kctl_cmd_sync;           /* cmd_status.c */
 kctl_cmd_fn kctl_cmd_clock_advance;  /* cmd_clock.c */
 kctl_cmd_fn kctl_cmd_log_tail;       /* cmd_log.c */
+/* cmd_intake.c: customers, orders, cases, after-sales, consultations */
+kctl_cmd_fn kctl_cmd_customer_add;
+kctl_cmd_fn kctl_cmd_customer_update;
+kctl_cmd_fn kctl_cmd_customer_show;
+kctl_cmd_fn kctl_cmd_customer_list;
+kctl_cmd_fn kctl_cmd_order_add;
+kctl_cmd_fn kctl_cmd_order_show;
+kctl_cmd_fn kctl_cmd_order_list;
+kctl_cmd_fn kctl_cmd_complaint_open;
+kctl_cmd_fn kctl_cmd_complaint_reply;
+kctl_cmd_fn kctl_cmd_complaint_resolve;
+kctl_cmd_fn kctl_cmd_complaint_show;
+kctl_cmd_fn kctl_cmd_complaint_handoff;
+kctl_cmd_fn kctl_cmd_complaint_evidence;
+kctl_cmd_fn kctl_cmd_complaint_followup;
+kctl_cmd_fn kctl_cmd_complaints;
+kctl_cmd_fn kctl_cmd_complaints_analysis;
+kctl_cmd_fn kctl_cmd_aftersales_open;
+kctl_cmd_fn kctl_cmd_aftersales_step;
+kctl_cmd_fn kctl_cmd_aftersales_show;
+kctl_cmd_fn kctl_cmd_aftersales_list;
+kctl_cmd_fn kctl_cmd_consult;
+kctl_cmd_fn kctl_cmd_consultations;
 
 #endif

@@ -50,6 +50,120 @@ static const kctl_cmd_t s_commands[] = {
      "Each line is {\"seq\",\"type\",\"at\",\"producer\",\"producer_seq\",\"data\"};\n"
      "type is the event's name and data its fields.",
      kctl_cmd_log_tail},
+    /* ---- intake (cmd_intake.c): customers, orders, cases, after-sales */
+    {"customer", "add",
+     "ID --name N --tier key|special|general [--phone P] [--address A] [--contact C] "
+     "[--terms T] [--by STAFF]",
+     "register a customer",
+     "  --name N       the shop's name\n"
+     "  --tier T       key (重点), special (特殊) or general (一般)\n"
+     "  --phone, --address, --contact, --terms (payment terms): the record's\n"
+     "                 other fields (000 §二.4)\n"
+     "  --by STAFF     who registers it\n"
+     "Prints the customer; --json {\"id\",\"name\",\"tier\",...}.",
+     kctl_cmd_customer_add},
+    {"customer", "update",
+     "ID [--name N] [--tier T] [--phone P] [--address A] [--contact C] [--terms T] "
+     "[--by STAFF]",
+     "change a customer's record",
+     "Each option given replaces that field (an empty --phone etc. clears it);\n"
+     "at least one is needed. Prints the whole record after the change.",
+     kctl_cmd_customer_update},
+    {"customer", "show", "ID", "one customer's record", NULL, kctl_cmd_customer_show},
+    {"customer", "list", "[--tier key|special|general]", "customers, optionally of one tier",
+     "--json {\"items\":[...]}; text: a table.", kctl_cmd_customer_list},
+    {"order", "add",
+     "--customer ID --product print|album|crystal|frame --qty N [--id ORDER] [--batches N] "
+     "[--by STAFF]",
+     "take an order (upload time = now)",
+     "  --customer ID  whose order (a registered customer)\n"
+     "  --product P    print (相片), album (相册), crystal (水晶), frame (相框)\n"
+     "  --qty N        pieces, 1 or more\n"
+     "  --id ORDER     the order number (单号); without it the site gives one\n"
+     "  --batches N    how many batches (批次) it comes in\n"
+     "Prints the order; --json {\"id\",...}.",
+     kctl_cmd_order_add},
+    {"order", "show", "ID", "one order", NULL, kctl_cmd_order_show},
+    {"order", "list", "[--customer ID]", "orders, optionally of one customer",
+     "--json {\"items\":[...]}; text: a table.", kctl_cmd_order_list},
+    {"complaint", "open",
+     "--customer ID [--order O] --kind colour|damage|missing|quality|service|delay "
+     "--complexity simple|complex [--severity general|major] --by STAFF "
+     "[--channel phone|counter|letter|im|email] [--text T] [--query]",
+     "open a case owned by STAFF",
+     "Whoever takes a case owns it to the end (000 §一.5). A simple case is\n"
+     "answered within 2h, a complex one within 24h (configurable); a major\n"
+     "one goes to leadership at once.\n"
+     "  --query        a query about an order (客件查询) rather than a complaint\n"
+     "Prints the case; --json {\"id\",\"owner\",\"reply_due\",\"state\",...}.",
+     kctl_cmd_complaint_open},
+    {"complaint", "reply", "ID --by STAFF [--text T] [--commit DUR]",
+     "record a reply to the customer",
+     "  --commit DUR   the reply promises the next answer within DUR (e.g. 4h);\n"
+     "                 the site chases it (000 §一.2)\n"
+     "Prints the case; --json {\"id\",\"state\",...}.",
+     kctl_cmd_complaint_reply},
+    {"complaint", "handoff", "ID --by STAFF --to DEPARTMENT [--due DUR] [--text T]",
+     "ask another department to help; the owner keeps it",
+     "  --to DEPARTMENT  e.g. production, dispatch, finance\n"
+     "  --due DUR        when the department should be done, from now\n"
+     "Prints the case.",
+     kctl_cmd_complaint_handoff},
+    {"complaint", "evidence",
+     "ID --by STAFF --kind chat-log|photo|statement|site-check|other --text T",
+     "add an item of evidence (000 §一.3)", "Prints the case.", kctl_cmd_complaint_evidence},
+    {"complaint", "resolve",
+     "ID --by STAFF --outcome rework|reissue|refund|exchange|compensate|explained|"
+     "carrier-claim|declined [--text T]",
+     "resolve a case",
+     "declined: outside the service contract (003 四.三.2); say why with --text.\n"
+     "Prints the case; --json {\"id\",\"state\",...}.",
+     kctl_cmd_complaint_resolve},
+    {"complaint", "followup", "ID --by STAFF --satisfaction 1..5 [--text T]",
+     "record the follow-up visit (回访), closing the case", "Prints the case.",
+     kctl_cmd_complaint_followup},
+    {"complaint", "show", "ID", "a case with its history",
+     "--json {\"id\",\"state\",\"owner\",\"history\":[{\"at\",\"by\",\"action\",...}],...}.",
+     kctl_cmd_complaint_show},
+    /* "complaints analysis" before "complaints": a one-word row matches
+     * any second word */
+    {"complaints", "analysis",
+     "--from TIME --to TIME | --week YYYY-MM-DD | --month YYYY-MM",
+     "cases of a period by cause, with median reply times",
+     "  --week D     the 7 days from 00:00 local time of day D\n"
+     "  --month M    the calendar month M, from 00:00 local time of its first day\n"
+     "--json {\"from\",\"to\",\"total\",\"rows\":[{\"kind\",\"count\",\"share_permille\",\n"
+     "\"median_first_reply_us\",\"median_resolution_us\",...}]}.",
+     kctl_cmd_complaints_analysis},
+    {"complaints", NULL,
+     "[--from TIME] [--to TIME] [--owner STAFF] [--kind K] "
+     "[--state open|replied|resolved|closed] [--customer C] [--order O] "
+     "[--queries|--complaints] [--limit N]",
+     "the complaint register (投诉状况表), one line per case",
+     "Cases opened in [--from, --to) matching every filter given, up to\n"
+     "--limit (default 1000). --queries: only queries; --complaints: only\n"
+     "complaints. See also `kefuctl complaints analysis`.\n"
+     "--json {\"items\":[...]}, each a case; text: one aligned line per case.",
+     kctl_cmd_complaints},
+    {"aftersales", "open", "ORDER --kind refund|exchange --by STAFF [--reason T]",
+     "open an after-sales request on an order (004 第一篇)", "Prints the request; --json {\"id\",...}.",
+     kctl_cmd_aftersales_open},
+    {"aftersales", "step",
+     "ID received|confirmed|refunded|exchanged|rejected --by STAFF "
+     "[--method bank|balance|gift-card|alipay] [--text T]",
+     "move an after-sales request on",
+     "talk -> goods received -> confirmed -> refunded (with --method; the\n"
+     "invoice is reversed) or exchanged; or rejected.",
+     kctl_cmd_aftersales_step},
+    {"aftersales", "show", "ID", "one after-sales request with its history", NULL,
+     kctl_cmd_aftersales_show},
+    {"aftersales", "list", "[--order O]", "after-sales requests, optionally of one order",
+     "--json {\"items\":[...]}; text: a table.", kctl_cmd_aftersales_list},
+    {"consult", NULL, "--customer ID --by STAFF --question T --answer T",
+     "record a consultation and its answer", NULL, kctl_cmd_consult},
+    {"consultations", NULL, "[--by STAFF] [--from TIME] [--to TIME]",
+     "consultations, by staff member or period",
+     "--json {\"items\":[...]}; text: a table.", kctl_cmd_consultations},
     {"help", NULL, "[COMMAND]", "this help, or a command's", NULL, s_cmd_help},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
@@ -79,6 +193,78 @@ static void s_words(const kctl_cmd_t *c, char *buf, size_t cap)
              *c->args ? " " : "", c->args);
 }
 
+#define S_HELP_WIDTH 79  /* columns of help text */
+#define S_HELP_COL   36  /* a command line longer than this gets lines of its own */
+
+/* The end of the unit of help text at s: the next space outside
+ * brackets ("[--order O]" is one unit), or the end. */
+static const char *s_unit_end(const char *s)
+{
+    int depth = 0;
+    for (; *s && (depth > 0 || *s != ' '); s++)
+        depth += *s == '[' ? 1 : *s == ']' && depth > 0 ? -1 : 0;
+    return s;
+}
+
+/* Writes text starting at column col (the cursor is there), breaking it
+ * at spaces outside brackets ("[--order O]" stays whole) so lines stay
+ * within S_HELP_WIDTH where they can; continuation lines start at column
+ * indent. Ends the last line. */
+static void s_wrap(FILE *out, const char *text, int col, int indent)
+{
+    const char *p = text;
+    bool first = true;
+    while (*p) {
+        const char *q = s_unit_end(p);
+        /* an option and its value ("--kind colour|damage") stay together */
+        if (p[0] == '-' && p[1] == '-' && *q == ' ' && q[1] && !strchr("-[|", q[1]))
+            q = s_unit_end(q + 1);
+        int len = (int) (q - p);
+        if (!first && col + 1 + len > S_HELP_WIDTH) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (!first) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(p, 1, (size_t) len, out);
+        col += len;
+        first = false;
+        p = *q ? q + 1 : q;
+    }
+    fputc('\n', out);
+}
+
+/* One line of a command list: "  WORDS  summary", WORDS padded to width;
+ * WORDS too long for that get their own (wrapped) lines, the summary
+ * then under the summary column. */
+static void s_print_entry(FILE *out, const char *words, int width, const char *summary)
+{
+    if ((int) strlen(words) <= width) {
+        fprintf(out, "  %-*s  %s\n", width, words, summary);
+        return;
+    }
+    /* continuation lines line up after the command's words */
+    int lead = 0, spaces = 0;
+    for (const char *p = words; *p && spaces < 2 && *p != '-' && *p != '['; p++, lead++)
+        spaces += *p == ' ';
+    fputs("  ", out);
+    s_wrap(out, words, 2, 2 + (lead < 24 ? lead : 4));
+    fprintf(out, "  %*s  %s\n", width, "", summary);
+}
+
+/* The widest WORDS at most S_HELP_COL long. */
+static int s_list_width(const char *const *words, size_t n)
+{
+    int width = 0;
+    for (size_t i = 0; i < n; i++) {
+        int len = (int) strlen(words[i]);
+        if (len <= S_HELP_COL && len > width)
+            width = len;
+    }
+    return width;
+}
+
 static void s_print_help(FILE *out)
 {
     fputs("usage: kefuctl [--dir DIR] [--json] [--request-id ID] [--timeout DUR] COMMAND ...\n"
@@ -96,17 +282,17 @@ static void s_print_help(FILE *out)
           "\n"
           "commands:\n",
           out);
-    int width = 0;
-    char buf[256];
-    for (const kctl_cmd_t *c = s_commands; c->group; c++) {
-        s_words(c, buf, sizeof buf);
-        if ((int) strlen(buf) > width)
-            width = (int) strlen(buf);
+    enum { S_MAX_CMDS = 64 };
+    char buf[S_MAX_CMDS][512];
+    const char *words[S_MAX_CMDS];
+    size_t n = 0;
+    for (const kctl_cmd_t *c = s_commands; c->group && n < S_MAX_CMDS; c++, n++) {
+        s_words(c, buf[n], sizeof buf[n]);
+        words[n] = buf[n];
     }
-    for (const kctl_cmd_t *c = s_commands; c->group; c++) {
-        s_words(c, buf, sizeof buf);
-        fprintf(out, "  %-*s  %s\n", width, buf, c->summary);
-    }
+    int width = s_list_width(words, n);
+    for (size_t i = 0; i < n; i++)
+        s_print_entry(out, words[i], width, s_commands[i].summary);
     fputs("\nexit status: 0 done, 1 refused by the site, 2 usage error, "
           "3 site unreachable\n",
           out);
@@ -114,9 +300,14 @@ static void s_print_help(FILE *out)
 
 static void s_print_cmd_help(FILE *out, const kctl_cmd_t *c)
 {
-    char buf[256];
+    char buf[512];
     s_words(c, buf, sizeof buf);
-    fprintf(out, "usage: kefuctl [GLOBAL OPTIONS] %s\n\n%s\n", buf, c->summary);
+    /* continuation lines line up after the command's words */
+    int lead = (int) strlen("usage: kefuctl [GLOBAL OPTIONS] ") + (int) strlen(c->group)
+               + (c->verb ? 1 + (int) strlen(c->verb) : 0) + 1;
+    fputs("usage: kefuctl [GLOBAL OPTIONS] ", out);
+    s_wrap(out, buf, (int) strlen("usage: kefuctl [GLOBAL OPTIONS] "), lead <= 40 ? lead : 4);
+    fprintf(out, "\n%s\n", c->summary);
     if (c->help)
         fprintf(out, "\n%s\n", c->help);
     fputs("\nglobal options (anywhere on the line): --dir DIR, --json, "
@@ -129,13 +320,21 @@ static void s_print_group_help(FILE *out, const char *group)
 {
     fprintf(out, "usage: kefuctl [GLOBAL OPTIONS] %s SUBCOMMAND ...\n\nsubcommands:\n",
             group);
-    char buf[256];
-    for (const kctl_cmd_t *c = s_commands; c->group; c++) {
-        if (strcmp(c->group, group) != 0)
+    enum { S_MAX_VERBS = 32 };
+    char buf[S_MAX_VERBS][512];
+    const char *words[S_MAX_VERBS];
+    const char *summaries[S_MAX_VERBS];
+    size_t n = 0;
+    for (const kctl_cmd_t *c = s_commands; c->group && n < S_MAX_VERBS; c++) {
+        if (strcmp(c->group, group) != 0 || !c->verb)
             continue;
-        snprintf(buf, sizeof buf, "%s%s%s", c->verb, *c->args ? " " : "", c->args);
-        fprintf(out, "  %-28s  %s\n", buf, c->summary);
+        snprintf(buf[n], sizeof buf[n], "%s%s%s", c->verb, *c->args ? " " : "", c->args);
+        words[n] = buf[n];
+        summaries[n++] = c->summary;
     }
+    int width = s_list_width(words, n);
+    for (size_t i = 0; i < n; i++)
+        s_print_entry(out, words[i], width, summaries[i]);
     fprintf(out, "\n`kefuctl %s SUBCOMMAND --help` for more.\n", group);
 }
 

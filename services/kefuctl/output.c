@@ -6,10 +6,16 @@
  * line "kefuctl: CODE: message" and, with --json, stdout holds
  * {"error":{"code":CODE,"message":...}} (and nothing else: a command
  * reports a failure before printing any success).
+ *
+ * The text forms of a success are here too, shared by the commands: a
+ * key: value block for one object (kctl_text_block) and an aligned table
+ * for a list (kctl_text_table), both read off the same JSON that --json
+ * prints, so the two modes never disagree about what an answer holds.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kefuctl.h"
 #include "kerr.h"
@@ -173,4 +179,291 @@ json_t *kctl_json_u64(uint64_t v)
     char buf[24];
     snprintf(buf, sizeof buf, "%llu", (unsigned long long) v);
     return json_string(buf);
+}
+
+json_t *kctl_json_message(const ProtobufCMessage *msg)
+{
+    /* One offset for the whole message: pbjson takes one. The offset in
+     * force now is right for every time of a zone without daylight saving
+     * (the lab's, China's) and off by the DST hour at worst elsewhere;
+     * the instant itself is exact either way. kefuctl is a client, so the
+     * machine's own clock only picks how times are shown. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return pbjson_from_message(msg, pbjson_local_offset((int64_t) ts.tv_sec * 1000000));
+}
+
+/* ---- text renderings ------------------------------------------------------
+ * For a person at a terminal: aligned, one fact a line. Widths are display
+ * columns: a CJK character (a shop's name, a complaint's text) takes two. */
+
+/* Display columns of the UTF-8 code point cp. */
+static int s_cp_width(uint32_t cp)
+{
+    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
+        return 0;
+    if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF)
+        || (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF)
+        || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60)
+        || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD))
+        return 2;
+    return 1;
+}
+
+/* Decodes the code point at s (valid UTF-8: jansson's strings are);
+ * returns its length in bytes. */
+static size_t s_utf8_next(const char *s, uint32_t *cp)
+{
+    const unsigned char *u = (const unsigned char *) s;
+    if (u[0] < 0x80) {
+        *cp = u[0];
+        return 1;
+    }
+    size_t len = u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : 2;
+    uint32_t v = u[0] & (0x3F >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((u[i] & 0xC0) != 0x80) {  /* cut short: count what is there as one */
+            *cp = '?';
+            return i;
+        }
+        v = (v << 6) | (u[i] & 0x3F);
+    }
+    *cp = v;
+    return len;
+}
+
+/* Display columns of s. */
+static int s_width(const char *s)
+{
+    int w = 0;
+    uint32_t cp;
+    while (*s) {
+        s += s_utf8_next(s, &cp);
+        w += s_cp_width(cp);
+    }
+    return w;
+}
+
+/* s, one line (control characters as spaces) and at most max_cols
+ * columns wide ("..." marks a cut; max_cols 0: no limit), into buf. */
+static void s_fit(const char *s, int max_cols, char *buf, size_t cap)
+{
+    size_t o = 0;
+    int w = 0;
+    bool cut = max_cols > 0 && s_width(s) > max_cols;
+    int room = cut ? max_cols - 3 : INT_MAX;
+    uint32_t cp;
+    while (*s) {
+        size_t len = s_utf8_next(s, &cp);
+        int cw = cp < 0x20 || cp == 0x7F ? 1 : s_cp_width(cp);
+        if (w + cw > room || o + len + 4 > cap) {
+            cut = true;
+            break;
+        }
+        if (cp < 0x20 || cp == 0x7F)
+            buf[o++] = ' ';
+        else {
+            memcpy(buf + o, s, len);
+            o += len;
+        }
+        w += cw;
+        s += len;
+    }
+    if (cut && o + 4 <= cap) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o] = '\0';
+}
+
+/* A scalar JSON value as text: strings as they are, booleans yes/no,
+ * null "-". */
+static void s_scalar(const json_t *v, char *buf, size_t cap)
+{
+    if (json_is_string(v))
+        snprintf(buf, cap, "%s", json_string_value(v));
+    else if (json_is_integer(v))
+        snprintf(buf, cap, "%lld", (long long) json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(buf, cap, "%g", json_real_value(v));
+    else if (json_is_true(v))
+        snprintf(buf, cap, "yes");
+    else if (json_is_false(v))
+        snprintf(buf, cap, "no");
+    else if (!v || json_is_null(v))
+        snprintf(buf, cap, "-");
+    else {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        snprintf(buf, cap, "%s", s ? s : "?");
+        free(s);
+    }
+}
+
+/* Members of an entry line shown bare (their value says what they are);
+ * the others are shown "(key value)" after the text. */
+static bool s_bare_key(const char *key)
+{
+    static const char *const bare[] = {"action", "kind", "department", "state", NULL};
+    for (size_t i = 0; bare[i]; i++)
+        if (strcmp(key, bare[i]) == 0)
+            return true;
+    return false;
+}
+
+/* One element of a list of records (a case's history, hand-offs,
+ * evidence) as one line: when, who, what, the text, then the rest. */
+static void s_entry_line(FILE *out, const json_t *e, int indent)
+{
+    char buf[4096], line[8192];
+    size_t len = 0;
+    const char *key;
+    json_t *v;
+#define S_ADD(...) \
+    (len += (size_t) snprintf(line + len, len < sizeof line ? sizeof line - len : 0, __VA_ARGS__))
+    static const char *const lead[] = {"at", "by", NULL};
+    for (size_t i = 0; lead[i]; i++)
+        if ((v = json_object_get(e, lead[i])) != NULL) {
+            s_scalar(v, buf, sizeof buf);
+            S_ADD("%s%s", len ? "  " : "", buf);
+        }
+    json_object_foreach((json_t *) e, key, v) {
+        if (s_bare_key(key)) {
+            s_scalar(v, buf, sizeof buf);
+            S_ADD("%s%s", len ? "  " : "", buf);
+        }
+    }
+    if ((v = json_object_get(e, "text")) != NULL) {
+        s_fit(json_string_value(v) ? json_string_value(v) : "", 0, buf, sizeof buf);
+        S_ADD("%s%s", len ? ": " : "", buf);
+    }
+    json_object_foreach((json_t *) e, key, v) {
+        if (strcmp(key, "at") == 0 || strcmp(key, "by") == 0 || strcmp(key, "text") == 0
+            || s_bare_key(key) || json_is_array(v) || json_is_object(v))
+            continue;
+        s_scalar(v, buf, sizeof buf);
+        S_ADD("%s(%s %s)", len ? "  " : "", key, buf);
+    }
+#undef S_ADD
+    fprintf(out, "%*s%s\n", indent, "", line);
+}
+
+/* True for a member printed on one "key: value" line: not an object,
+ * not a list of records. */
+static bool s_plain(const json_t *v)
+{
+    return !json_is_object(v) && !(json_is_array(v) && json_is_object(json_array_get(v, 0)));
+}
+
+static void s_block(FILE *out, const json_t *obj, int indent)
+{
+    const char *key;
+    json_t *v;
+    int width = 0;
+    json_object_foreach((json_t *) obj, key, v) {
+        if (s_plain(v) && (int) strlen(key) > width)
+            width = (int) strlen(key);
+    }
+    char buf[4096], fitted[4096];
+    /* the plain members first, then the lists of records and nested
+     * objects, which take lines of their own */
+    json_object_foreach((json_t *) obj, key, v) {
+        if (!s_plain(v) || (json_is_array(v) && json_array_size(v) == 0))
+            continue;  /* an empty list (no evidence yet) says nothing */
+        fprintf(out, "%*s%s:%*s  ", indent, "", key, width - (int) strlen(key), "");
+        if (json_is_array(v)) {
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                s_scalar(e, buf, sizeof buf);
+                fprintf(out, "%s%s", i ? ", " : "", buf);
+            }
+            fputc('\n', out);
+        } else {
+            s_scalar(v, buf, sizeof buf);
+            s_fit(buf, 0, fitted, sizeof fitted);
+            fprintf(out, "%s\n", fitted);
+        }
+    }
+    json_object_foreach((json_t *) obj, key, v) {
+        if (s_plain(v))
+            continue;
+        fprintf(out, "%*s%s:\n", indent, "", key);
+        if (json_is_object(v))
+            s_block(out, v, indent + 2);
+        else {
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) s_entry_line(out, e, indent + 2);
+        }
+    }
+}
+
+void kctl_text_block(FILE *out, const json_t *obj)
+{
+    s_block(out, obj, 0);
+}
+
+/* A table cell: the member's text, one line, at most S_CELL_COLS wide;
+ * a KCTL_COL_TIME column shows RFC 3339 as "YYYY-MM-DD hh:mm". */
+#define S_CELL_COLS 40
+static void s_cell(const json_t *row, const kctl_col_t *col, char *buf, size_t cap)
+{
+    char raw[4096];
+    const json_t *v = json_object_get(row, col->key);
+    s_scalar(v, raw, sizeof raw);
+    if ((col->flags & KCTL_COL_TIME) && json_is_string(v) && strlen(raw) >= 16
+        && raw[10] == 'T') {
+        raw[10] = ' ';
+        raw[16] = '\0';
+    }
+    s_fit(raw, S_CELL_COLS, buf, cap);
+}
+
+/* Cell number c of ncols, text s padded to width columns; a left-aligned
+ * last column is not padded (no trailing blanks). */
+static void s_table_cell(FILE *out, size_t c, size_t ncols, int width, unsigned flags,
+                         const char *s)
+{
+    int pad = width - s_width(s);
+    if (pad < 0)
+        pad = 0;
+    if (c > 0)
+        fputs("  ", out);
+    if (flags & KCTL_COL_RIGHT)
+        fprintf(out, "%*s%s", pad, "", s);
+    else
+        fprintf(out, "%s%*s", s, c + 1 < ncols ? pad : 0, "");
+}
+
+void kctl_text_table(FILE *out, const json_t *items, const kctl_col_t *cols)
+{
+    size_t ncols = 0;
+    while (cols[ncols].key)
+        ncols++;
+    int width[32] = {0};
+    if (ncols > 32)
+        ncols = 32;
+    char cell[512];
+    size_t i;
+    json_t *row;
+    for (size_t c = 0; c < ncols; c++)
+        width[c] = s_width(cols[c].header);
+    json_array_foreach(items, i, row) {
+        for (size_t c = 0; c < ncols; c++) {
+            s_cell(row, &cols[c], cell, sizeof cell);
+            int w = s_width(cell);
+            if (w > width[c])
+                width[c] = w;
+        }
+    }
+    for (size_t c = 0; c < ncols; c++)
+        s_table_cell(out, c, ncols, width[c], cols[c].flags, cols[c].header);
+    fputc('\n', out);
+    json_array_foreach(items, i, row) {
+        for (size_t c = 0; c < ncols; c++) {
+            s_cell(row, &cols[c], cell, sizeof cell);
+            s_table_cell(out, c, ncols, width[c], cols[c].flags, cell);
+        }
+        fputc('\n', out);
+    }
 }

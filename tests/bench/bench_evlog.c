@@ -262,8 +262,9 @@ typedef struct {
     uint64_t n;
 } s_replay_t;
 
-static int s_replay_apply(void *arg, store_txn_t *txn, uint64_t seq, const Kefu__Envelope *ev)
+static int s_replay_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev)
 {
+    uint64_t seq = rec->seq;
     s_replay_t *r = arg;
     uint8_t key[8];
     for (int i = 0; i < 8; i++)

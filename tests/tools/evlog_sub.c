@@ -29,8 +29,9 @@ static void s_key(uint8_t key[8], uint64_t seq)
         key[i] = (uint8_t) (seq >> (56 - 8 * i));
 }
 
-static int s_apply(void *arg, store_txn_t *txn, uint64_t seq, const Kefu__Envelope *ev)
+static int s_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev)
 {
+    uint64_t seq = rec->seq;
     s_sub_t *s = arg;
     char val[160];
     int n = snprintf(val, sizeof val, "%s %" PRIu64, ev && ev->producer ? ev->producer : "?",

@@ -202,8 +202,9 @@ static uint64_t s_get_be(const uint8_t *p)
     return v;
 }
 
-static int s_apply(void *arg, store_txn_t *txn, uint64_t seq, const Kefu__Envelope *ev)
+static int s_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev)
 {
+    uint64_t seq = rec->seq;
     app_t *a = arg;
     if (!ev || !ev->has_seq || ev->seq != seq || ev->body_case != KEFU__ENVELOPE__BODY_PROBE ||
         (a->check_n && ev->probe->n != seq)) {

@@ -1,0 +1,417 @@
+/* cmdq.c: a daemon's commands, from request to reply (cmdq.h).
+ *
+ * A command is in one of three places:
+ *   queue     waiting for a key an earlier command holds or waits for;
+ *   in flight its events appended, waiting for the log's ack;
+ *   applying  acknowledged, waiting for the daemon's consumer to apply
+ *             its last event (need <= applied).
+ * Keys are held from the append until the answer; a queued command runs
+ * only when none of its keys is held and no earlier queued command wants
+ * one of them, so commands on one key run in arrival order.
+ * The request is kept packed while it waits (the decoded one lives only
+ * as long as the control handler's call) and decoded again to run.
+ */
+#include "cmdq.h"
+
+#include <czmq.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kerr.h"
+#include "klog.h"
+
+enum { S_QUEUED, S_IN_FLIGHT, S_APPLYING };
+
+struct cmd_t {
+    cmdq_t *q;
+    ctl_call_t *call;
+    int state;
+    uint8_t *req;               /* packed Request */
+    size_t req_len;
+    char keys[CMDQ_MAX_KEYS + 1][CMDQ_KEY_MAX];
+    size_t nkeys;
+    uint64_t need;              /* seq of its last event, once acknowledged */
+    uint8_t *first;             /* its first event, packed */
+    size_t first_len;
+    int64_t now;
+    char errmsg[512];
+    cmd_t *next;
+};
+
+struct cmdq_t {
+    store_t *store;
+    store_table_t requests;
+    evlog_client_t *log;
+    ctlserver_t *ctl;
+    kclock_t *clock;
+    cmdq_ops_t ops;
+    void *arg;
+    arena_t *arena;
+    zhashx_t *held;             /* key -> count of holders (as a pointer) */
+    cmd_t *queue, **queue_tail;
+    cmd_t *applying;
+    cmd_t *inflight;            /* appended, not yet acknowledged */
+    size_t pending;
+    uint64_t applied;
+    uint64_t gate;              /* nothing runs before applied reaches it */
+    bool draining;
+};
+
+static void s_drain(cmdq_t *self);
+
+cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t *clock,
+                 const cmdq_ops_t *ops, void *arg)
+{
+    cmdq_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    if (store_table(store, "requests", &self->requests) != 0) {
+        free(self);
+        return NULL;
+    }
+    self->store = store;
+    self->log = log;
+    self->ctl = ctl;
+    self->clock = clock;
+    self->ops = *ops;
+    self->arg = arg;
+    self->arena = arena_new(0);
+    self->held = zhashx_new();
+    self->queue_tail = &self->queue;
+    return self;
+}
+
+static void s_cmd_free(cmd_t *cmd)
+{
+    if (cmd) {
+        free(cmd->req);
+        free(cmd->first);
+        free(cmd);
+    }
+}
+
+void cmdq_destroy(cmdq_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cmdq_t *self = *self_p;
+    /* The daemon is stopping: whatever was not answered is told so. A
+     * client retrying with its request id gets the answer from the next
+     * run (what was appended is in the log). The log client is destroyed
+     * first, so no ack callback comes after this. */
+    cmd_t *lists[] = {self->queue, self->applying, self->inflight};
+    for (size_t i = 0; i < 3; i++)
+        for (cmd_t *c = lists[i], *n; c; c = n) {
+            n = c->next;
+            if (c->call)
+                ctlserver_fail(self->ctl, &c->call, KEFU_EUNAVAIL,
+                               "the daemon is stopping; repeat the request with its request id");
+            s_cmd_free(c);
+        }
+    zhashx_destroy(&self->held);
+    arena_destroy(&self->arena);
+    free(self);
+    *self_p = NULL;
+}
+
+size_t cmdq_pending(const cmdq_t *self)
+{
+    return self->pending;
+}
+
+void *cmd_alloc(cmd_t *cmd, size_t size)
+{
+    void *p = arena_alloc(cmd->q->arena, size);
+    memset(p, 0, size);
+    return p;
+}
+
+arena_t *cmd_arena(cmd_t *cmd)
+{
+    return cmd->q->arena;
+}
+
+int64_t cmd_now(const cmd_t *cmd)
+{
+    return cmd->now;
+}
+
+void cmd_errmsg(cmd_t *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd->errmsg, sizeof cmd->errmsg, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+static bool s_held(cmdq_t *self, const char *key)
+{
+    return zhashx_lookup(self->held, key) != NULL;
+}
+
+static void s_hold(cmdq_t *self, cmd_t *cmd)
+{
+    for (size_t i = 0; i < cmd->nkeys; i++) {
+        uintptr_t n = (uintptr_t) zhashx_lookup(self->held, cmd->keys[i]);
+        zhashx_update(self->held, cmd->keys[i], (void *) (n + 1));
+    }
+}
+
+static void s_release(cmdq_t *self, cmd_t *cmd)
+{
+    for (size_t i = 0; i < cmd->nkeys; i++) {
+        uintptr_t n = (uintptr_t) zhashx_lookup(self->held, cmd->keys[i]);
+        if (n <= 1)
+            zhashx_delete(self->held, cmd->keys[i]);
+        else
+            zhashx_update(self->held, cmd->keys[i], (void *) (n - 1));
+    }
+}
+
+static bool s_shares_key(const cmd_t *a, const cmd_t *b)
+{
+    for (size_t i = 0; i < a->nkeys; i++)
+        for (size_t j = 0; j < b->nkeys; j++)
+            if (strcmp(a->keys[i], b->keys[j]) == 0)
+                return true;
+    return false;
+}
+
+/* ---- answering --------------------------------------------------------------- */
+
+/* Sends the answer of a deferred command (rc 0: reply) and frees it. */
+static void s_send(cmdq_t *self, cmd_t *cmd, int rc, Kefu__Reply *reply)
+{
+    if (rc)
+        ctlserver_fail(self->ctl, &cmd->call, rc, "%s", cmd->errmsg[0] ? cmd->errmsg : kefu_strerror(rc));
+    else
+        ctlserver_reply(self->ctl, &cmd->call, reply);
+    self->pending--;
+    s_cmd_free(cmd);
+}
+
+static Kefu__Request *s_unpack_request(cmdq_t *self, cmd_t *cmd)
+{
+    return kefu__request__unpack(arena_pbc(self->arena), cmd->req_len, cmd->req);
+}
+
+/* The command's events are applied: build and send its answer. */
+static void s_finish(cmdq_t *self, cmd_t *cmd)
+{
+    arena_reset(self->arena);
+    Kefu__Reply reply = KEFU__REPLY__INIT;
+    Kefu__Request *req = s_unpack_request(self, cmd);
+    Kefu__Envelope *ev = kefu__envelope__unpack(arena_pbc(self->arena), cmd->first_len, cmd->first);
+    store_txn_t *txn = NULL;
+    int rc = req && ev ? store_read_begin(self->store, &txn) : KEFU_EINTERNAL;
+    if (rc == 0)
+        rc = self->ops.answer(self->arg, cmd, req, txn, ev, &reply);
+    store_txn_end(&txn);
+    s_release(self, cmd);
+    s_send(self, cmd, rc, &reply);
+}
+
+static void s_acked(void *arg, int rc, uint64_t first, size_t n)
+{
+    cmd_t *cmd = arg;
+    cmdq_t *self = cmd->q;
+    for (cmd_t **pp = &self->inflight; *pp; pp = &(*pp)->next)
+        if (*pp == cmd) {
+            *pp = cmd->next;
+            break;
+        }
+    cmd->next = NULL;
+    if (rc) {
+        cmd_errmsg(cmd, "the event log refused the change: %s", kefu_strerror(rc));
+        s_release(self, cmd);
+        s_send(self, cmd, rc == KEFU_EUNAVAIL ? rc : KEFU_EINTERNAL, NULL);
+        s_drain(self);
+        return;
+    }
+    cmd->need = first + n - 1;
+    if (cmd->need <= self->applied) {
+        s_finish(self, cmd);
+        s_drain(self);
+        return;
+    }
+    cmd->state = S_APPLYING;
+    cmd->next = self->applying;
+    self->applying = cmd;
+}
+
+/* Runs a command whose keys are free. Returns 0 with reply filled (the
+ * caller sends it), CTL_DEFER (in flight now), or an error code. */
+static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply *reply)
+{
+    store_txn_t *txn;
+    int rc = store_read_begin(self->store, &txn);
+    if (rc)
+        return rc;
+    /* A repeated request: the first answer again, nothing written. */
+    if (req->request_id && req->request_id[0] && cmd->nkeys > 0) {
+        const void *v;
+        size_t vlen;
+        if (store_get(txn, self->requests, req->request_id, strlen(req->request_id), &v, &vlen) == 0) {
+            Kefu__Envelope *ev = kefu__envelope__unpack(arena_pbc(self->arena), vlen, v);
+            rc = ev ? self->ops.answer(self->arg, cmd, req, txn, ev, reply) : KEFU_EINTERNAL;
+            store_txn_end(&txn);
+            return rc;
+        }
+    }
+    cmd->now = kclock_now(self->clock);
+    Kefu__Envelope *events[CMDQ_MAX_EVENTS];
+    int n = self->ops.exec(self->arg, cmd, req, txn, events, CMDQ_MAX_EVENTS);
+    if (n <= 0) {
+        rc = n == 0 ? self->ops.answer(self->arg, cmd, req, txn, NULL, reply) : n;
+        store_txn_end(&txn);
+        return rc;
+    }
+    store_txn_end(&txn);
+    for (int i = 0; i < n; i++) {
+        events[i]->has_at = true;
+        events[i]->at = cmd->now;
+        events[i]->request_id = req->request_id && req->request_id[0] ? req->request_id : NULL;
+        events[i]->actor = req->actor && req->actor[0] ? req->actor : NULL;
+    }
+    if (!cmd->req) {
+        cmd->req_len = kefu__request__get_packed_size(req);
+        cmd->req = malloc(cmd->req_len);
+        if (!cmd->req)
+            return KEFU_EINTERNAL;
+        kefu__request__pack(req, cmd->req);
+    }
+    rc = evlog_client_append(self->log, events, (size_t) n, s_acked, cmd);
+    if (rc) {
+        cmd_errmsg(cmd, "can't reach the event log (%s); nothing was changed", kefu_strerror(rc));
+        return rc == KEFU_ETOOLARGE || rc == KEFU_EINVAL ? rc : KEFU_EUNAVAIL;
+    }
+    /* The append set producer and producer_seq: keep the first event as
+     * it is in the log, for the answer. */
+    cmd->first_len = kefu__envelope__get_packed_size(events[0]);
+    cmd->first = malloc(cmd->first_len);
+    if (!cmd->first)
+        abort();
+    kefu__envelope__pack(events[0], cmd->first);
+    cmd->state = S_IN_FLIGHT;
+    cmd->next = self->inflight;
+    self->inflight = cmd;
+    s_hold(self, cmd);
+    return CTL_DEFER;
+}
+
+/* Runs the queued commands whose turn has come, in order. */
+static void s_drain(cmdq_t *self)
+{
+    if (self->draining || self->applied < self->gate)
+        return;  /* s_run may answer at once and come back here */
+    self->draining = true;
+    cmd_t **pp = &self->queue;
+    while (*pp) {
+        cmd_t *cmd = *pp;
+        bool blocked = false;
+        for (size_t i = 0; i < cmd->nkeys && !blocked; i++)
+            blocked = s_held(self, cmd->keys[i]);
+        for (cmd_t *e = self->queue; e != cmd && !blocked; e = e->next)
+            blocked = s_shares_key(e, cmd);
+        if (blocked) {
+            pp = &cmd->next;
+            continue;
+        }
+        *pp = cmd->next;
+        if (!*pp)
+            self->queue_tail = pp;
+        cmd->next = NULL;
+        arena_reset(self->arena);
+        Kefu__Reply reply = KEFU__REPLY__INIT;
+        Kefu__Request *req = s_unpack_request(self, cmd);
+        int rc = req ? s_run(self, cmd, req, &reply) : KEFU_EINTERNAL;
+        if (rc != CTL_DEFER)
+            s_send(self, cmd, rc, &reply);
+        pp = &self->queue;  /* the queue may have changed: start over */
+    }
+    self->draining = false;
+}
+
+/* ---- the daemon's entry points ------------------------------------------------ */
+
+int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__Reply *reply)
+{
+    cmd_t *cmd = calloc(1, sizeof *cmd);
+    if (!cmd)
+        return KEFU_EINTERNAL;
+    cmd->q = self;
+    cmd->call = call;
+    cmd->nkeys = self->ops.keys(self->arg, req, cmd->keys, CMDQ_MAX_KEYS);
+    if (cmd->nkeys > 0 && req->request_id && req->request_id[0])
+        snprintf(cmd->keys[cmd->nkeys++], CMDQ_KEY_MAX, "request/%s", req->request_id);
+    arena_reset(self->arena);
+
+    bool blocked = self->applied < self->gate;
+    for (size_t i = 0; i < cmd->nkeys && !blocked; i++)
+        blocked = s_held(self, cmd->keys[i]);
+    for (cmd_t *e = self->queue; e && !blocked; e = e->next)
+        blocked = s_shares_key(e, cmd);
+    if (blocked) {
+        cmd->req_len = kefu__request__get_packed_size(req);
+        cmd->req = malloc(cmd->req_len);
+        if (!cmd->req) {
+            free(cmd);
+            return KEFU_EINTERNAL;
+        }
+        kefu__request__pack(req, cmd->req);
+        cmd->state = S_QUEUED;
+        *self->queue_tail = cmd;
+        self->queue_tail = &cmd->next;
+        self->pending++;
+        return CTL_DEFER;
+    }
+    int rc = s_run(self, cmd, req, reply);
+    if (rc == CTL_DEFER) {
+        self->pending++;
+        return rc;
+    }
+    if (rc)
+        ctl_call_errmsg(call, "%s", cmd->errmsg[0] ? cmd->errmsg : kefu_strerror(rc));
+    s_cmd_free(cmd);
+    return rc;
+}
+
+int cmdq_record(cmdq_t *self, store_txn_t *txn, const evlog_record_t *rec,
+                const Kefu__Envelope *ev)
+{
+    if (!ev || !ev->request_id || !ev->request_id[0])
+        return 0;
+    size_t klen = strlen(ev->request_id);
+    const void *v;
+    size_t vlen;
+    int rc = store_get(txn, self->requests, ev->request_id, klen, &v, &vlen);
+    if (rc == 0)
+        return 0;  /* the request's first event is recorded already */
+    if (rc != KEFU_ENOTFOUND)
+        return rc;
+    return store_put(txn, self->requests, ev->request_id, klen, rec->data, rec->len);
+}
+
+void cmdq_applied(cmdq_t *self, uint64_t applied)
+{
+    self->applied = applied;
+    cmd_t **pp = &self->applying;
+    while (*pp) {
+        cmd_t *cmd = *pp;
+        if (cmd->need <= applied) {
+            *pp = cmd->next;
+            s_finish(self, cmd);
+        } else
+            pp = &cmd->next;
+    }
+    s_drain(self);
+}
+
+void cmdq_gate(cmdq_t *self, uint64_t seq)
+{
+    self->gate = seq;
+}

@@ -1,0 +1,105 @@
+/* cmdq.h: a daemon's commands, from request to reply, in order, exactly once.
+ *
+ * Every daemon that owns state works the same way (roadmap: "a thin main,
+ * its command handlers, its LMDB schema, its event appliers"): a command
+ * is checked against the daemon's store, turned into events, appended to
+ * the log, and answered only once the log has acknowledged the events AND
+ * the daemon's own consumer has applied them, so the answer shows the new
+ * state and a following read sees it. The store changes only by applying
+ * the log, so deleting it and replaying the log rebuilds it exactly.
+ *
+ * Ordering: a command names the keys (entities) it reads or writes. It
+ * waits while an earlier command on one of its keys is queued or in
+ * flight, so it is checked against the state its predecessors left;
+ * commands on different keys go through the log together (pipelined).
+ *
+ * Idempotency: a command with a request id carries it in its events; the
+ * first event of each request id is recorded in the store as events are
+ * applied (cmdq_record, in the same transaction). A repeated request finds
+ * it and gets the first answer again, built by the daemon's answer
+ * function from that event; nothing new is written. This holds across
+ * restarts and rebuilds, since the record comes from the log.
+ */
+#ifndef KEFU_CMDQ_H
+#define KEFU_CMDQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "consumer.h"
+#include "control.pb-c.h"
+#include "ctlserver.h"
+#include "event.pb-c.h"
+#include "evlog_client.h"
+#include "kclock.h"
+#include "store.h"
+
+#define CMDQ_KEY_MAX    80   /* bytes of one key, with its NUL */
+#define CMDQ_MAX_KEYS   8
+#define CMDQ_MAX_EVENTS 16
+
+typedef struct cmdq_t cmdq_t;
+typedef struct cmd_t cmd_t;
+
+typedef struct {
+    /* The keys req reads or writes ("case/C-12", "customer/K-1"). Writes
+     * up to max NUL-terminated keys into keys and returns how many. A
+     * read-only request returns 0. */
+    size_t (*keys)(void *arg, const Kefu__Request *req, char (*keys)[CMDQ_KEY_MAX], size_t max);
+    /* Checks req against the store (read transaction txn) and writes the
+     * events it makes into events[0..max) (allocate them with
+     * cmd_alloc(); set the body only: cmdq sets producer, seq, at,
+     * request id and actor). Returns how many events (> 0); 0 for a
+     * request that writes nothing (then answer is called at once, with
+     * ev NULL); or a kefu error code, with the message set by
+     * cmd_errmsg(). */
+    int (*exec)(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                Kefu__Envelope **events, size_t max);
+    /* Fills reply once the command's events are applied: ev is the first
+     * event the command made (NULL for a request that wrote nothing).
+     * Allocate with cmd_alloc(). Returns 0 or a kefu error code. */
+    int (*answer)(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                  const Kefu__Envelope *ev, Kefu__Reply *reply);
+} cmdq_ops_t;
+
+/* New command queue for a daemon: its store, log client (with a producer
+ * id), control server and clock. Opens the store's "requests" table.
+ * Returns NULL on a store error. */
+cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t *clock,
+                 const cmdq_ops_t *ops, void *arg);
+void cmdq_destroy(cmdq_t **self_p);
+
+/* For the daemon's control handler: takes a request. Returns 0 with reply
+ * filled (answered at once), CTL_DEFER (answered later through call), or
+ * a kefu error code (message set on call). */
+int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__Reply *reply);
+
+/* For the daemon's consumer, inside the apply transaction: records the
+ * first event of each request id. Returns 0 or a store error. */
+int cmdq_record(cmdq_t *self, store_txn_t *txn, const evlog_record_t *rec,
+                const Kefu__Envelope *ev);
+/* For the daemon's consumer, after each committed batch: answers the
+ * commands whose events are now applied, and starts waiting ones. */
+void cmdq_applied(cmdq_t *self, uint64_t applied);
+
+/* Holds every command (reads too) until the daemon has applied the log up
+ * to seq: a daemon sets it to the log's head when it starts, so it never
+ * answers from a store that is behind what it already wrote (ids it
+ * handed out, states it changed) before a restart. */
+void cmdq_gate(cmdq_t *self, uint64_t seq);
+
+/* Commands taken and not yet answered. */
+size_t cmdq_pending(const cmdq_t *self);
+
+/* Inside exec or answer: memory freed when the call returns. Never NULL. */
+void *cmd_alloc(cmd_t *cmd, size_t size);
+/* Inside exec or answer: the arena cmd_alloc() uses, for decoding records
+ * with the same lifetime. */
+arena_t *cmd_arena(cmd_t *cmd);
+/* Inside exec: the time of the command (the site clock when it ran). */
+int64_t cmd_now(const cmd_t *cmd);
+/* Inside exec or answer: sets the error message for the code returned. */
+void cmd_errmsg(cmd_t *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

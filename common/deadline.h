@@ -1,0 +1,106 @@
+/* deadline.h: the deadline policy, the one place in kefu where a due time
+ * is computed. Intake (complaint reply deadlines), sched (rework, rush) and
+ * the SLA watchers all ask it, so a rule such as "prints are reworked the
+ * same day" (domain.md §2, 000 §四) means the same instant everywhere.
+ *
+ * A policy is built once from the configuration: the [sla] rules and the
+ * site's working calendar. It keeps its own copy of both (the kconfig_t
+ * may go away afterwards) and never reads a clock: every start time is
+ * passed in, as usec since 1970 UTC (kclock.h).
+ *
+ * Spec grammar (the value of an [sla] key, or an ad-hoc spec string):
+ *
+ *   spec     = duration               wall-clock time added to the start
+ *            | duration "@work"       that much WORKING time
+ *            | "same-day" | "next-day"
+ *   duration = ktime_parse_duration() ("2h", "90m", "1h30m", "3d"; > 0,
+ *              no sign, no spaces)
+ *
+ *   "2h"          start + 2 hours, nights and Sundays included.
+ *   "4h30m@work"  counted only inside calendar.hours on working days: with
+ *                 hours 08:30-17:30 it is half a 9-hour working day (the
+ *                 "half a working day" of 003 第二篇 三). A case opened at
+ *                 16:00 has 1h30m left that day and is due the next working
+ *                 day at 08:30 + 3h = 11:30. A start outside working time
+ *                 counts from the next opening; a due time that lands
+ *                 exactly on a closing time stays there (17:30, not 08:30
+ *                 of the next working day).
+ *   "same-day"    the close of the working day the start falls in. A start
+ *                 at or after the close (working hours are [open, close):
+ *                 at 17:30 the day is over), or on a non-working day, gets
+ *                 the close of the next working day. A start before the
+ *                 opening of a working day gets that day's close.
+ *   "next-day"    the close of the working day after the one "same-day"
+ *                 gives.
+ *
+ * Calendar ([calendar] keys; local time is the configured utc_offset,
+ * never the machine's TZ, so results do not depend on where a daemon runs):
+ *   utc_offset = +08:00        "+hh:mm" or "-hh:mm", under 24 hours
+ *   hours      = 08:30-17:30   "h:mm-h:mm" (hour 1 or 2 digits), open before
+ *                              close, both within one day (close may be
+ *                              24:00); one span a day, no lunch break
+ *   workdays   = mon-sat       days and ranges, comma separated:
+ *                              "mon-fri", "mon,tue,thu", "mon-wed,sat";
+ *                              a range may wrap ("sat-mon"); case-blind
+ *   holidays   =               comma list of YYYY-MM-DD (local dates) that
+ *                              are not working days; empty: none
+ * Due times are limited to the years 0000-9999 (what ktime formats).
+ */
+#ifndef KEFU_DEADLINE_H
+#define KEFU_DEADLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kconfig.h"
+
+typedef struct deadline_policy_t deadline_policy_t;
+
+/* Builds the policy from config's [sla] and [calendar] keys. Returns the
+ * policy (caller owns it; deadline_policy_destroy), or NULL with err set
+ * ("calendar.hours: \"18:00-08:00\" ends before it starts") if a value is
+ * invalid. kconfig already refuses such values when they are set, so NULL
+ * here means a config built some other way. err may be NULL when cap is 0. */
+deadline_policy_t *deadline_policy_new(const kconfig_t *config, char *err, size_t cap);
+/* Destroys the policy and nulls *self_p. Accepts NULL. */
+void deadline_policy_destroy(deadline_policy_t **self_p);
+
+/* Due time for rule, a key of [sla] without the section ("complaint_simple",
+ * "complaint_complex", "rework_print", "rework_album", "rework_crystal",
+ * "rework_frame", "level2_after"), for an obligation that starts at
+ * start_us. Returns 0 with *due_us set; KEFU_ENOTFOUND for an unknown rule;
+ * KEFU_EINVAL if start or due fall outside the years 0000-9999. */
+int deadline_policy_due(const deadline_policy_t *self, const char *rule, int64_t start_us,
+                        int64_t *due_us);
+/* Same for an ad-hoc spec (e.g. a reply time committed to a customer).
+ * Returns 0, or KEFU_EINVAL for a spec not of the grammar above or a time
+ * outside the years 0000-9999. */
+int deadline_spec_due(const deadline_policy_t *self, const char *spec, int64_t start_us,
+                      int64_t *due_us);
+/* Checks a spec's form without a calendar (kconfig validates [sla] values
+ * with it). Returns 0 or KEFU_EINVAL. */
+int deadline_spec_check(const char *spec);
+/* Checks one [calendar] value; key is the full name ("calendar.hours").
+ * Returns 0; KEFU_EINVAL with err set to what is wrong, without the key
+ * ("\"8:30-17:30x\" is not hours like 08:30-17:30"); KEFU_ENOTFOUND for a
+ * key that is not a calendar key. kconfig validates [calendar] with it. */
+int deadline_calendar_check(const char *key, const char *value, char *err, size_t cap);
+
+/* Working time between a_us and b_us per the calendar, usec: the part of
+ * [a, b) inside working hours on working days. For analyses ("answered
+ * within half a working day?"). If b < a the result is the negative of
+ * (b, a), so "late by" and "early by" read the same way. Times outside the
+ * years 0000-9999 are clamped to them. */
+int64_t deadline_work_between(const deadline_policy_t *self, int64_t a_us, int64_t b_us);
+
+/* The length of one working day, usec (close - open: 9h by default), so
+ * "half a working day" is deadline_policy_workday_us() / 2. */
+int64_t deadline_policy_workday_us(const deadline_policy_t *self);
+/* The site's offset from UTC in minutes east (480 for +08:00), for showing
+ * due times in local time (ktime_format_rfc3339). */
+int deadline_policy_utc_offset_min(const deadline_policy_t *self);
+/* The spec text of rule ("same-day"), for messages; NULL for an unknown
+ * rule. Valid until the policy is destroyed. */
+const char *deadline_policy_spec(const deadline_policy_t *self, const char *rule);
+
+#endif

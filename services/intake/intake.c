@@ -1,0 +1,111 @@
+/* intake.c: the intake daemon's wiring (intake.h).
+ *
+ * One zloop serves three things: the control socket (commands from
+ * kefuctl, handed to cmdq), the log client (acks of intake's appends, and
+ * the subscription), and the consumer that applies the log to intake's
+ * store. Commands wait (cmdq_gate) until the consumer has caught up with
+ * the log's head as it was at start, so after a crash or a rebuild intake
+ * never answers from a store that is behind what it wrote before.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "intake.h"
+#include "kerr.h"
+#include "klog.h"
+#include "site.h"
+
+static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Reply *reply)
+{
+    intake_t *self = arg;
+    if (req->req_case < KEFU__REQUEST__REQ_CUSTOMER_ADD ||
+        req->req_case > KEFU__REQUEST__REQ_CONSULTATION_LIST) {
+        ctl_call_errmsg(call, "intake does not serve this request");
+        return KEFU_EUNSUPPORTED;
+    }
+    return cmdq_submit(self->cmdq, call, req, reply);
+}
+
+static void s_applied(void *arg, uint64_t applied, uint64_t head)
+{
+    intake_t *self = arg;
+    ctlserver_set_position(self->ctl, applied, head);
+    cmdq_applied(self->cmdq, applied);
+}
+
+int intake_new(intake_t **out, kdaemon_t *d)
+{
+    *out = NULL;
+    intake_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return ENOMEM;
+    self->d = d;
+    self->apply_arena = arena_new(0);
+    char err[512];
+    self->policy = deadline_policy_new(d->config, err, sizeof err);
+    int rc = 0;
+    if (!self->policy) {
+        klog_error("deadline policy: %s", err);
+        rc = KEFU_EINVAL;
+    }
+    if (rc == 0 && (rc = intake_store_open(self)) != 0)
+        klog_error("can't open the store: %s", kefu_strerror(rc));
+    if (rc == 0 && !(self->log = evlog_client_new(d->site, INTAKE_PRODUCER)))
+        rc = errno ? errno : KEFU_EINTERNAL;
+    if (rc == 0 && !(self->ctl = ctlserver_new(d->site, "intake", d->clock, s_ctl, self)))
+        rc = errno ? errno : KEFU_EINTERNAL;
+    if (rc == 0 && !(self->cmdq = cmdq_new(self->store, self->log, self->ctl, d->clock,
+                                           &intake_cmd_ops, self)))
+        rc = KEFU_EINTERNAL;
+    if (rc == 0 && !(self->consumer = consumer_new(self->store, self->log, intake_apply,
+                                                   s_applied, self)))
+        rc = KEFU_EINTERNAL;
+    if (rc) {
+        intake_destroy(&self);
+        return rc;
+    }
+    *out = self;
+    return 0;
+}
+
+int intake_run(intake_t *self)
+{
+    zloop_t *loop = zloop_new();
+    ctlserver_attach(self->ctl, loop);
+    evlog_client_attach(self->log, loop);
+    /* Hold commands until the store has caught up with the log as it is
+     * now (the log may be down: then hold them until it answers). */
+    uint64_t head = 0;
+    int rc;
+    while ((rc = evlog_client_fetch(self->log, 1, 1, NULL, NULL, &head, 1000)) == KEFU_ETIMEOUT &&
+           !zsys_interrupted)
+        klog_warn("waiting for the event log");
+    cmdq_gate(self->cmdq, head);
+    uint64_t applied = consumer_applied(self->consumer);
+    ctlserver_set_position(self->ctl, applied, head);
+    cmdq_applied(self->cmdq, applied);
+    consumer_start(self->consumer);
+    klog_info("serving intake of %s; applied %llu of %llu", self->d->site,
+              (unsigned long long) applied, (unsigned long long) head);
+    zloop_start(loop);
+    klog_info("stopped at %llu", (unsigned long long) consumer_applied(self->consumer));
+    evlog_client_destroy(&self->log);  /* before the loop it is attached to */
+    zloop_destroy(&loop);
+    return 0;
+}
+
+void intake_destroy(intake_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    intake_t *self = *self_p;
+    consumer_destroy(&self->consumer);
+    cmdq_destroy(&self->cmdq);
+    ctlserver_destroy(&self->ctl);
+    evlog_client_destroy(&self->log);
+    store_destroy(&self->store);
+    deadline_policy_destroy(&self->policy);
+    arena_destroy(&self->apply_arena);
+    free(self);
+    *self_p = NULL;
+}

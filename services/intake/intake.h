@@ -1,0 +1,89 @@
+/* intake.h: the intake daemon's parts, shared by its files.
+ *
+ * intake takes the desk's front-line work (../shared/domain.md §1 and "Who
+ * and what"): customers, orders, complaints and queries with their reply
+ * deadlines, after-sales requests, consultations, and answers the
+ * complaint register and its analysis. Its files:
+ *   intake.c        wiring: store, log client, consumer, control, cmdq
+ *   intake_store.c  the LMDB schema and record access
+ *   intake_cmd.c    commands: keys, checks against the state, events
+ *   intake_apply.c  event appliers: how each event changes the state
+ *   intake_query.c  the register, searches and the analysis
+ * The state changes only in intake_apply.c, from the log (cmdq.h).
+ */
+#ifndef KEFU_INTAKE_H
+#define KEFU_INTAKE_H
+
+#include "arena.h"
+#include "cmdq.h"
+#include "consumer.h"
+#include "ctlserver.h"
+#include "deadline.h"
+#include "evlog_client.h"
+#include "kdaemon.h"
+#include "store.h"
+
+#include "control.pb-c.h"
+#include "event.pb-c.h"
+#include "intake.pb-c.h"
+
+#define INTAKE_PRODUCER "intake"
+
+typedef struct {
+    store_table_t customers;   /* id -> Customer */
+    store_table_t orders;      /* id -> Order */
+    store_table_t cases;       /* id -> Case */
+    store_table_t case_time;   /* be64(opened_at) id -> "" : the register in time order */
+    store_table_t aftersales;  /* id -> AfterSales */
+    store_table_t consults;    /* id -> Consultation */
+} intake_tables_t;
+
+typedef struct {
+    kdaemon_t *d;
+    store_t *store;
+    intake_tables_t t;
+    evlog_client_t *log;
+    consumer_t *consumer;
+    ctlserver_t *ctl;
+    cmdq_t *cmdq;
+    deadline_policy_t *policy;
+    arena_t *apply_arena;       /* decoding while applying, reset per event */
+    /* ids handed out by commands whose events may not be applied yet */
+    uint64_t alloc_case, alloc_order, alloc_aftersales, alloc_consult;
+} intake_t;
+
+/* ---- intake_store.c ---- */
+int intake_store_open(intake_t *self);
+/* Reads the record id of table t, decoded into arena memory; NULL if absent
+ * (or undecodable: logged). */
+void *intake_get(store_txn_t *txn, store_table_t t, const char *id,
+                 const ProtobufCMessageDescriptor *desc, arena_t *arena);
+/* Writes msg as the record id of table t. Returns 0 or a store error. */
+int intake_put(store_txn_t *txn, store_table_t t, const char *id, const ProtobufCMessage *msg);
+/* Counters for generated ids ("case", "order", ...): the highest number
+ * seen in an applied event. */
+uint64_t intake_counter(store_txn_t *txn, const char *name);
+int intake_counter_see(store_txn_t *txn, const char *name, char prefix, const char *id);
+/* The number in a generated id ("C-12" -> 12), 0 if it is not one. */
+uint64_t intake_id_number(const char *id, char prefix);
+
+/* ---- intake_cmd.c ---- */
+extern const cmdq_ops_t intake_cmd_ops;
+
+/* ---- intake_apply.c ---- */
+int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev);
+
+/* ---- intake_query.c ---- */
+int intake_query_cases(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu__CaseQuery *q,
+                       Kefu__Reply *reply);
+int intake_query_analysis(intake_t *self, cmd_t *cmd, store_txn_t *txn,
+                          const Kefu__CaseAnalysisQuery *q, Kefu__Reply *reply);
+int intake_list(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu__Request *req,
+                Kefu__Reply *reply);
+
+/* ---- intake.c ---- */
+int intake_new(intake_t **out, kdaemon_t *d);
+int intake_run(intake_t *self);
+void intake_destroy(intake_t **self_p);
+
+#endif

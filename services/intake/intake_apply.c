@@ -1,0 +1,276 @@
+/* intake_apply.c: how each intake event changes intake's state.
+ *
+ * The only place intake's store changes (besides cmdq's request record and
+ * the consumer's position, in the same transaction). Appliers trust the
+ * events: the checks were made when the command ran (intake_cmd.c), and an
+ * event in the log is a fact. An event about a record that does not exist
+ * (which the commands never make) is logged and skipped, so a damaged or
+ * foreign log can't stop the daemon.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "intake.h"
+#include "kerr.h"
+#include "klog.h"
+
+/* Time-ordered register key: 8-byte big-endian time, then the id. */
+static size_t s_time_key(uint8_t *key, int64_t at, const char *id)
+{
+    uint64_t u = (uint64_t) at;
+    for (int i = 0; i < 8; i++)
+        key[i] = (uint8_t) (u >> (56 - 8 * i));
+    size_t n = strlen(id);
+    memcpy(key + 8, id, n);
+    return 8 + n;
+}
+
+/* Appends one line to a case's course of events. */
+static void s_history(Kefu__Case *c, arena_t *a, int64_t at, const char *by, const char *action,
+                      const char *text, int64_t due)
+{
+    Kefu__CaseEntry **h = arena_alloc(a, (c->n_history + 1) * sizeof *h);
+    memcpy(h, c->history, c->n_history * sizeof *h);
+    Kefu__CaseEntry *e = arena_alloc(a, sizeof *e);
+    kefu__case_entry__init(e);
+    e->has_at = true;
+    e->at = at;
+    e->by = (char *) by;
+    e->action = (char *) action;
+    e->text = (char *) text;
+    e->has_due = due != 0;
+    e->due = due;
+    h[c->n_history] = e;
+    c->history = h;
+    c->n_history++;
+}
+
+static Kefu__Case *s_case(intake_t *self, store_txn_t *txn, arena_t *a, const char *id, uint64_t seq)
+{
+    Kefu__Case *c = intake_get(txn, self->t.cases, id, &kefu__case__descriptor, a);
+    if (!c)
+        klog_warn("seq %llu: event for unknown case %s skipped", (unsigned long long) seq,
+                  id ? id : "(none)");
+    return c;
+}
+
+static int s_put_case(intake_t *self, store_txn_t *txn, Kefu__Case *c)
+{
+    return intake_put(txn, self->t.cases, c->id, &c->base);
+}
+
+static bool s_replied(Kefu__Case *c, int64_t at)
+{
+    if (!c->has_first_reply_at) {
+        c->has_first_reply_at = true;
+        c->first_reply_at = at;
+        return true;
+    }
+    return false;
+}
+
+static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t seq,
+                        const Kefu__Envelope *ev)
+{
+    int64_t at = ev->at;
+    Kefu__Case *c;
+    switch (ev->body_case) {
+    case KEFU__ENVELOPE__BODY_CASE_OPENED: {
+        c = ev->case_opened->case_;
+        if (!c || !c->id)
+            return 0;
+        uint8_t key[8 + 80];
+        size_t klen = s_time_key(key, c->opened_at, c->id);
+        int rc = store_put(txn, self->t.case_time, key, klen, "", 0);
+        if (rc == 0)
+            rc = intake_counter_see(txn, "case", 'C', c->id);
+        if (rc)
+            return rc;
+        s_history(c, a, at, c->owner, "opened", c->text, c->reply_due);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_REPLIED: {
+        const Kefu__CaseReplied *e = ev->case_replied;
+        if (!(c = s_case(self, txn, a, e->id, seq)))
+            return 0;
+        s_replied(c, at);
+        c->state = KEFU__CASE_STATE__CASE_STATE_REPLIED;
+        c->has_replies = true;
+        c->replies++;
+        if (e->has_committed_until) {
+            c->has_committed_until = true;
+            c->committed_until = e->committed_until;
+        }
+        s_history(c, a, at, e->by, e->has_committed_until ? "replied, next answer promised" : "replied",
+                  e->text, e->has_committed_until ? e->committed_until : 0);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_HANDED_OFF: {
+        const Kefu__CaseHandedOff *e = ev->case_handed_off;
+        if (!(c = s_case(self, txn, a, e->id, seq)) || !e->handoff)
+            return 0;
+        Kefu__Handoff **h = arena_alloc(a, (c->n_handoffs + 1) * sizeof *h);
+        memcpy(h, c->handoffs, c->n_handoffs * sizeof *h);
+        h[c->n_handoffs++] = e->handoff;
+        c->handoffs = h;
+        char what[160];
+        snprintf(what, sizeof what, "handed off to %s", e->handoff->department ? e->handoff->department : "?");
+        char *action = arena_alloc(a, strlen(what) + 1);
+        strcpy(action, what);
+        s_history(c, a, at, e->handoff->by, action, e->text, e->handoff->has_due ? e->handoff->due : 0);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_EVIDENCE_ADDED: {
+        const Kefu__CaseEvidenceAdded *e = ev->case_evidence_added;
+        if (!(c = s_case(self, txn, a, e->id, seq)) || !e->evidence)
+            return 0;
+        Kefu__Evidence **x = arena_alloc(a, (c->n_evidence + 1) * sizeof *x);
+        memcpy(x, c->evidence, c->n_evidence * sizeof *x);
+        x[c->n_evidence++] = e->evidence;
+        c->evidence = x;
+        s_history(c, a, at, e->evidence->by, "evidence added", e->evidence->text, 0);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_RESOLVED: {
+        const Kefu__CaseResolved *e = ev->case_resolved;
+        if (!(c = s_case(self, txn, a, e->id, seq)))
+            return 0;
+        s_replied(c, at);  /* a resolution answers the customer too */
+        c->state = KEFU__CASE_STATE__CASE_STATE_RESOLVED;
+        c->has_resolved_at = true;
+        c->resolved_at = at;
+        c->has_outcome = true;
+        c->outcome = e->outcome;
+        s_history(c, a, at, e->by, "resolved", e->text, 0);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP: {
+        const Kefu__CaseFollowedUp *e = ev->case_followed_up;
+        if (!(c = s_case(self, txn, a, e->id, seq)))
+            return 0;
+        c->state = KEFU__CASE_STATE__CASE_STATE_CLOSED;
+        c->has_closed_at = true;
+        c->closed_at = at;
+        c->has_satisfaction = true;
+        c->satisfaction = e->satisfaction;
+        s_history(c, a, at, e->by, "followed up", e->text, 0);
+        break;
+    }
+    default:
+        return 0;
+    }
+    return s_put_case(self, txn, c);
+}
+
+static int s_apply_aftersales(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t seq,
+                              const Kefu__Envelope *ev)
+{
+    Kefu__AfterSales *x;
+    if (ev->body_case == KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED) {
+        x = ev->after_sales_opened->after_sales;
+        if (!x || !x->id)
+            return 0;
+        int rc = intake_counter_see(txn, "aftersales", 'A', x->id);
+        if (rc)
+            return rc;
+        Kefu__CaseEntry e = KEFU__CASE_ENTRY__INIT, *h[1] = {&e};
+        e.has_at = true;
+        e.at = ev->at;
+        e.by = x->by;
+        e.action = "opened";
+        e.text = x->reason;
+        x->n_history = 1;
+        x->history = h;
+        return intake_put(txn, self->t.aftersales, x->id, &x->base);
+    }
+    const Kefu__AfterSalesStepped *s = ev->after_sales_stepped;
+    x = intake_get(txn, self->t.aftersales, s->id, &kefu__after_sales__descriptor, a);
+    if (!x) {
+        klog_warn("seq %llu: step of unknown after-sales request %s skipped",
+                  (unsigned long long) seq, s->id ? s->id : "(none)");
+        return 0;
+    }
+    x->has_state = true;
+    x->state = s->state;
+    x->has_updated_at = true;
+    x->updated_at = ev->at;
+    if (s->has_method) {
+        x->has_method = true;
+        x->method = s->method;
+    }
+    if (s->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED) {
+        /* 004 第一篇: a refund reverses the invoice (红冲). */
+        x->has_invoice_reversed = true;
+        x->invoice_reversed = true;
+    }
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&kefu__after_sales_state__descriptor, s->state);
+    Kefu__CaseEntry **h = arena_alloc(a, (x->n_history + 1) * sizeof *h);
+    memcpy(h, x->history, x->n_history * sizeof *h);
+    Kefu__CaseEntry *e = arena_alloc(a, sizeof *e);
+    kefu__case_entry__init(e);
+    e->has_at = true;
+    e->at = ev->at;
+    e->by = s->by;
+    e->action = v ? (char *) v->name + strlen("AFTER_SALES_STATE_") : "step";
+    e->text = s->text;
+    h[x->n_history++] = e;
+    x->history = h;
+    return intake_put(txn, self->t.aftersales, x->id, &x->base);
+}
+
+int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev)
+{
+    intake_t *self = arg;
+    if (!ev)
+        return 0;  /* not decodable by this version: not ours to apply */
+    int rc = 0;
+    arena_t *a = self->apply_arena;
+    arena_reset(a);
+    switch (ev->body_case) {
+    case KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED:
+    case KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED: {
+        Kefu__Customer *c = ev->body_case == KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED
+                                ? ev->customer_registered->customer
+                                : ev->customer_updated->customer;
+        if (c && c->id)
+            rc = intake_put(txn, self->t.customers, c->id, &c->base);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_ORDER_TAKEN: {
+        Kefu__Order *o = ev->order_taken->order;
+        if (o && o->id) {
+            rc = intake_put(txn, self->t.orders, o->id, &o->base);
+            if (rc == 0)
+                rc = intake_counter_see(txn, "order", 'O', o->id);
+        }
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_OPENED:
+    case KEFU__ENVELOPE__BODY_CASE_REPLIED:
+    case KEFU__ENVELOPE__BODY_CASE_HANDED_OFF:
+    case KEFU__ENVELOPE__BODY_CASE_EVIDENCE_ADDED:
+    case KEFU__ENVELOPE__BODY_CASE_RESOLVED:
+    case KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP:
+        rc = s_apply_case(self, txn, a, rec->seq, ev);
+        break;
+    case KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED:
+    case KEFU__ENVELOPE__BODY_AFTER_SALES_STEPPED:
+        rc = s_apply_aftersales(self, txn, a, rec->seq, ev);
+        break;
+    case KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED: {
+        Kefu__Consultation *q = ev->consultation_recorded->consultation;
+        if (q && q->id) {
+            rc = intake_put(txn, self->t.consults, q->id, &q->base);
+            if (rc == 0)
+                rc = intake_counter_see(txn, "consult", 'Q', q->id);
+        }
+        break;
+    }
+    default:
+        break;  /* other daemons' events and probes */
+    }
+    if (rc == 0 && ev->producer && strcmp(ev->producer, INTAKE_PRODUCER) == 0)
+        rc = cmdq_record(self->cmdq, txn, rec, ev);
+    return rc;
+}

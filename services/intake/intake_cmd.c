@@ -1,0 +1,801 @@
+/* intake_cmd.c: intake's commands: what each one touches, checks and makes.
+ *
+ * Each write command is checked here against the applied state (and the
+ * ids handed out but not applied yet), and turned into events; the state
+ * itself changes only when the events come back from the log
+ * (intake_apply.c). A refusal says what is wrong in words a person can act
+ * on, and writes nothing. The states a case may move through are in
+ * s_case_allows(), the one place they are decided.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "intake.h"
+#include "kerr.h"
+#include "klog.h"
+
+#define S_MAX_QTY 1000000
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static char *s_strdup(cmd_t *cmd, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = cmd_alloc(cmd, n);
+    memcpy(p, s, n);
+    return p;
+}
+
+static bool s_empty(const char *s)
+{
+    if (!s)
+        return true;
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t')
+            return false;
+    return true;
+}
+
+/* An enum value as users write it: "CASE_STATE_REPLIED" -> "replied"
+ * (prefix_len strips the enum's prefix). Returns buf. */
+static const char *s_word(const ProtobufCEnumDescriptor *d, int v, size_t prefix_len,
+                          char *buf, size_t cap)
+{
+    const ProtobufCEnumValue *e = protobuf_c_enum_descriptor_get_value(d, v);
+    const char *name = e && strlen(e->name) > prefix_len ? e->name + prefix_len : "unset";
+    size_t i = 0;
+    for (; name[i] && i + 1 < cap; i++)
+        buf[i] = name[i] == '_' ? '-' : (char) (name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+    buf[i] = '\0';
+    return buf;
+}
+
+static Kefu__Envelope *s_event(cmd_t *cmd)
+{
+    Kefu__Envelope *ev = cmd_alloc(cmd, sizeof *ev);
+    kefu__envelope__init(ev);
+    return ev;
+}
+
+#define S_NEW(cmd, type, init) ({ type *p_ = cmd_alloc(cmd, sizeof(type)); init(p_); p_; })
+
+/* A new generated id: prefix-N past everything applied or handed out. */
+static char *s_new_id(intake_t *self, cmd_t *cmd, store_txn_t *txn, const char *counter,
+                      char prefix, uint64_t *alloc, store_table_t t)
+{
+    uint64_t n = intake_counter(txn, counter);
+    if (*alloc > n)
+        n = *alloc;
+    char id[32];
+    for (;;) {
+        snprintf(id, sizeof id, "%c-%llu", prefix, (unsigned long long) ++n);
+        const void *v;
+        size_t vlen;
+        /* A user may have chosen this id by hand (orders): skip it. */
+        if (store_get(txn, t, id, strlen(id), &v, &vlen) != 0)
+            break;
+    }
+    *alloc = n;
+    (void) self;
+    return s_strdup(cmd, id);
+}
+
+/* 000 §一: a case moves open -> replied -> resolved -> closed; replies,
+ * hand-offs and resolution need it not yet resolved, the follow-up visit
+ * needs it resolved, evidence can come until it is closed. */
+typedef enum { S_REPLY, S_HANDOFF, S_EVIDENCE, S_RESOLVE, S_FOLLOWUP } s_action_t;
+
+static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
+{
+    static const char *names[] = {"a reply", "a hand-off", "evidence", "a resolution", "a follow-up visit"};
+    Kefu__CaseState st = c->state;
+    bool ok;
+    switch (action) {
+    case S_REPLY:
+    case S_HANDOFF:
+    case S_RESOLVE:
+        ok = st == KEFU__CASE_STATE__CASE_STATE_OPEN || st == KEFU__CASE_STATE__CASE_STATE_REPLIED;
+        break;
+    case S_EVIDENCE:
+        ok = st != KEFU__CASE_STATE__CASE_STATE_CLOSED;
+        break;
+    case S_FOLLOWUP:
+        ok = st == KEFU__CASE_STATE__CASE_STATE_RESOLVED;
+        break;
+    default:
+        ok = false;
+    }
+    if (ok)
+        return 0;
+    char state[32];
+    s_word(&kefu__case_state__descriptor, st, strlen("CASE_STATE_"), state, sizeof state);
+    const char *need = action == S_FOLLOWUP ? "a resolved case" : "an open case";
+    cmd_errmsg(cmd, "case %s is %s; %s needs %s", c->id, state, names[action], need);
+    return KEFU_ECONFLICT;
+}
+
+static Kefu__Case *s_get_case(intake_t *self, cmd_t *cmd, store_txn_t *txn, const char *id,
+                              arena_t *a)
+{
+    if (s_empty(id)) {
+        cmd_errmsg(cmd, "a case id is required");
+        return NULL;
+    }
+    Kefu__Case *c = intake_get(txn, self->t.cases, id, &kefu__case__descriptor, a);
+    if (!c)
+        cmd_errmsg(cmd, "case %s does not exist", id);
+    return c;
+}
+
+static int s_need_by(cmd_t *cmd, const char *by)
+{
+    if (s_empty(by)) {
+        cmd_errmsg(cmd, "who did it is required (--by STAFF)");
+        return KEFU_EINVAL;
+    }
+    return 0;
+}
+
+/* ---- keys ------------------------------------------------------------------------ */
+
+static size_t s_keys(void *arg, const Kefu__Request *req, char (*keys)[CMDQ_KEY_MAX], size_t max)
+{
+    (void) arg;
+    (void) max;
+    size_t n = 0;
+#define K(fmt, v) snprintf(keys[n++], CMDQ_KEY_MAX, fmt, (v) ? (v) : "")
+    switch (req->req_case) {
+    case KEFU__REQUEST__REQ_CUSTOMER_ADD:
+        K("customer/%s", req->customer_add->customer ? req->customer_add->customer->id : "");
+        break;
+    case KEFU__REQUEST__REQ_CUSTOMER_UPDATE:
+        K("customer/%s", req->customer_update->customer ? req->customer_update->customer->id : "");
+        break;
+    case KEFU__REQUEST__REQ_ORDER_ADD: {
+        const Kefu__Order *o = req->order_add->order;
+        K("customer/%s", o ? o->customer : "");
+        if (o && o->id)
+            K("order/%s", o->id);
+        else
+            K("%s", "order/new");  /* generated ids are handed out in order */
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_OPEN:
+        K("customer/%s", req->case_open->customer);
+        if (req->case_open->order)
+            K("order/%s", req->case_open->order);
+        break;
+    case KEFU__REQUEST__REQ_CASE_REPLY:
+        K("case/%s", req->case_reply->id);
+        break;
+    case KEFU__REQUEST__REQ_CASE_HANDOFF:
+        K("case/%s", req->case_handoff->id);
+        break;
+    case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE:
+        K("case/%s", req->case_add_evidence->id);
+        break;
+    case KEFU__REQUEST__REQ_CASE_RESOLVE:
+        K("case/%s", req->case_resolve->id);
+        break;
+    case KEFU__REQUEST__REQ_CASE_FOLLOWUP:
+        K("case/%s", req->case_followup->id);
+        break;
+    case KEFU__REQUEST__REQ_AFTER_SALES_OPEN:
+        K("order/%s", req->after_sales_open->order);
+        break;
+    case KEFU__REQUEST__REQ_AFTER_SALES_STEP:
+        K("aftersales/%s", req->after_sales_step->id);
+        break;
+    case KEFU__REQUEST__REQ_CONSULTATION_ADD:
+        K("customer/%s", req->consultation_add->customer);
+        break;
+    default:
+        break;  /* reads */
+    }
+#undef K
+    return n;
+}
+
+/* ---- exec: checks and events --------------------------------------------------------- */
+
+static int s_customer_check(cmd_t *cmd, const Kefu__Customer *c, bool adding)
+{
+    if (!c || s_empty(c->id)) {
+        cmd_errmsg(cmd, "a customer id is required");
+        return KEFU_EINVAL;
+    }
+    if (adding && s_empty(c->name)) {
+        cmd_errmsg(cmd, "customer %s: a shop name is required (--name)", c->id);
+        return KEFU_EINVAL;
+    }
+    if (adding && (!c->has_tier || c->tier == KEFU__TIER__TIER_UNSET)) {
+        cmd_errmsg(cmd, "customer %s: a tier is required (--tier key|special|general)", c->id);
+        return KEFU_EINVAL;
+    }
+    return 0;
+}
+
+static int s_exec_customer(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
+                           store_txn_t *txn, Kefu__Envelope **events, arena_t *a)
+{
+    bool adding = req->req_case == KEFU__REQUEST__REQ_CUSTOMER_ADD;
+    const Kefu__Customer *in = adding ? req->customer_add->customer : req->customer_update->customer;
+    int rc = s_customer_check(cmd, in, adding);
+    if (rc)
+        return rc;
+    Kefu__Customer *old = intake_get(txn, self->t.customers, in->id, &kefu__customer__descriptor, a);
+    if (adding && old) {
+        cmd_errmsg(cmd, "customer %s exists already", in->id);
+        return KEFU_EEXISTS;
+    }
+    if (!adding && !old) {
+        cmd_errmsg(cmd, "customer %s does not exist", in->id);
+        return KEFU_ENOTFOUND;
+    }
+    Kefu__Customer *c = S_NEW(cmd, Kefu__Customer, kefu__customer__init);
+    if (old)
+        *c = *old;
+    c->id = in->id;
+#define SET(f) if (in->f) c->f = in->f
+    SET(name);
+    SET(contact);
+    SET(phone);
+    SET(address);
+    SET(payment_terms);
+#undef SET
+    if (in->has_tier && in->tier != KEFU__TIER__TIER_UNSET) {
+        c->has_tier = true;
+        c->tier = in->tier;
+    }
+    if (s_empty(c->name)) {
+        cmd_errmsg(cmd, "customer %s: the shop name can't be empty", c->id);
+        return KEFU_EINVAL;
+    }
+    if (adding) {
+        c->has_registered_at = true;
+        c->registered_at = cmd_now(cmd);
+    }
+    c->has_updated_at = true;
+    c->updated_at = cmd_now(cmd);
+    Kefu__Envelope *ev = events[0] = s_event(cmd);
+    if (adding) {
+        Kefu__CustomerRegistered *e = S_NEW(cmd, Kefu__CustomerRegistered, kefu__customer_registered__init);
+        e->customer = c;
+        ev->body_case = KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED;
+        ev->customer_registered = e;
+    } else {
+        Kefu__CustomerUpdated *e = S_NEW(cmd, Kefu__CustomerUpdated, kefu__customer_updated__init);
+        e->customer = c;
+        ev->body_case = KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED;
+        ev->customer_updated = e;
+    }
+    return 1;
+}
+
+static int s_exec_order(intake_t *self, cmd_t *cmd, const Kefu__OrderAdd *oa, store_txn_t *txn,
+                        Kefu__Envelope **events, arena_t *a)
+{
+    const Kefu__Order *in = oa->order;
+    if (!in || s_empty(in->customer)) {
+        cmd_errmsg(cmd, "an order needs a customer (--customer ID)");
+        return KEFU_EINVAL;
+    }
+    if (!intake_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
+        cmd_errmsg(cmd, "customer %s does not exist", in->customer);
+        return KEFU_ENOTFOUND;
+    }
+    if (!in->has_product || in->product == KEFU__PRODUCT__PRODUCT_UNSET) {
+        cmd_errmsg(cmd, "an order needs a product (--product print|album|crystal|frame)");
+        return KEFU_EINVAL;
+    }
+    if (!in->has_qty || in->qty == 0 || in->qty > S_MAX_QTY) {
+        cmd_errmsg(cmd, "an order needs a quantity from 1 to %d (--qty N)", S_MAX_QTY);
+        return KEFU_EINVAL;
+    }
+    if (in->has_batches && (in->batches == 0 || in->batches > in->qty)) {
+        cmd_errmsg(cmd, "batches must be from 1 to the quantity (%u)", in->qty);
+        return KEFU_EINVAL;
+    }
+    Kefu__Order *o = S_NEW(cmd, Kefu__Order, kefu__order__init);
+    *o = *in;
+    if (!s_empty(in->id)) {
+        if (intake_get(txn, self->t.orders, in->id, &kefu__order__descriptor, a)) {
+            cmd_errmsg(cmd, "order %s exists already", in->id);
+            return KEFU_EEXISTS;
+        }
+    } else
+        o->id = s_new_id(self, cmd, txn, "order", 'O', &self->alloc_order, self->t.orders);
+    o->has_batches = true;
+    o->batches = in->has_batches ? in->batches : 1;
+    o->has_uploaded_at = true;
+    o->uploaded_at = cmd_now(cmd);  /* contract: upload time = now */
+    o->has_shipped = false;
+    Kefu__OrderTaken *e = S_NEW(cmd, Kefu__OrderTaken, kefu__order_taken__init);
+    e->order = o;
+    Kefu__Envelope *ev = events[0] = s_event(cmd);
+    ev->body_case = KEFU__ENVELOPE__BODY_ORDER_TAKEN;
+    ev->order_taken = e;
+    return 1;
+}
+
+static int s_exec_case_open(intake_t *self, cmd_t *cmd, const Kefu__CaseOpen *in, store_txn_t *txn,
+                            Kefu__Envelope **events, arena_t *a)
+{
+    int rc = s_need_by(cmd, in->by);
+    if (rc)
+        return rc;
+    if (s_empty(in->customer)) {
+        cmd_errmsg(cmd, "a case needs a customer (--customer ID)");
+        return KEFU_EINVAL;
+    }
+    if (!intake_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
+        cmd_errmsg(cmd, "customer %s does not exist", in->customer);
+        return KEFU_ENOTFOUND;
+    }
+    if (!s_empty(in->order)) {
+        Kefu__Order *o = intake_get(txn, self->t.orders, in->order, &kefu__order__descriptor, a);
+        if (!o) {
+            cmd_errmsg(cmd, "order %s does not exist", in->order);
+            return KEFU_ENOTFOUND;
+        }
+        if (!o->customer || strcmp(o->customer, in->customer) != 0) {
+            cmd_errmsg(cmd, "order %s is customer %s's, not %s's", in->order,
+                       o->customer ? o->customer : "?", in->customer);
+            return KEFU_ECONFLICT;
+        }
+    }
+    if (!in->has_kind || in->kind == KEFU__CASE_KIND__CASE_KIND_UNSET) {
+        cmd_errmsg(cmd, "a case needs a kind (--kind colour|damage|missing|quality|service|delay)");
+        return KEFU_EINVAL;
+    }
+    if (!in->has_complexity || in->complexity == KEFU__COMPLEXITY__COMPLEXITY_UNSET) {
+        cmd_errmsg(cmd, "a case needs a complexity (--complexity simple|complex)");
+        return KEFU_EINVAL;
+    }
+    Kefu__Case *c = S_NEW(cmd, Kefu__Case, kefu__case__init);
+    c->id = s_new_id(self, cmd, txn, "case", 'C', &self->alloc_case, self->t.cases);
+    c->has_type = true;
+    c->type = in->has_type && in->type ? in->type : KEFU__CASE_TYPE__CASE_TYPE_COMPLAINT;
+    c->customer = in->customer;
+    c->order = s_empty(in->order) ? NULL : in->order;
+    c->has_kind = c->has_complexity = c->has_severity = true;
+    c->kind = in->kind;
+    c->complexity = in->complexity;
+    c->severity = in->has_severity && in->severity ? in->severity : KEFU__SEVERITY__SEVERITY_GENERAL;
+    if (in->has_channel && in->channel) {
+        c->has_channel = true;
+        c->channel = in->channel;
+    }
+    c->text = in->text;
+    c->owner = in->by;  /* 000 §一.5 谁受理谁负责: whoever takes it owns it */
+    c->has_state = c->has_opened_at = c->has_reply_due = true;
+    c->state = KEFU__CASE_STATE__CASE_STATE_OPEN;
+    c->opened_at = cmd_now(cmd);
+    /* 000 §一.5: simple within 2 h, complex within 24 h (sla.* keys) */
+    rc = deadline_policy_due(self->policy,
+                             c->complexity == KEFU__COMPLEXITY__COMPLEXITY_SIMPLE ? "complaint_simple"
+                                                                                 : "complaint_complex",
+                             c->opened_at, &c->reply_due);
+    if (rc) {
+        cmd_errmsg(cmd, "no reply deadline policy for this case");
+        return KEFU_EINTERNAL;
+    }
+    Kefu__CaseOpened *e = S_NEW(cmd, Kefu__CaseOpened, kefu__case_opened__init);
+    e->case_ = c;
+    Kefu__Envelope *ev = events[0] = s_event(cmd);
+    ev->body_case = KEFU__ENVELOPE__BODY_CASE_OPENED;
+    ev->case_opened = e;
+    return 1;
+}
+
+static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
+                              store_txn_t *txn, Kefu__Envelope **events, arena_t *a)
+{
+    Kefu__Envelope *ev = s_event(cmd);
+    Kefu__Case *c;
+    int rc;
+    int64_t now = cmd_now(cmd);
+    switch (req->req_case) {
+    case KEFU__REQUEST__REQ_CASE_REPLY: {
+        const Kefu__CaseReply *in = req->case_reply;
+        if ((rc = s_need_by(cmd, in->by)))
+            return rc;
+        if (!(c = s_get_case(self, cmd, txn, in->id, a)))
+            return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+        if ((rc = s_case_allows(cmd, c, S_REPLY)))
+            return rc;
+        if (in->has_commit_us && (in->commit_us <= 0 || in->commit_us > 366LL * 86400 * 1000000)) {
+            cmd_errmsg(cmd, "a committed reply time must be within a year (--commit 2h)");
+            return KEFU_EINVAL;
+        }
+        Kefu__CaseReplied *e = S_NEW(cmd, Kefu__CaseReplied, kefu__case_replied__init);
+        e->id = c->id;
+        e->by = in->by;
+        e->text = in->text;
+        if (in->has_commit_us) {
+            /* 000 §一.2: the owner commits a reply time to the customer */
+            e->has_committed_until = true;
+            e->committed_until = now + in->commit_us;
+        }
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_REPLIED;
+        ev->case_replied = e;
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_HANDOFF: {
+        const Kefu__CaseHandoff *in = req->case_handoff;
+        if ((rc = s_need_by(cmd, in->by)))
+            return rc;
+        if (!(c = s_get_case(self, cmd, txn, in->id, a)))
+            return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+        if ((rc = s_case_allows(cmd, c, S_HANDOFF)))
+            return rc;
+        if (s_empty(in->department)) {
+            cmd_errmsg(cmd, "a hand-off needs a department (--to DEPARTMENT)");
+            return KEFU_EINVAL;
+        }
+        if (in->has_due_us && in->due_us <= 0) {
+            cmd_errmsg(cmd, "a department's due time must be in the future");
+            return KEFU_EINVAL;
+        }
+        Kefu__Handoff *h = S_NEW(cmd, Kefu__Handoff, kefu__handoff__init);
+        h->department = in->department;
+        h->has_at = true;
+        h->at = now;
+        h->has_due = in->has_due_us;
+        h->due = in->has_due_us ? now + in->due_us : 0;
+        h->by = in->by;
+        Kefu__CaseHandedOff *e = S_NEW(cmd, Kefu__CaseHandedOff, kefu__case_handed_off__init);
+        e->id = c->id;
+        e->handoff = h;
+        e->text = in->text;
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_HANDED_OFF;
+        ev->case_handed_off = e;
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE: {
+        const Kefu__CaseAddEvidence *in = req->case_add_evidence;
+        if ((rc = s_need_by(cmd, in->by)))
+            return rc;
+        if (!(c = s_get_case(self, cmd, txn, in->id, a)))
+            return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+        if ((rc = s_case_allows(cmd, c, S_EVIDENCE)))
+            return rc;
+        if (!in->has_kind || in->kind == KEFU__EVIDENCE_KIND__EVIDENCE_KIND_UNSET || s_empty(in->text)) {
+            cmd_errmsg(cmd, "evidence needs a kind and a text (--kind photo --text ...)");
+            return KEFU_EINVAL;
+        }
+        Kefu__Evidence *x = S_NEW(cmd, Kefu__Evidence, kefu__evidence__init);
+        x->has_kind = x->has_at = true;
+        x->kind = in->kind;
+        x->text = in->text;
+        x->at = now;
+        x->by = in->by;
+        Kefu__CaseEvidenceAdded *e = S_NEW(cmd, Kefu__CaseEvidenceAdded, kefu__case_evidence_added__init);
+        e->id = c->id;
+        e->evidence = x;
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_EVIDENCE_ADDED;
+        ev->case_evidence_added = e;
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_RESOLVE: {
+        const Kefu__CaseResolve *in = req->case_resolve;
+        if ((rc = s_need_by(cmd, in->by)))
+            return rc;
+        if (!(c = s_get_case(self, cmd, txn, in->id, a)))
+            return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+        if ((rc = s_case_allows(cmd, c, S_RESOLVE)))
+            return rc;
+        if (!in->has_outcome || in->outcome == KEFU__OUTCOME__OUTCOME_UNSET) {
+            cmd_errmsg(cmd, "a resolution needs an outcome (--outcome rework|reissue|refund|exchange|"
+                            "compensate|explained|carrier-claim|declined)");
+            return KEFU_EINVAL;
+        }
+        Kefu__CaseResolved *e = S_NEW(cmd, Kefu__CaseResolved, kefu__case_resolved__init);
+        e->id = c->id;
+        e->by = in->by;
+        e->has_outcome = true;
+        e->outcome = in->outcome;
+        e->text = in->text;
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_RESOLVED;
+        ev->case_resolved = e;
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_FOLLOWUP: {
+        const Kefu__CaseFollowup *in = req->case_followup;
+        if ((rc = s_need_by(cmd, in->by)))
+            return rc;
+        if (!(c = s_get_case(self, cmd, txn, in->id, a)))
+            return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+        if ((rc = s_case_allows(cmd, c, S_FOLLOWUP)))
+            return rc;
+        if (!in->has_satisfaction || in->satisfaction < 1 || in->satisfaction > 5) {
+            cmd_errmsg(cmd, "a follow-up visit records the customer's satisfaction, 1 to 5");
+            return KEFU_EINVAL;
+        }
+        Kefu__CaseFollowedUp *e = S_NEW(cmd, Kefu__CaseFollowedUp, kefu__case_followed_up__init);
+        e->id = c->id;
+        e->by = in->by;
+        e->has_satisfaction = true;
+        e->satisfaction = in->satisfaction;
+        e->text = in->text;
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP;
+        ev->case_followed_up = e;
+        break;
+    }
+    default:
+        return KEFU_EUNSUPPORTED;
+    }
+    events[0] = ev;
+    return 1;
+}
+
+/* 004 第一篇: talk -> receive goods -> confirm -> refund or exchange; a
+ * request can be rejected until it is settled. */
+static bool s_step_allowed(Kefu__AfterSalesKind kind, Kefu__AfterSalesState from,
+                           Kefu__AfterSalesState to)
+{
+    switch (to) {
+    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED:
+        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_OPEN;
+    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED:
+        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED;
+    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED:
+        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED &&
+               kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_REFUND;
+    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_EXCHANGED:
+        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED &&
+               kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_EXCHANGE;
+    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REJECTED:
+        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_OPEN ||
+               from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED ||
+               from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED;
+    default:
+        return false;
+    }
+}
+
+static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
+                             store_txn_t *txn, Kefu__Envelope **events, arena_t *a)
+{
+    Kefu__Envelope *ev = events[0] = s_event(cmd);
+    int rc;
+    if (req->req_case == KEFU__REQUEST__REQ_AFTER_SALES_OPEN) {
+        const Kefu__AfterSalesOpen *in = req->after_sales_open;
+        if ((rc = s_need_by(cmd, in->by)))
+            return rc;
+        Kefu__Order *o = s_empty(in->order) ? NULL
+                         : intake_get(txn, self->t.orders, in->order, &kefu__order__descriptor, a);
+        if (!o) {
+            cmd_errmsg(cmd, s_empty(in->order) ? "an after-sales request needs an order"
+                                               : "order %s does not exist", in->order);
+            return s_empty(in->order) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+        }
+        if (!in->has_kind || in->kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_UNSET) {
+            cmd_errmsg(cmd, "an after-sales request is a refund or an exchange (--kind)");
+            return KEFU_EINVAL;
+        }
+        Kefu__AfterSales *x = S_NEW(cmd, Kefu__AfterSales, kefu__after_sales__init);
+        x->id = s_new_id(self, cmd, txn, "aftersales", 'A', &self->alloc_aftersales, self->t.aftersales);
+        x->order = o->id;
+        x->customer = o->customer;
+        x->has_kind = x->has_state = x->has_opened_at = x->has_updated_at = true;
+        x->kind = in->kind;
+        x->state = KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_OPEN;
+        x->reason = in->reason;
+        x->opened_at = x->updated_at = cmd_now(cmd);
+        x->by = in->by;
+        Kefu__AfterSalesOpened *e = S_NEW(cmd, Kefu__AfterSalesOpened, kefu__after_sales_opened__init);
+        e->after_sales = x;
+        ev->body_case = KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED;
+        ev->after_sales_opened = e;
+        return 1;
+    }
+    const Kefu__AfterSalesStep *in = req->after_sales_step;
+    if ((rc = s_need_by(cmd, in->by)))
+        return rc;
+    Kefu__AfterSales *x = s_empty(in->id) ? NULL
+                          : intake_get(txn, self->t.aftersales, in->id, &kefu__after_sales__descriptor, a);
+    if (!x) {
+        cmd_errmsg(cmd, "after-sales request %s does not exist", in->id ? in->id : "(none)");
+        return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+    }
+    if (!in->has_state || !s_step_allowed(x->kind, x->state, in->state)) {
+        char from[32], to[32];
+        s_word(&kefu__after_sales_state__descriptor, x->state, strlen("AFTER_SALES_STATE_"), from, sizeof from);
+        s_word(&kefu__after_sales_state__descriptor, in->has_state ? (int) in->state : 0,
+               strlen("AFTER_SALES_STATE_"), to, sizeof to);
+        cmd_errmsg(cmd, "after-sales request %s (%s) is %s; it can't go to %s", x->id,
+                   x->kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_REFUND ? "refund" : "exchange",
+                   from, to);
+        return KEFU_ECONFLICT;
+    }
+    if (in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED &&
+        (!in->has_method || in->method == KEFU__REFUND_METHOD__REFUND_METHOD_UNSET)) {
+        cmd_errmsg(cmd, "a refund needs a method (--method bank|balance|gift-card|alipay)");
+        return KEFU_EINVAL;
+    }
+    Kefu__AfterSalesStepped *e = S_NEW(cmd, Kefu__AfterSalesStepped, kefu__after_sales_stepped__init);
+    e->id = x->id;
+    e->has_state = true;
+    e->state = in->state;
+    e->has_method = in->has_method;
+    e->method = in->method;
+    e->by = in->by;
+    e->text = in->text;
+    ev->body_case = KEFU__ENVELOPE__BODY_AFTER_SALES_STEPPED;
+    ev->after_sales_stepped = e;
+    return 1;
+}
+
+static int s_exec_consult(intake_t *self, cmd_t *cmd, const Kefu__ConsultationAdd *in,
+                          store_txn_t *txn, Kefu__Envelope **events, arena_t *a)
+{
+    int rc = s_need_by(cmd, in->by);
+    if (rc)
+        return rc;
+    if (s_empty(in->customer) ||
+        !intake_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
+        cmd_errmsg(cmd, s_empty(in->customer) ? "a consultation needs the customer who asked"
+                                              : "customer %s does not exist", in->customer);
+        return s_empty(in->customer) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+    }
+    if (s_empty(in->question)) {
+        cmd_errmsg(cmd, "a consultation needs the question (--question)");
+        return KEFU_EINVAL;
+    }
+    Kefu__Consultation *q = S_NEW(cmd, Kefu__Consultation, kefu__consultation__init);
+    q->id = s_new_id(self, cmd, txn, "consult", 'Q', &self->alloc_consult, self->t.consults);
+    q->customer = in->customer;
+    q->question = in->question;
+    q->answer = in->answer;
+    q->by = in->by;
+    q->has_at = true;
+    q->at = cmd_now(cmd);
+    Kefu__ConsultationRecorded *e = S_NEW(cmd, Kefu__ConsultationRecorded, kefu__consultation_recorded__init);
+    e->consultation = q;
+    Kefu__Envelope *ev = events[0] = s_event(cmd);
+    ev->body_case = KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED;
+    ev->consultation_recorded = e;
+    return 1;
+}
+
+static int s_exec(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                  Kefu__Envelope **events, size_t max)
+{
+    intake_t *self = arg;
+    (void) max;
+    /* Records read for checking live as long as the command's memory. */
+    arena_t *a = cmd_arena(cmd);
+    switch (req->req_case) {
+    case KEFU__REQUEST__REQ_CUSTOMER_ADD:
+    case KEFU__REQUEST__REQ_CUSTOMER_UPDATE:
+        return s_exec_customer(self, cmd, req, txn, events, a);
+    case KEFU__REQUEST__REQ_ORDER_ADD:
+        return s_exec_order(self, cmd, req->order_add, txn, events, a);
+    case KEFU__REQUEST__REQ_CASE_OPEN:
+        return s_exec_case_open(self, cmd, req->case_open, txn, events, a);
+    case KEFU__REQUEST__REQ_CASE_REPLY:
+    case KEFU__REQUEST__REQ_CASE_HANDOFF:
+    case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE:
+    case KEFU__REQUEST__REQ_CASE_RESOLVE:
+    case KEFU__REQUEST__REQ_CASE_FOLLOWUP:
+        return s_exec_case_change(self, cmd, req, txn, events, a);
+    case KEFU__REQUEST__REQ_AFTER_SALES_OPEN:
+    case KEFU__REQUEST__REQ_AFTER_SALES_STEP:
+        return s_exec_aftersales(self, cmd, req, txn, events, a);
+    case KEFU__REQUEST__REQ_CONSULTATION_ADD:
+        return s_exec_consult(self, cmd, req->consultation_add, txn, events, a);
+    default:
+        return 0;  /* reads: answered by s_answer */
+    }
+}
+
+/* ---- answers ------------------------------------------------------------------------ */
+
+/* The id the command's first event is about. */
+static const char *s_event_id(const Kefu__Envelope *ev)
+{
+    switch (ev->body_case) {
+    case KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED: return ev->customer_registered->customer->id;
+    case KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED: return ev->customer_updated->customer->id;
+    case KEFU__ENVELOPE__BODY_ORDER_TAKEN: return ev->order_taken->order->id;
+    case KEFU__ENVELOPE__BODY_CASE_OPENED: return ev->case_opened->case_->id;
+    case KEFU__ENVELOPE__BODY_CASE_REPLIED: return ev->case_replied->id;
+    case KEFU__ENVELOPE__BODY_CASE_HANDED_OFF: return ev->case_handed_off->id;
+    case KEFU__ENVELOPE__BODY_CASE_EVIDENCE_ADDED: return ev->case_evidence_added->id;
+    case KEFU__ENVELOPE__BODY_CASE_RESOLVED: return ev->case_resolved->id;
+    case KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP: return ev->case_followed_up->id;
+    case KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED: return ev->after_sales_opened->after_sales->id;
+    case KEFU__ENVELOPE__BODY_AFTER_SALES_STEPPED: return ev->after_sales_stepped->id;
+    case KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED: return ev->consultation_recorded->consultation->id;
+    default: return NULL;
+    }
+}
+
+static int s_answer_record(cmd_t *cmd, store_txn_t *txn, store_table_t t,
+                           const char *id, const ProtobufCMessageDescriptor *desc,
+                           const char *what, void **out)
+{
+    if (s_empty(id)) {
+        cmd_errmsg(cmd, "%s id is required", what);
+        return KEFU_EINVAL;
+    }
+    *out = intake_get(txn, t, id, desc, cmd_arena(cmd));
+    if (!*out) {
+        cmd_errmsg(cmd, "%s %s does not exist", what, id);
+        return KEFU_ENOTFOUND;
+    }
+    return 0;
+}
+
+static int s_answer(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                    const Kefu__Envelope *ev, Kefu__Reply *reply)
+{
+    intake_t *self = arg;
+    const char *id = ev ? s_event_id(ev) : NULL;
+    void *m = NULL;
+    int rc;
+    switch (req->req_case) {
+    case KEFU__REQUEST__REQ_CUSTOMER_ADD:
+    case KEFU__REQUEST__REQ_CUSTOMER_UPDATE:
+    case KEFU__REQUEST__REQ_CUSTOMER_GET:
+        if (!id)
+            id = req->customer_get->id;
+        rc = s_answer_record(cmd, txn, self->t.customers, id, &kefu__customer__descriptor,
+                             "customer", &m);
+        reply->rep_case = KEFU__REPLY__REP_CUSTOMER;
+        reply->customer = m;
+        return rc;
+    case KEFU__REQUEST__REQ_ORDER_ADD:
+    case KEFU__REQUEST__REQ_ORDER_GET:
+        if (!id)
+            id = req->order_get->id;
+        rc = s_answer_record(cmd, txn, self->t.orders, id, &kefu__order__descriptor, "order", &m);
+        reply->rep_case = KEFU__REPLY__REP_ORDER;
+        reply->order = m;
+        return rc;
+    case KEFU__REQUEST__REQ_CASE_OPEN:
+    case KEFU__REQUEST__REQ_CASE_REPLY:
+    case KEFU__REQUEST__REQ_CASE_HANDOFF:
+    case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE:
+    case KEFU__REQUEST__REQ_CASE_RESOLVE:
+    case KEFU__REQUEST__REQ_CASE_FOLLOWUP:
+    case KEFU__REQUEST__REQ_CASE_GET:
+        if (!id)
+            id = req->case_get->id;
+        rc = s_answer_record(cmd, txn, self->t.cases, id, &kefu__case__descriptor, "case", &m);
+        reply->rep_case = KEFU__REPLY__REP_CASE;
+        reply->case_ = m;
+        return rc;
+    case KEFU__REQUEST__REQ_AFTER_SALES_OPEN:
+    case KEFU__REQUEST__REQ_AFTER_SALES_STEP:
+    case KEFU__REQUEST__REQ_AFTER_SALES_GET:
+        if (!id)
+            id = req->after_sales_get->id;
+        rc = s_answer_record(cmd, txn, self->t.aftersales, id,
+                             &kefu__after_sales__descriptor, "after-sales request", &m);
+        reply->rep_case = KEFU__REPLY__REP_AFTER_SALES;
+        reply->after_sales = m;
+        return rc;
+    case KEFU__REQUEST__REQ_CONSULTATION_ADD:
+        rc = s_answer_record(cmd, txn, self->t.consults, id, &kefu__consultation__descriptor,
+                             "consultation", &m);
+        reply->rep_case = KEFU__REPLY__REP_CONSULTATION;
+        reply->consultation = m;
+        return rc;
+    case KEFU__REQUEST__REQ_CASE_QUERY:
+        return intake_query_cases(self, cmd, txn, req->case_query, reply);
+    case KEFU__REQUEST__REQ_CASE_ANALYSIS:
+        return intake_query_analysis(self, cmd, txn, req->case_analysis, reply);
+    case KEFU__REQUEST__REQ_CUSTOMER_LIST:
+    case KEFU__REQUEST__REQ_ORDER_LIST:
+    case KEFU__REQUEST__REQ_AFTER_SALES_LIST:
+    case KEFU__REQUEST__REQ_CONSULTATION_LIST:
+        return intake_list(self, cmd, txn, req, reply);
+    default:
+        cmd_errmsg(cmd, "intake does not serve this request");
+        return KEFU_EUNSUPPORTED;
+    }
+}
+
+const cmdq_ops_t intake_cmd_ops = {s_keys, s_exec, s_answer};

@@ -1,0 +1,101 @@
+/* intake_store.c: intake's LMDB schema and record access.
+ *
+ * Tables (all in DIR/intake/):
+ *   customers   customer id -> packed kefu.Customer
+ *   orders      order id    -> packed kefu.Order
+ *   cases       case id     -> packed kefu.Case (with its history)
+ *   case_time   8-byte big-endian opened_at, then the case id -> ""
+ *               (the complaint register in time order, for period queries)
+ *   aftersales  request id  -> packed kefu.AfterSales
+ *   consults    id          -> packed kefu.Consultation
+ *   requests    (cmdq.h) request id -> the first event it made
+ *   meta        applied position (consumer.h), id counters
+ * Records are the protobuf state messages of proto/intake.proto, so what
+ * is stored is what the answers carry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake.h"
+#include "kerr.h"
+#include "klog.h"
+#include "site.h"
+
+int intake_store_open(intake_t *self)
+{
+    char path[PATH_MAX + 16];
+    site_path(self->d->site, "intake", path, sizeof path);
+    int rc = store_open(&self->store, path, NULL);
+    if (rc)
+        return rc;
+    struct {
+        const char *name;
+        store_table_t *t;
+    } tables[] = {
+        {"customers", &self->t.customers}, {"orders", &self->t.orders},
+        {"cases", &self->t.cases},         {"case_time", &self->t.case_time},
+        {"aftersales", &self->t.aftersales}, {"consults", &self->t.consults},
+    };
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if ((rc = store_table(self->store, tables[i].name, tables[i].t)) != 0)
+            return rc;
+    return 0;
+}
+
+void *intake_get(store_txn_t *txn, store_table_t t, const char *id,
+                 const ProtobufCMessageDescriptor *desc, arena_t *arena)
+{
+    if (!id || !*id)
+        return NULL;
+    const void *v;
+    size_t vlen;
+    if (store_get(txn, t, id, strlen(id), &v, &vlen) != 0)
+        return NULL;
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, arena_pbc(arena), vlen, v);
+    if (!m)
+        klog_error("record %s (%s) does not decode", id, desc->short_name);
+    return m;
+}
+
+int intake_put(store_txn_t *txn, store_table_t t, const char *id, const ProtobufCMessage *msg)
+{
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    uint8_t stack[4096];
+    uint8_t *buf = len <= sizeof stack ? stack : malloc(len);
+    if (!buf)
+        return KEFU_EINTERNAL;
+    protobuf_c_message_pack(msg, buf);
+    int rc = store_put(txn, t, id, strlen(id), buf, len);
+    if (buf != stack)
+        free(buf);
+    return rc;
+}
+
+uint64_t intake_id_number(const char *id, char prefix)
+{
+    if (!id || id[0] != prefix || id[1] != '-' || id[2] < '1' || id[2] > '9')
+        return 0;
+    char *end;
+    unsigned long long n = strtoull(id + 2, &end, 10);
+    return *end ? 0 : (uint64_t) n;
+}
+
+uint64_t intake_counter(store_txn_t *txn, const char *name)
+{
+    char key[64];
+    snprintf(key, sizeof key, "counter/%s", name);
+    uint64_t v = 0;
+    store_meta_get_u64(txn, key, &v);
+    return v;
+}
+
+int intake_counter_see(store_txn_t *txn, const char *name, char prefix, const char *id)
+{
+    uint64_t n = intake_id_number(id, prefix);
+    if (n == 0 || n <= intake_counter(txn, name))
+        return 0;
+    char key[64];
+    snprintf(key, sizeof key, "counter/%s", name);
+    return store_meta_put_u64(txn, key, n);
+}

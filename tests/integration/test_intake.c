@@ -1,0 +1,484 @@
+/* test_intake.c: the intake daemon, started for real, driven over its
+ * control socket as kefuctl would.
+ *
+ * Covers every case state transition and every refusal (unknown customer
+ * or order, bad enum, empty owner, over-long text, bad UTF-8, a reply on a
+ * closed case, ...): each refused with its typed error and a message, and
+ * nothing written (the log's head does not move). Then idempotency by
+ * request id, also across a kill -9 and restart of intake, and the
+ * rebuild: intake's store deleted and rebuilt from the log gives the same
+ * dump. The site runs on a simulated clock (kefu up --sim-clock), so
+ * times and deadlines are exact.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <czmq.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ctlclient.h"
+#include "kerr.h"
+#include "ktime.h"
+#include "pbjson.h"
+
+static char s_dir[64];
+static char s_bin[512];
+static ctlclient_t *s_intake, *s_evlog;
+static int64_t s_t0;   /* the simulated start: 2026-11-23T09:00:00+08:00 */
+
+static int s_sh(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+static Kefu__Reply *s_call(ctlclient_t *c, Kefu__Request *req)
+{
+    Kefu__Reply *rep = NULL;
+    int rc = ctlclient_call(c, req, &rep, 10000);
+    return rc == 0 ? rep : NULL;
+}
+
+/* The log's head, from the log daemon's status. */
+static uint64_t s_head(void)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__StatusRequest st = KEFU__STATUS_REQUEST__INIT;
+    req.req_case = KEFU__REQUEST__REQ_STATUS;
+    req.status = &st;
+    Kefu__Reply *rep = s_call(s_evlog, &req);
+    assert_non_null(rep);
+    uint64_t head = rep->status->head;
+    kefu__reply__free_unpacked(rep, NULL);
+    return head;
+}
+
+static void s_wait_ready(const char *name)
+{
+    char ep[256];
+    snprintf(ep, sizeof ep, "ipc://%s/run/%s.ctl", s_dir, name);
+    ctlclient_t *c = ctlclient_new(ep);
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__StatusRequest st = KEFU__STATUS_REQUEST__INIT;
+    req.req_case = KEFU__REQUEST__REQ_STATUS;
+    req.status = &st;
+    for (int i = 0; i < 100; i++) {
+        Kefu__Reply *rep = NULL;
+        if (ctlclient_call(c, &req, &rep, 200) == 0) {
+            kefu__reply__free_unpacked(rep, NULL);
+            break;
+        }
+    }
+    ctlclient_destroy(&c);
+}
+
+static int s_setup(void **state)
+{
+    (void) state;
+    snprintf(s_dir, sizeof s_dir, "/tmp/kefu-intake.XXXXXX");
+    assert_non_null(mkdtemp(s_dir));
+    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+    snprintf(s_bin, sizeof s_bin, "%s/bin", build);
+    assert_int_equal(ktime_parse_rfc3339("2026-11-23T09:00:00+08:00", &s_t0), 0);
+    assert_int_equal(s_sh("%s/kefu up --dir %s --detach --sim-clock 2026-11-23T09:00:00+08:00 "
+                          "--set evlog.segment_mb=4", s_bin, s_dir), 0);
+    char ep[256];
+    snprintf(ep, sizeof ep, "ipc://%s/run/intake.ctl", s_dir);
+    s_intake = ctlclient_new(ep);
+    snprintf(ep, sizeof ep, "ipc://%s/run/evlog.ctl", s_dir);
+    s_evlog = ctlclient_new(ep);
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    (void) state;
+    ctlclient_destroy(&s_intake);
+    ctlclient_destroy(&s_evlog);
+    s_sh("%s/kefu down --dir %s >/dev/null 2>&1", s_bin, s_dir);
+    s_sh("rm -rf %s", s_dir);
+    return 0;
+}
+
+/* ---- requests ------------------------------------------------------------------- */
+
+static Kefu__Reply *s_customer_add(const char *id, const char *name, Kefu__Tier tier, const char *rid)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__CustomerAdd ca = KEFU__CUSTOMER_ADD__INIT;
+    Kefu__Customer c = KEFU__CUSTOMER__INIT;
+    c.id = (char *) id;
+    c.name = (char *) name;
+    c.has_tier = tier != 0;
+    c.tier = tier;
+    ca.customer = &c;
+    req.request_id = (char *) rid;
+    req.req_case = KEFU__REQUEST__REQ_CUSTOMER_ADD;
+    req.customer_add = &ca;
+    return s_call(s_intake, &req);
+}
+
+static Kefu__Reply *s_order_add(const char *id, const char *customer, Kefu__Product p, uint32_t qty)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__OrderAdd oa = KEFU__ORDER_ADD__INIT;
+    Kefu__Order o = KEFU__ORDER__INIT;
+    o.id = (char *) id;
+    o.customer = (char *) customer;
+    o.has_product = p != 0;
+    o.product = p;
+    o.has_qty = true;
+    o.qty = qty;
+    oa.order = &o;
+    req.req_case = KEFU__REQUEST__REQ_ORDER_ADD;
+    req.order_add = &oa;
+    return s_call(s_intake, &req);
+}
+
+static Kefu__Reply *s_open(const char *customer, const char *order, int kind, int complexity,
+                           const char *by, const char *text, const char *rid)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__CaseOpen co = KEFU__CASE_OPEN__INIT;
+    co.customer = (char *) customer;
+    co.order = (char *) order;
+    co.has_kind = kind != 0;
+    co.kind = kind;
+    co.has_complexity = complexity != 0;
+    co.complexity = complexity;
+    co.by = (char *) by;
+    co.text = (char *) text;
+    req.request_id = (char *) rid;
+    req.req_case = KEFU__REQUEST__REQ_CASE_OPEN;
+    req.case_open = &co;
+    return s_call(s_intake, &req);
+}
+
+static Kefu__Reply *s_reply(const char *id, const char *by, int64_t commit_us, const char *rid)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__CaseReply cr = KEFU__CASE_REPLY__INIT;
+    cr.id = (char *) id;
+    cr.by = (char *) by;
+    cr.text = "we are checking";
+    cr.has_commit_us = commit_us != 0;
+    cr.commit_us = commit_us;
+    req.request_id = (char *) rid;
+    req.req_case = KEFU__REQUEST__REQ_CASE_REPLY;
+    req.case_reply = &cr;
+    return s_call(s_intake, &req);
+}
+
+static Kefu__Reply *s_resolve(const char *id, const char *by, int outcome)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__CaseResolve r = KEFU__CASE_RESOLVE__INIT;
+    r.id = (char *) id;
+    r.by = (char *) by;
+    r.has_outcome = outcome != 0;
+    r.outcome = outcome;
+    req.req_case = KEFU__REQUEST__REQ_CASE_RESOLVE;
+    req.case_resolve = &r;
+    return s_call(s_intake, &req);
+}
+
+static Kefu__Reply *s_followup(const char *id, const char *by, uint32_t sat)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__CaseFollowup f = KEFU__CASE_FOLLOWUP__INIT;
+    f.id = (char *) id;
+    f.by = (char *) by;
+    f.has_satisfaction = true;
+    f.satisfaction = sat;
+    req.req_case = KEFU__REQUEST__REQ_CASE_FOLLOWUP;
+    req.case_followup = &f;
+    return s_call(s_intake, &req);
+}
+
+static void s_ok(Kefu__Reply *rep)
+{
+    assert_non_null(rep);
+    if (rep->error)
+        fail_msg("refused: %s", rep->error->message);
+}
+
+/* Expects a refusal with code, a message containing `words`, and no
+ * change to the log. */
+static void s_refused(Kefu__Reply *rep, Kefu__ErrorCode code, const char *words, uint64_t head)
+{
+    assert_non_null(rep);
+    assert_non_null(rep->error);
+    if (rep->error->code != code || !strstr(rep->error->message, words))
+        fail_msg("expected %d '%s', got %d '%s'", code, words, rep->error->code,
+                 rep->error->message ? rep->error->message : "");
+    kefu__reply__free_unpacked(rep, NULL);
+    assert_int_equal(s_head(), head);
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+static void test_customers_and_orders(void **state)
+{
+    (void) state;
+    Kefu__Reply *rep = s_customer_add("K-1", "Golden Studio", KEFU__TIER__TIER_KEY, NULL);
+    s_ok(rep);
+    assert_string_equal(rep->customer->id, "K-1");
+    assert_int_equal(rep->customer->tier, KEFU__TIER__TIER_KEY);
+    assert_int_equal(rep->customer->registered_at, s_t0);
+    kefu__reply__free_unpacked(rep, NULL);
+    s_ok(rep = s_customer_add("G-7", "Corner Shop", KEFU__TIER__TIER_GENERAL, NULL));
+    kefu__reply__free_unpacked(rep, NULL);
+
+    uint64_t head = s_head();
+    s_refused(s_customer_add("K-1", "Again", KEFU__TIER__TIER_KEY, NULL), KEFU__ERROR_CODE__ERR_EXISTS,
+              "exists already", head);
+    s_refused(s_customer_add("K-2", "", KEFU__TIER__TIER_KEY, NULL), KEFU__ERROR_CODE__ERR_INVALID,
+              "shop name", head);
+    s_refused(s_customer_add("K-2", "No Tier", 0, NULL), KEFU__ERROR_CODE__ERR_INVALID, "tier", head);
+    s_refused(s_customer_add("K-2", "Bad enum", (Kefu__Tier) 9, NULL), KEFU__ERROR_CODE__ERR_INVALID,
+              "not a value of Tier", head);
+    s_refused(s_customer_add("K-2", "Bad \xff\xfe UTF-8", KEFU__TIER__TIER_KEY, NULL),
+              KEFU__ERROR_CODE__ERR_INVALID, "UTF-8", head);
+    char longid[100];
+    memset(longid, 'x', 99);
+    longid[99] = '\0';
+    s_refused(s_customer_add(longid, "Long id", KEFU__TIER__TIER_KEY, NULL),
+              KEFU__ERROR_CODE__ERR_TOO_LARGE, "over the limit", head);
+
+    rep = s_order_add("O-100", "K-1", KEFU__PRODUCT__PRODUCT_ALBUM, 2);
+    s_ok(rep);
+    assert_string_equal(rep->order->id, "O-100");
+    assert_int_equal(rep->order->uploaded_at, s_t0);
+    assert_int_equal(rep->order->batches, 1);
+    kefu__reply__free_unpacked(rep, NULL);
+    rep = s_order_add(NULL, "G-7", KEFU__PRODUCT__PRODUCT_PRINT, 40);
+    s_ok(rep);
+    /* generated: after the highest order number seen (O-100 was chosen by hand) */
+    assert_string_equal(rep->order->id, "O-101");
+    kefu__reply__free_unpacked(rep, NULL);
+
+    head = s_head();
+    s_refused(s_order_add(NULL, "NOPE", KEFU__PRODUCT__PRODUCT_PRINT, 1), KEFU__ERROR_CODE__ERR_NOT_FOUND,
+              "customer NOPE does not exist", head);
+    s_refused(s_order_add("O-100", "K-1", KEFU__PRODUCT__PRODUCT_PRINT, 1), KEFU__ERROR_CODE__ERR_EXISTS,
+              "exists already", head);
+    s_refused(s_order_add(NULL, "K-1", 0, 1), KEFU__ERROR_CODE__ERR_INVALID, "product", head);
+    s_refused(s_order_add(NULL, "K-1", KEFU__PRODUCT__PRODUCT_PRINT, 0), KEFU__ERROR_CODE__ERR_INVALID,
+              "quantity", head);
+}
+
+static void test_case_life(void **state)
+{
+    (void) state;
+    Kefu__Reply *rep = s_open("K-1", "O-100", KEFU__CASE_KIND__CASE_KIND_COLOUR,
+                              KEFU__COMPLEXITY__COMPLEXITY_SIMPLE, "li", "prints too red", NULL);
+    s_ok(rep);
+    Kefu__Case *c = rep->case_;
+    assert_string_equal(c->id, "C-1");
+    assert_string_equal(c->owner, "li");
+    assert_int_equal(c->state, KEFU__CASE_STATE__CASE_STATE_OPEN);
+    assert_int_equal(c->opened_at, s_t0);
+    assert_int_equal(c->reply_due, s_t0 + 2 * KTIME_HOUR);  /* 000 §一.5: simple, 2 h */
+    assert_int_equal(c->severity, KEFU__SEVERITY__SEVERITY_GENERAL);
+    assert_int_equal(c->n_history, 1);
+    kefu__reply__free_unpacked(rep, NULL);
+
+    rep = s_open("G-7", NULL, KEFU__CASE_KIND__CASE_KIND_MISSING, KEFU__COMPLEXITY__COMPLEXITY_COMPLEX,
+                 "wang", NULL, NULL);
+    s_ok(rep);
+    assert_string_equal(rep->case_->id, "C-2");
+    assert_int_equal(rep->case_->reply_due, s_t0 + 24 * KTIME_HOUR);  /* complex, 24 h */
+    kefu__reply__free_unpacked(rep, NULL);
+
+    uint64_t head = s_head();
+    /* refusals of open */
+    s_refused(s_open("NOPE", NULL, 1, 1, "li", NULL, NULL), KEFU__ERROR_CODE__ERR_NOT_FOUND,
+              "customer NOPE does not exist", head);
+    s_refused(s_open("K-1", "O-404", 1, 1, "li", NULL, NULL), KEFU__ERROR_CODE__ERR_NOT_FOUND,
+              "order O-404 does not exist", head);
+    s_refused(s_open("K-1", "O-101", 1, 1, "li", NULL, NULL), KEFU__ERROR_CODE__ERR_CONFLICT,
+              "order O-101 is customer G-7's", head);
+    s_refused(s_open("K-1", NULL, 1, 1, "", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID, "--by", head);
+    s_refused(s_open("K-1", NULL, 1, 1, "  ", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID, "--by", head);
+    s_refused(s_open("K-1", NULL, 0, 1, "li", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID, "kind", head);
+    s_refused(s_open("K-1", NULL, 77, 1, "li", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID,
+              "not a value of CaseKind", head);
+    s_refused(s_open("K-1", NULL, 1, 0, "li", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID, "complexity", head);
+    char *big = malloc(5000);
+    memset(big, 'a', 4999);
+    big[4999] = '\0';
+    s_refused(s_open("K-1", NULL, 1, 1, "li", big, NULL), KEFU__ERROR_CODE__ERR_TOO_LARGE,
+              "over the limit", head);
+    free(big);
+    s_refused(s_open("K-1", NULL, 1, 1, "li", "\xc0\xaf", NULL), KEFU__ERROR_CODE__ERR_INVALID,
+              "UTF-8", head);
+
+    /* open -> replied (with a committed time) */
+    rep = s_reply("C-1", "li", 3 * KTIME_HOUR, NULL);
+    s_ok(rep);
+    assert_int_equal(rep->case_->state, KEFU__CASE_STATE__CASE_STATE_REPLIED);
+    assert_int_equal(rep->case_->first_reply_at, s_t0);
+    assert_int_equal(rep->case_->committed_until, s_t0 + 3 * KTIME_HOUR);
+    assert_int_equal(rep->case_->replies, 1);
+    kefu__reply__free_unpacked(rep, NULL);
+    /* replied -> replied */
+    s_ok(rep = s_reply("C-1", "zhao", 0, NULL));
+    assert_int_equal(rep->case_->replies, 2);
+    assert_string_equal(rep->case_->owner, "li");  /* 首问负责制: owner stays */
+    kefu__reply__free_unpacked(rep, NULL);
+    head = s_head();
+    s_refused(s_reply("C-9", "li", 0, NULL), KEFU__ERROR_CODE__ERR_NOT_FOUND, "case C-9 does not exist", head);
+    s_refused(s_reply("C-1", NULL, 0, NULL), KEFU__ERROR_CODE__ERR_INVALID, "--by", head);
+    s_refused(s_followup("C-1", "li", 5), KEFU__ERROR_CODE__ERR_CONFLICT,
+              "case C-1 is replied; a follow-up visit needs a resolved case", head);
+    s_refused(s_resolve("C-1", "li", 0), KEFU__ERROR_CODE__ERR_INVALID, "outcome", head);
+    /* replied -> resolved */
+    s_ok(rep = s_resolve("C-1", "li", KEFU__OUTCOME__OUTCOME_REWORK));
+    assert_int_equal(rep->case_->state, KEFU__CASE_STATE__CASE_STATE_RESOLVED);
+    assert_int_equal(rep->case_->outcome, KEFU__OUTCOME__OUTCOME_REWORK);
+    kefu__reply__free_unpacked(rep, NULL);
+    head = s_head();
+    s_refused(s_reply("C-1", "li", 0, NULL), KEFU__ERROR_CODE__ERR_CONFLICT,
+              "case C-1 is resolved; a reply needs an open case", head);
+    s_refused(s_resolve("C-1", "li", KEFU__OUTCOME__OUTCOME_REFUND), KEFU__ERROR_CODE__ERR_CONFLICT,
+              "is resolved", head);
+    s_refused(s_followup("C-1", "li", 6), KEFU__ERROR_CODE__ERR_INVALID, "1 to 5", head);
+    /* resolved -> closed */
+    s_ok(rep = s_followup("C-1", "li", 4));
+    assert_int_equal(rep->case_->state, KEFU__CASE_STATE__CASE_STATE_CLOSED);
+    assert_int_equal(rep->case_->satisfaction, 4);
+    assert_int_equal(rep->case_->n_history, 5);
+    kefu__reply__free_unpacked(rep, NULL);
+    head = s_head();
+    s_refused(s_reply("C-1", "li", 0, NULL), KEFU__ERROR_CODE__ERR_CONFLICT,
+              "case C-1 is closed; a reply needs an open case", head);
+    s_refused(s_followup("C-1", "li", 4), KEFU__ERROR_CODE__ERR_CONFLICT, "is closed", head);
+    /* open -> resolved directly (C-2) */
+    s_ok(rep = s_resolve("C-2", "wang", KEFU__OUTCOME__OUTCOME_REISSUE));
+    assert_int_equal(rep->case_->state, KEFU__CASE_STATE__CASE_STATE_RESOLVED);
+    assert_int_equal(rep->case_->first_reply_at, s_t0);  /* a resolution answers too */
+    kefu__reply__free_unpacked(rep, NULL);
+}
+
+/* The dump of intake's state: every list as JSON. */
+static char *s_dump(void)
+{
+    static const int kinds[] = {KEFU__REQUEST__REQ_CUSTOMER_LIST, KEFU__REQUEST__REQ_ORDER_LIST,
+                                KEFU__REQUEST__REQ_CASE_QUERY, KEFU__REQUEST__REQ_AFTER_SALES_LIST,
+                                KEFU__REQUEST__REQ_CONSULTATION_LIST};
+    size_t cap = 1 << 20, len = 0;
+    char *out = calloc(1, cap);
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        Kefu__Request req = KEFU__REQUEST__INIT;
+        Kefu__CustomerList cl = KEFU__CUSTOMER_LIST__INIT;
+        Kefu__OrderList ol = KEFU__ORDER_LIST__INIT;
+        Kefu__CaseQuery cq = KEFU__CASE_QUERY__INIT;
+        Kefu__AfterSalesList al = KEFU__AFTER_SALES_LIST__INIT;
+        Kefu__ConsultationList ql = KEFU__CONSULTATION_LIST__INIT;
+        req.req_case = kinds[i];
+        req.customer_list = &cl;  /* the oneof's pointer: set the right one */
+        if (kinds[i] == KEFU__REQUEST__REQ_ORDER_LIST) req.order_list = &ol;
+        if (kinds[i] == KEFU__REQUEST__REQ_CASE_QUERY) req.case_query = &cq;
+        if (kinds[i] == KEFU__REQUEST__REQ_AFTER_SALES_LIST) req.after_sales_list = &al;
+        if (kinds[i] == KEFU__REQUEST__REQ_CONSULTATION_LIST) req.consultation_list = &ql;
+        Kefu__Reply *rep = s_call(s_intake, &req);
+        assert_non_null(rep);
+        assert_null(rep->error);
+        json_t *j = pbjson_from_message(&rep->base, 0);
+        json_object_del(j, "corr");
+        char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+        size_t n = strlen(s);
+        assert_true(len + n + 2 < cap);
+        memcpy(out + len, s, n);
+        len += n;
+        out[len++] = '\n';
+        free(s);
+        json_decref(j);
+        kefu__reply__free_unpacked(rep, NULL);
+    }
+    return out;
+}
+
+static void test_request_id(void **state)
+{
+    (void) state;
+    Kefu__Reply *rep = s_open("K-1", NULL, KEFU__CASE_KIND__CASE_KIND_DAMAGE,
+                              KEFU__COMPLEXITY__COMPLEXITY_SIMPLE, "li", "box crushed", "r-open-1");
+    s_ok(rep);
+    char *id = strdup(rep->case_->id);
+    kefu__reply__free_unpacked(rep, NULL);
+    uint64_t head = s_head();
+    /* the same request again: the same case, nothing written */
+    s_ok(rep = s_open("K-1", NULL, KEFU__CASE_KIND__CASE_KIND_DAMAGE,
+                      KEFU__COMPLEXITY__COMPLEXITY_SIMPLE, "li", "box crushed", "r-open-1"));
+    assert_string_equal(rep->case_->id, id);
+    kefu__reply__free_unpacked(rep, NULL);
+    assert_int_equal(s_head(), head);
+    s_ok(rep = s_reply(id, "li", 0, "r-reply-1"));
+    kefu__reply__free_unpacked(rep, NULL);
+    head = s_head();
+
+    /* kill -9 intake; kefu restarts it; the ids are still remembered */
+    assert_int_equal(s_sh("pkill -9 -f '[k]efu-intake --dir %s'", s_dir), 0);
+    usleep(300000);
+    s_wait_ready("intake");
+    s_ok(rep = s_open("K-1", NULL, KEFU__CASE_KIND__CASE_KIND_DAMAGE,
+                      KEFU__COMPLEXITY__COMPLEXITY_SIMPLE, "li", "box crushed", "r-open-1"));
+    assert_string_equal(rep->case_->id, id);
+    kefu__reply__free_unpacked(rep, NULL);
+    s_ok(rep = s_reply(id, "li", 0, "r-reply-1"));
+    assert_int_equal(rep->case_->replies, 1);  /* one reply, not two */
+    kefu__reply__free_unpacked(rep, NULL);
+    assert_int_equal(s_head(), head);
+    /* a new request id is a new command */
+    s_ok(rep = s_reply(id, "li", 0, "r-reply-2"));
+    assert_int_equal(rep->case_->replies, 2);
+    kefu__reply__free_unpacked(rep, NULL);
+    assert_int_equal(s_head(), head + 1);
+    free(id);
+}
+
+static void test_rebuild(void **state)
+{
+    (void) state;
+    char *before = s_dump();
+    /* stop the site, delete intake's store, start again: intake rebuilds
+     * its state from the log alone */
+    assert_int_equal(s_sh("%s/kefu down --dir %s", s_bin, s_dir), 0);
+    assert_int_equal(s_sh("rm -rf %s/intake", s_dir), 0);
+    assert_int_equal(s_sh("%s/kefu up --dir %s --detach --sim-clock 2026-11-23T09:00:00+08:00",
+                          s_bin, s_dir), 0);
+    s_wait_ready("intake");
+    struct stat st;
+    char path[128];
+    snprintf(path, sizeof path, "%s/intake/data.mdb", s_dir);
+    assert_int_equal(stat(path, &st), 0);
+    char *after = s_dump();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_customers_and_orders),
+        cmocka_unit_test(test_case_life),
+        cmocka_unit_test(test_request_id),
+        cmocka_unit_test(test_rebuild),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
