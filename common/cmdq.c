@@ -252,7 +252,7 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
     if (rc)
         return rc;
     /* A repeated request: the first answer again, nothing written. */
-    if (req->request_id && req->request_id[0] && cmd->nkeys > 0) {
+    if (req->request_id && req->request_id[0] && self->ops.writes(self->arg, req)) {
         const void *v;
         size_t vlen;
         if (store_get(txn, self->requests, req->request_id, strlen(req->request_id), &v, &vlen) == 0) {
@@ -346,7 +346,7 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
     cmd->q = self;
     cmd->call = call;
     cmd->nkeys = self->ops.keys(self->arg, req, cmd->keys, CMDQ_MAX_KEYS);
-    if (cmd->nkeys > 0 && req->request_id && req->request_id[0])
+    if (self->ops.writes(self->arg, req) && req->request_id && req->request_id[0])
         snprintf(cmd->keys[cmd->nkeys++], CMDQ_KEY_MAX, "request/%s", req->request_id);
     arena_reset(self->arena);
 

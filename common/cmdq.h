@@ -23,6 +23,7 @@
 #ifndef KEFU_CMDQ_H
 #define KEFU_CMDQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,9 +44,13 @@ typedef struct cmdq_t cmdq_t;
 typedef struct cmd_t cmd_t;
 
 typedef struct {
-    /* The keys req reads or writes ("case/C-12", "customer/K-1"). Writes
-     * up to max NUL-terminated keys into keys and returns how many. A
-     * read-only request returns 0. */
+    /* True if req is a write command (it may make events and may carry a
+     * request id); false for a read. */
+    bool (*writes)(void *arg, const Kefu__Request *req);
+    /* The keys whose state req's checks depend on and that it changes
+     * ("case/C-12"). Writes up to max NUL-terminated keys into keys and
+     * returns how many (0: no ordering needed, e.g. a new record with a
+     * generated id that only reads records that never change). */
     size_t (*keys)(void *arg, const Kefu__Request *req, char (*keys)[CMDQ_KEY_MAX], size_t max);
     /* Checks req against the store (read transaction txn) and writes the
      * events it makes into events[0..max) (allocate them with

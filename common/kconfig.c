@@ -84,6 +84,7 @@ static const s_key_t s_keys[] = {
     S_CALENDAR_KEY("calendar.holidays", ""),          /* YYYY-MM-DD, comma list */
     S_INT_KEY("evlog.segment_mb", "256", 1, 65536),
     /* A batch is one AppendRequest: kvalid refuses more elements than this. */
+    S_DURATION_KEY("kefu.restart_max", "5s"),  /* kefu up: longest restart backoff */
     S_INT_KEY("evlog.max_batch", "4096", 1024, KVALID_MAX_REPEAT)  /* >= a client request (1024) */,
     S_INT_KEY("evlog.fetch_max", "4096", 1, 1000000),
     S_CHOICE_KEY("log.level", "info", s_log_levels),

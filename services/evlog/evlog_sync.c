@@ -150,10 +150,13 @@ evlog_batch_t *evlog_sync_submit(evlog_sync_t *self, evlog_batch_t **batch_p)
         return NULL;
     evlog_batch_t *inline_done = NULL;
     pthread_mutex_lock(&self->mu);
-    if (!self->queued && !self->writing && b->last - b->first < S_INLINE_MAX) {
-        /* Nothing in the pipeline and a small batch: write it here and
-         * save the two thread hand-offs (~100 us here) on the path of a
-         * lone request. Under load batches are big or the syncer busy. */
+    if (!self->queued && !self->writing && self->outstanding == 0 &&
+        b->last - b->first < S_INLINE_MAX) {
+        /* Nothing in the pipeline (not even a finished batch the main
+         * thread has yet to collect: batches are committed in order) and
+         * a small batch: write it here and save the two thread hand-offs
+         * (~100 us here) on the path of a lone request. Under load batches
+         * are big or the syncer busy. */
         self->writing = true;
         pthread_mutex_unlock(&self->mu);
         int64_t t0 = kclock_mono_us();

@@ -152,18 +152,17 @@ static size_t s_keys(void *arg, const Kefu__Request *req, char (*keys)[CMDQ_KEY_
         K("customer/%s", req->customer_update->customer ? req->customer_update->customer->id : "");
         break;
     case KEFU__REQUEST__REQ_ORDER_ADD: {
+        /* Only an id chosen by hand can meet another order's; generated
+         * ids come from one counter (s_new_id). */
         const Kefu__Order *o = req->order_add->order;
-        K("customer/%s", o ? o->customer : "");
         if (o && o->id)
             K("order/%s", o->id);
-        else
-            K("%s", "order/new");  /* generated ids are handed out in order */
         break;
     }
     case KEFU__REQUEST__REQ_CASE_OPEN:
-        K("customer/%s", req->case_open->customer);
-        if (req->case_open->order)
-            K("order/%s", req->case_open->order);
+        /* A new case with a generated id; the customer and order it reads
+         * never change in what is checked (they exist, the order is the
+         * customer's), so opens need no order among themselves. */
         break;
     case KEFU__REQUEST__REQ_CASE_REPLY:
         K("case/%s", req->case_reply->id);
@@ -187,8 +186,7 @@ static size_t s_keys(void *arg, const Kefu__Request *req, char (*keys)[CMDQ_KEY_
         K("aftersales/%s", req->after_sales_step->id);
         break;
     case KEFU__REQUEST__REQ_CONSULTATION_ADD:
-        K("customer/%s", req->consultation_add->customer);
-        break;
+        break;  /* like a case open: a new record that only reads */
     default:
         break;  /* reads */
     }
@@ -303,6 +301,11 @@ static int s_exec_order(intake_t *self, cmd_t *cmd, const Kefu__OrderAdd *oa, st
             cmd_errmsg(cmd, "order %s exists already", in->id);
             return KEFU_EEXISTS;
         }
+        /* An id of the generated form moves the counter past it now, so a
+         * generated id can't meet it while it is in flight. */
+        uint64_t n = intake_id_number(in->id, 'O');
+        if (n > self->alloc_order)
+            self->alloc_order = n;
     } else
         o->id = s_new_id(self, cmd, txn, "order", 'O', &self->alloc_order, self->t.orders);
     o->has_batches = true;
@@ -798,4 +801,26 @@ static int s_answer(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t
     }
 }
 
-const cmdq_ops_t intake_cmd_ops = {s_keys, s_exec, s_answer};
+static bool s_writes(void *arg, const Kefu__Request *req)
+{
+    (void) arg;
+    switch (req->req_case) {
+    case KEFU__REQUEST__REQ_CUSTOMER_ADD:
+    case KEFU__REQUEST__REQ_CUSTOMER_UPDATE:
+    case KEFU__REQUEST__REQ_ORDER_ADD:
+    case KEFU__REQUEST__REQ_CASE_OPEN:
+    case KEFU__REQUEST__REQ_CASE_REPLY:
+    case KEFU__REQUEST__REQ_CASE_HANDOFF:
+    case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE:
+    case KEFU__REQUEST__REQ_CASE_RESOLVE:
+    case KEFU__REQUEST__REQ_CASE_FOLLOWUP:
+    case KEFU__REQUEST__REQ_AFTER_SALES_OPEN:
+    case KEFU__REQUEST__REQ_AFTER_SALES_STEP:
+    case KEFU__REQUEST__REQ_CONSULTATION_ADD:
+        return true;
+    default:
+        return false;
+    }
+}
+
+const cmdq_ops_t intake_cmd_ops = {s_writes, s_keys, s_exec, s_answer};

@@ -88,6 +88,7 @@ struct sup_t {
     s_phase_t phase;
     unsigned stop_signals;  /* stop signals received so far */
     int start_timeout_ms;
+    int64_t backoff_max;
 };
 
 /* ---- helpers --------------------------------------------------------- */
@@ -268,8 +269,8 @@ static void s_reap(sup_t *self)
             d->backoff = S_BACKOFF_MIN_US;
         } else {
             delay = d->backoff;
-            d->backoff = d->backoff * 2 > S_BACKOFF_MAX_US
-                       ? S_BACKOFF_MAX_US : d->backoff * 2;
+            d->backoff = d->backoff * 2 > self->backoff_max
+                       ? self->backoff_max : d->backoff * 2;
         }
         d->restart_at = now + delay;
         d->restart_pending = true;
@@ -368,6 +369,7 @@ sup_t *sup_new(const sup_opts_t *opts, char *err, size_t cap)
     self->sfd = -1;
     self->start_timeout_ms = opts->start_timeout_ms > 0
                            ? opts->start_timeout_ms : S_START_TIMEOUT_MS;
+    self->backoff_max = opts->restart_max_us > 0 ? opts->restart_max_us : S_BACKOFF_MAX_US;
     bool ok = true;
     self->site = s_strdup_or(opts->site, &ok);
     size_t nargs = 0;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct sup_t sup_t;
 
@@ -20,6 +21,8 @@ typedef struct {
     const char *const *args;  /* given to every daemon after "--dir DIR";
                                  NULL-terminated; may be NULL */
     int start_timeout_ms;     /* how long a daemon may take to answer; 0: 10 s */
+    int64_t restart_max_us;   /* longest wait before restarting a daemon that
+                                 keeps dying; 0: 5 s (config kefu.restart_max) */
 } sup_opts_t;
 
 /* Checks what sup_new will need without changing anything: every

@@ -76,7 +76,7 @@ static int s_libexec(char *buf)
 /* Loads the configuration as every daemon will, to refuse a bad one now.
  * Sets abs_config (PATH_MAX) to the config file's absolute path. Returns
  * 0, or 2 after one line on stderr. */
-static int s_check_config(const up_opts_t *o, char *abs_config)
+static int s_check_config(const up_opts_t *o, char *abs_config, int64_t *restart_max)
 {
     kconfig_t *cfg = kconfig_new();
     char err[512];
@@ -95,6 +95,8 @@ static int s_check_config(const up_opts_t *o, char *abs_config)
             fprintf(stderr, "kefu: --set: %s\n", err);
             status = 2;
         }
+    if (status == 0)
+        *restart_max = kconfig_duration(cfg, "kefu.restart_max");
     kconfig_destroy(&cfg);
     return status;
 }
@@ -266,7 +268,8 @@ int updown_up(const up_opts_t *o)
         fprintf(stderr, "kefu: site directory: %s\n", kefu_strerror(rc));
         return 2;
     }
-    int status = s_check_config(o, config);
+    int64_t restart_max = 0;
+    int status = s_check_config(o, config, &restart_max);
     if (status != 0)
         return status;
     bool sim = false;
@@ -296,7 +299,8 @@ int updown_up(const up_opts_t *o)
         args[a++] = "--set";
         args[a++] = o->sets[i];
     }
-    sup_opts_t so = {.site = site, .libexec = libexec, .args = args};
+    sup_opts_t so = {.site = site, .libexec = libexec, .args = args,
+                     .restart_max_us = restart_max};
 
     int lockfd = -1;
     status = 1;

@@ -37,6 +37,7 @@ until "$BUILD/bin/kefuctl" --dir "$D" status >/dev/null 2>&1; do
     sleep 0.05
 done
 "$BUILD/tests/bench_evlog" --dir "$D" --total "$TOTAL"
+"$BUILD/tests/bench_intake" --dir "$D"
 
 # The site stops before the peer runs, so neither disturbs the other.
 kill -TERM "$KEFU_PID"

@@ -26,7 +26,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; tail -n 20 "$D"/log/*.log >&2 || true; exit 1; }
 
-"$B/kefu" up --dir "$D" --detach --set evlog.segment_mb=1 || fail "kefu up"
+# Restarts at most 300 ms apart, so the kills, not the backoff, set the pace.
+"$B/kefu" up --dir "$D" --detach --set evlog.segment_mb=1 --set kefu.restart_max=300ms || fail "kefu up"
 
 per=$((N / P))
 N=$((per * P))
@@ -68,6 +69,11 @@ while alive || [ $kills -lt 3 ]; do
     [ $kills -gt 200 ] && fail "loaders did not finish after 200 kills"
 done
 for p in $LOADERS; do wait "$p" || fail "a producer failed"; done
+# The only deaths are our kills: a daemon that crashed on its own (an
+# assertion, a signal other than 9) is a failure even if nothing was lost.
+if grep -E "killed by signal [0-8]([^0-9]|$)|killed by signal 1[0-9]|exited with" "$D/log/kefu.log" | grep -v "signal 9 " ; then
+    fail "a daemon died on its own"
+fi
 wait $SUBA || fail "subscriber A failed (duplicate, gap or timeout)"
 wait $SUBB || fail "subscriber B failed after its restart"
 
