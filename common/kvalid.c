@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "kerr.h"
+#include "pbdesc.h"
 
 /* Nesting deeper than this is refused: no kefu message nests more than a
  * few levels, and a recursive type could otherwise run the stack out. */
@@ -217,43 +218,7 @@ static int s_value(s_walk_t *w, const ProtobufCFieldDescriptor *f,
     }
 }
 
-/* Bytes one element of a repeated field of this type takes in the array. */
-static size_t s_elem_size(ProtobufCType type)
-{
-    switch (type) {
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-        return sizeof(int64_t);
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return sizeof(double);
-    case PROTOBUF_C_TYPE_FLOAT:
-        return sizeof(float);
-    case PROTOBUF_C_TYPE_BOOL:
-        return sizeof(protobuf_c_boolean);
-    case PROTOBUF_C_TYPE_STRING:
-        return sizeof(char *);
-    case PROTOBUF_C_TYPE_BYTES:
-        return sizeof(ProtobufCBinaryData);
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(ProtobufCMessage *);
-    default:
-        return sizeof(int32_t);   /* 32-bit ints and enums */
-    }
-}
 
-/* Whether a non-repeated field is set, per the rules in the file comment. */
-static bool s_is_set(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f)
-{
-    const char *base = (const char *) msg;
-    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-        return *(const uint32_t *) (base + f->quantifier_offset) == f->id;
-    if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
-        return *(void *const *) (base + f->offset) != NULL;
-    if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset)
-        return *(const protobuf_c_boolean *) (base + f->quantifier_offset);
-    return true;   /* required, or proto3 without presence */
-}
 
 static int s_message(s_walk_t *w, const ProtobufCMessage *msg, int depth)
 {
@@ -275,13 +240,13 @@ static int s_message(s_walk_t *w, const ProtobufCMessage *msg, int depth)
             const char *arr = *(const char *const *) (base + f->offset);
             if (rc == 0 && n > 0 && !arr)
                 rc = s_fail(w, KEFU_EINVAL, "%zu elements but no array", n);
-            size_t size = s_elem_size(f->type);
+            size_t size = pbdesc_elem_size(f->type);
             for (size_t k = 0; rc == 0 && k < n; k++) {
                 s_push(w, f, k);
                 rc = s_value(w, f, arr + k * size, depth);
                 s_pop(w);
             }
-        } else if (s_is_set(msg, f))
+        } else if (pbdesc_is_set(msg, f))
             rc = s_value(w, f, base + f->offset, depth);
         s_pop(w);
         if (rc)

@@ -29,6 +29,8 @@
  */
 #include "pbjson.h"
 
+#include "pbdesc.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdbool.h>
@@ -146,49 +148,12 @@ static json_t *s_base64(const ProtobufCBinaryData *b)
     return j;
 }
 
-/* Length of the prefix all of ed's value names share, cut back to just
- * after an underscore: ERR_NONE/ERR_NOT_FOUND share "ERR_NO", which is
- * cut to "ERR_"; a one-value enum TIER_KEY gives "TIER_"; IMMEDIATE and
- * HALF_DAY share nothing. */
-static size_t s_enum_prefix(const ProtobufCEnumDescriptor *ed)
-{
-    if (ed->n_values == 0)
-        return 0;
-    const char *first = ed->values[0].name;
-    size_t len = strlen(first);
-    for (unsigned i = 1; i < ed->n_values && len > 0; i++) {
-        const char *name = ed->values[i].name;
-        size_t k = 0;
-        while (k < len && name[k] == first[k])
-            k++;
-        len = k;
-    }
-    while (len > 0 && first[len - 1] != '_')
-        len--;
-    return len;
-}
-
 static json_t *s_enum(const ProtobufCEnumDescriptor *ed, int value)
 {
-    const ProtobufCEnumValue *ev =
-        ed ? protobuf_c_enum_descriptor_get_value(ed, value) : NULL;
-    if (!ev)
+    char word[128];
+    if (!pbdesc_enum_word(ed, value, word, sizeof word))
         return json_integer(value);
-    const char *name = ev->name + s_enum_prefix(ed);
-    if (*name == '\0')  /* a value named exactly the prefix: keep it whole */
-        name = ev->name;
-    size_t n = strlen(name);
-    char *buf = malloc(n + 1);
-    if (!buf)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        buf[i] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c;
-    }
-    buf[n] = '\0';
-    json_t *j = json_string(buf);
-    free(buf);
-    return j;
+    return json_string(word);
 }
 
 static bool s_ends_with(const char *s, const char *suffix)
@@ -262,39 +227,6 @@ static json_t *s_value(const ProtobufCFieldDescriptor *f, const void *p, int off
     return json_null();  /* a type newer than this code */
 }
 
-/* Bytes one element of a repeated field of type t takes in its array. */
-static size_t s_elem_size(ProtobufCType t)
-{
-    switch (t) {
-    case PROTOBUF_C_TYPE_INT32:
-    case PROTOBUF_C_TYPE_SINT32:
-    case PROTOBUF_C_TYPE_SFIXED32:
-    case PROTOBUF_C_TYPE_UINT32:
-    case PROTOBUF_C_TYPE_FIXED32:
-        return 4;
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-        return 8;
-    case PROTOBUF_C_TYPE_FLOAT:
-        return sizeof(float);
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return sizeof(double);
-    case PROTOBUF_C_TYPE_BOOL:
-        return sizeof(protobuf_c_boolean);
-    case PROTOBUF_C_TYPE_ENUM:
-        return sizeof(int);
-    case PROTOBUF_C_TYPE_STRING:
-        return sizeof(char *);
-    case PROTOBUF_C_TYPE_BYTES:
-        return sizeof(ProtobufCBinaryData);
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(ProtobufCMessage *);
-    }
-    return 0;
-}
 
 /* ---- presence ------------------------------------------------------- */
 
@@ -318,7 +250,7 @@ static bool s_zeroish(const ProtobufCFieldDescriptor *f, const void *p)
     case PROTOBUF_C_TYPE_MESSAGE:
         return *(ProtobufCMessage *const *) p == NULL;
     default: {
-        size_t n = s_elem_size(f->type);
+        size_t n = pbdesc_elem_size(f->type);
         const uint8_t *b = p;
         for (size_t i = 0; i < n; i++)
             if (b[i])
@@ -371,7 +303,7 @@ static json_t *s_repeated(const ProtobufCMessage *msg, const ProtobufCFieldDescr
     const char *base = (const char *) msg;
     size_t n = *(const size_t *) (base + f->quantifier_offset);
     const char *arr = *(char *const *) (base + f->offset);
-    size_t size = s_elem_size(f->type);
+    size_t size = pbdesc_elem_size(f->type);
     json_t *a = json_array();
     if (!a)
         return NULL;

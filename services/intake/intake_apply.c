@@ -13,6 +13,7 @@
 #include "intake.h"
 #include "kerr.h"
 #include "klog.h"
+#include "pbdesc.h"
 
 /* Time-ordered register key: 8-byte big-endian time, then the id. */
 static size_t s_time_key(uint8_t *key, int64_t at, const char *id)
@@ -203,8 +204,8 @@ static int s_apply_aftersales(intake_t *self, store_txn_t *txn, arena_t *a, uint
         x->has_invoice_reversed = true;
         x->invoice_reversed = true;
     }
-    const ProtobufCEnumValue *v =
-        protobuf_c_enum_descriptor_get_value(&kefu__after_sales_state__descriptor, s->state);
+    char *word = arena_alloc(a, 32);
+    pbdesc_enum_word(&kefu__after_sales_state__descriptor, s->state, word, 32);
     Kefu__CaseEntry **h = arena_alloc(a, (x->n_history + 1) * sizeof *h);
     memcpy(h, x->history, x->n_history * sizeof *h);
     Kefu__CaseEntry *e = arena_alloc(a, sizeof *e);
@@ -212,7 +213,7 @@ static int s_apply_aftersales(intake_t *self, store_txn_t *txn, arena_t *a, uint
     e->has_at = true;
     e->at = ev->at;
     e->by = s->by;
-    e->action = v ? (char *) v->name + strlen("AFTER_SALES_STATE_") : "step";
+    e->action = word;
     e->text = s->text;
     h[x->n_history++] = e;
     x->history = h;

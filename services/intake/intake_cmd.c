@@ -13,6 +13,7 @@
 #include "intake.h"
 #include "kerr.h"
 #include "klog.h"
+#include "pbdesc.h"
 
 #define S_MAX_QTY 1000000
 
@@ -36,19 +37,6 @@ static bool s_empty(const char *s)
     return true;
 }
 
-/* An enum value as users write it: "CASE_STATE_REPLIED" -> "replied"
- * (prefix_len strips the enum's prefix). Returns buf. */
-static const char *s_word(const ProtobufCEnumDescriptor *d, int v, size_t prefix_len,
-                          char *buf, size_t cap)
-{
-    const ProtobufCEnumValue *e = protobuf_c_enum_descriptor_get_value(d, v);
-    const char *name = e && strlen(e->name) > prefix_len ? e->name + prefix_len : "unset";
-    size_t i = 0;
-    for (; name[i] && i + 1 < cap; i++)
-        buf[i] = name[i] == '_' ? '-' : (char) (name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
-    buf[i] = '\0';
-    return buf;
-}
 
 static Kefu__Envelope *s_event(cmd_t *cmd)
 {
@@ -108,7 +96,7 @@ static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
     if (ok)
         return 0;
     char state[32];
-    s_word(&kefu__case_state__descriptor, st, strlen("CASE_STATE_"), state, sizeof state);
+    pbdesc_enum_word(&kefu__case_state__descriptor, st, state, sizeof state);
     const char *need = action == S_FOLLOWUP ? "a resolved case" : "an open case";
     cmd_errmsg(cmd, "case %s is %s; %s needs %s", c->id, state, names[action], need);
     return KEFU_ECONFLICT;
@@ -604,9 +592,9 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
     }
     if (!in->has_state || !s_step_allowed(x->kind, x->state, in->state)) {
         char from[32], to[32];
-        s_word(&kefu__after_sales_state__descriptor, x->state, strlen("AFTER_SALES_STATE_"), from, sizeof from);
-        s_word(&kefu__after_sales_state__descriptor, in->has_state ? (int) in->state : 0,
-               strlen("AFTER_SALES_STATE_"), to, sizeof to);
+        pbdesc_enum_word(&kefu__after_sales_state__descriptor, x->state, from, sizeof from);
+        pbdesc_enum_word(&kefu__after_sales_state__descriptor, in->has_state ? (int) in->state : 0,
+                         to, sizeof to);
         cmd_errmsg(cmd, "after-sales request %s (%s) is %s; it can't go to %s", x->id,
                    x->kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_REFUND ? "refund" : "exchange",
                    from, to);

@@ -19,41 +19,7 @@
 #include <time.h>
 
 #include "kefuctl.h"
-
-/* Length of the prefix all of ed's value names share, cut back to just
- * after an underscore (as pbjson.c's, which prints what this reads). */
-static size_t s_enum_prefix(const ProtobufCEnumDescriptor *ed)
-{
-    if (ed->n_values == 0)
-        return 0;
-    const char *first = ed->values[0].name;
-    size_t len = strlen(first);
-    for (unsigned i = 1; i < ed->n_values && len > 0; i++) {
-        const char *name = ed->values[i].name;
-        size_t k = 0;
-        while (k < len && name[k] == first[k])
-            k++;
-        len = k;
-    }
-    while (len > 0 && first[len - 1] != '_')
-        len--;
-    return len;
-}
-
-/* Writes the JSON spelling of ev into buf (cap bytes). */
-static void s_enum_spelling(const ProtobufCEnumDescriptor *ed, const ProtobufCEnumValue *ev,
-                            char *buf, size_t cap)
-{
-    const char *name = ev->name + s_enum_prefix(ed);
-    if (*name == '\0')
-        name = ev->name;  /* a value named exactly the prefix: whole, as pbjson */
-    size_t i = 0;
-    for (; name[i] && i + 1 < cap; i++) {
-        char c = name[i];
-        buf[i] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c;
-    }
-    buf[i] = '\0';
-}
+#include "pbdesc.h"
 
 /* True if value v may be typed: not unset (0), not excluded. */
 static bool s_enum_allowed(int v, uint32_t exclude)
@@ -70,7 +36,7 @@ int kctl_enum_choices(const ProtobufCEnumDescriptor *ed, uint32_t exclude, const
         if (!s_enum_allowed(ed->values[i].value, exclude))
             continue;
         char name[64];
-        s_enum_spelling(ed, &ed->values[i], name, sizeof name);
+        pbdesc_enum_word(ed, ed->values[i].value, name, sizeof name);
         int n = snprintf(buf + len, cap - len, "%s%s", len ? sep : "", name);
         if (n < 0 || (size_t) n >= cap - len)
             return -1;
@@ -86,7 +52,7 @@ int kctl_parse_enum(kctl_t *ctx, const ProtobufCEnumDescriptor *ed, uint32_t exc
         if (!s_enum_allowed(ed->values[i].value, exclude))
             continue;
         char name[64];
-        s_enum_spelling(ed, &ed->values[i], name, sizeof name);
+        pbdesc_enum_word(ed, ed->values[i].value, name, sizeof name);
         if (strcmp(name, arg) == 0) {
             *out = ed->values[i].value;
             return KCTL_CONTINUE;
