@@ -18,6 +18,7 @@
 #include "kerr.h"
 #include "klog.h"
 #include "kvalid.h"
+#include "kzmq.h"
 #include "site.h"
 
 #define CTL_MAX_REQUEST (1024 * 1024)
@@ -325,26 +326,14 @@ static int s_readable(zloop_t *loop, zsock_t *sock, void *arg)
     void *h = zsock_resolve(sock);
     for (int n = 0; n < 256; n++) {
         zmq_msg_t id, body;
-        zmq_msg_init(&id);
-        if (zmq_msg_recv(&id, h, ZMQ_DONTWAIT) < 0) {
+        int frames = kzmq_recv_routed(h, &id, &body);
+        if (frames < 0) {
             zmq_msg_close(&id);
+            zmq_msg_close(&body);
             break;
         }
-        zmq_msg_init(&body);
-        bool ok = zmq_msg_more(&id) && zmq_msg_recv(&body, h, 0) >= 0;
-        bool extra = ok && zmq_msg_more(&body);
-        /* Swallow any extra frames of a malformed message. */
-        while (ok && zmq_msg_more(&body)) {
-            zmq_msg_t junk;
-            zmq_msg_init(&junk);
-            zmq_msg_recv(&junk, h, 0);
-            ok = zmq_msg_more(&junk) != 0;
-            zmq_msg_close(&junk);
-            if (!ok)
-                break;
-        }
-        if (zmq_msg_size(&id) <= 255) {
-            if (extra)
+        if (zmq_msg_size(&id) <= KZMQ_MAX_ID) {
+            if (frames != 1)
                 s_send_error(self, zmq_msg_data(&id), zmq_msg_size(&id), 0, KEFU_EBADREQ,
                              "malformed request: one frame expected");
             else

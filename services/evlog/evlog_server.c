@@ -57,6 +57,7 @@
 #include "evlog_sync.h"
 #include "kerr.h"
 #include "klog.h"
+#include "kzmq.h"
 #include "producers.h"
 #include "site.h"
 
@@ -495,27 +496,14 @@ static int s_readable(zloop_t *loop, zsock_t *sock, void *arg)
     void *h = zsock_resolve(sock);
     for (int n = 0; n < 1024; n++) {
         zmq_msg_t id, body;
-        zmq_msg_init(&id);
-        if (zmq_msg_recv(&id, h, ZMQ_DONTWAIT) < 0) {
+        int frames = kzmq_recv_routed(h, &id, &body);
+        if (frames < 0) {
             zmq_msg_close(&id);
+            zmq_msg_close(&body);
             break;
         }
-        zmq_msg_init(&body);
-        int parts = 1;
-        if (zmq_msg_more(&id) && zmq_msg_recv(&body, h, 0) >= 0)
-            parts++;
-        while (zmq_msg_more(&body)) {  /* malformed: drain extra frames */
-            zmq_msg_t junk;
-            zmq_msg_init(&junk);
-            zmq_msg_recv(&junk, h, 0);
-            int more = zmq_msg_more(&junk);
-            zmq_msg_close(&junk);
-            parts++;
-            if (!more)
-                break;
-        }
-        if (zmq_msg_size(&id) < 256) {
-            if (parts != 2)
+        if (zmq_msg_size(&id) <= KZMQ_MAX_ID) {
+            if (frames != 1)
                 s_send_error(self, zmq_msg_data(&id), zmq_msg_size(&id), 0, KEFU_EBADREQ, 0,
                              "malformed request: one frame expected");
             else
