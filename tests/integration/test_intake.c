@@ -373,6 +373,120 @@ static void test_case_life(void **state)
     kefu__reply__free_unpacked(rep, NULL);
 }
 
+static Kefu__Reply *s_request(Kefu__Request *req)
+{
+    return s_call(s_intake, req);
+}
+
+static void test_handoff_evidence_aftersales(void **state)
+{
+    (void) state;
+    Kefu__Reply *rep = s_open("G-7", "O-101", KEFU__CASE_KIND__CASE_KIND_QUALITY,
+                              KEFU__COMPLEXITY__COMPLEXITY_COMPLEX, "wang", NULL, NULL);
+    s_ok(rep);
+    char *id = strdup(rep->case_->id);
+    kefu__reply__free_unpacked(rep, NULL);
+
+    /* hand-off to production with its own due time; the owner stays */
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__CaseHandoff h = KEFU__CASE_HANDOFF__INIT;
+    h.id = id;
+    h.by = "wang";
+    h.department = "production";
+    h.has_due_us = true;
+    h.due_us = 4 * KTIME_HOUR;
+    req.req_case = KEFU__REQUEST__REQ_CASE_HANDOFF;
+    req.case_handoff = &h;
+    s_ok(rep = s_request(&req));
+    assert_int_equal(rep->case_->n_handoffs, 1);
+    assert_string_equal(rep->case_->handoffs[0]->department, "production");
+    assert_int_equal(rep->case_->handoffs[0]->due, s_t0 + 4 * KTIME_HOUR);
+    assert_string_equal(rep->case_->owner, "wang");
+    kefu__reply__free_unpacked(rep, NULL);
+    uint64_t head = s_head();
+    h.department = "";
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID, "department", head);
+
+    /* evidence: kind and text required; refused once the case is closed */
+    Kefu__CaseAddEvidence e = KEFU__CASE_ADD_EVIDENCE__INIT;
+    e.id = id;
+    e.by = "wang";
+    req.req_case = KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE;
+    req.case_add_evidence = &e;
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID, "kind and a text", head);
+    e.has_kind = true;
+    e.kind = KEFU__EVIDENCE_KIND__EVIDENCE_KIND_STATEMENT;
+    e.text = "packer says the album was checked";
+    s_ok(rep = s_request(&req));
+    assert_int_equal(rep->case_->n_evidence, 1);
+    kefu__reply__free_unpacked(rep, NULL);
+    s_ok(rep = s_resolve(id, "wang", KEFU__OUTCOME__OUTCOME_EXPLAINED));
+    kefu__reply__free_unpacked(rep, NULL);
+    s_ok(rep = s_followup(id, "wang", 3));
+    kefu__reply__free_unpacked(rep, NULL);
+    head = s_head();
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_CONFLICT, "is closed; evidence needs", head);
+    free(id);
+
+    /* after-sales: a refund goes open -> received -> confirmed -> refunded */
+    Kefu__AfterSalesOpen ao = KEFU__AFTER_SALES_OPEN__INIT;
+    ao.order = "O-100";
+    ao.by = "li";
+    ao.has_kind = true;
+    ao.kind = KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_REFUND;
+    req.req_case = KEFU__REQUEST__REQ_AFTER_SALES_OPEN;
+    req.after_sales_open = &ao;
+    s_ok(rep = s_request(&req));
+    char *aid = strdup(rep->after_sales->id);
+    assert_string_equal(rep->after_sales->customer, "K-1");
+    kefu__reply__free_unpacked(rep, NULL);
+    head = s_head();
+    ao.order = "O-404";
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_NOT_FOUND, "order O-404 does not exist", head);
+    Kefu__AfterSalesStep st = KEFU__AFTER_SALES_STEP__INIT;
+    st.id = aid;
+    st.by = "li";
+    st.has_state = true;
+    st.state = KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED;
+    req.req_case = KEFU__REQUEST__REQ_AFTER_SALES_STEP;
+    req.after_sales_step = &st;
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_CONFLICT, "is open; it can't go to confirmed", head);
+    st.state = KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED;
+    s_ok(rep = s_request(&req));
+    kefu__reply__free_unpacked(rep, NULL);
+    st.state = KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED;
+    s_ok(rep = s_request(&req));
+    kefu__reply__free_unpacked(rep, NULL);
+    head = s_head();
+    st.state = KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_EXCHANGED;
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_CONFLICT, "(refund) is confirmed", head);
+    st.state = KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED;
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID, "method", head);
+    st.has_method = true;
+    st.method = KEFU__REFUND_METHOD__REFUND_METHOD_BANK;
+    s_ok(rep = s_request(&req));
+    assert_int_equal(rep->after_sales->state, KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED);
+    assert_true(rep->after_sales->invoice_reversed);  /* 红冲 */
+    assert_int_equal(rep->after_sales->n_history, 4);
+    kefu__reply__free_unpacked(rep, NULL);
+    free(aid);
+
+    /* consultations: who asked must exist */
+    Kefu__ConsultationAdd ca = KEFU__CONSULTATION_ADD__INIT;
+    ca.customer = "NOPE";
+    ca.question = "matte or glossy?";
+    ca.by = "zhao";
+    req.req_case = KEFU__REQUEST__REQ_CONSULTATION_ADD;
+    req.consultation_add = &ca;
+    head = s_head();
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_NOT_FOUND, "customer NOPE does not exist", head);
+    ca.customer = "K-1";
+    s_ok(rep = s_request(&req));
+    assert_string_equal(rep->consultation->id, "Q-1");
+    assert_string_equal(rep->consultation->by, "zhao");
+    kefu__reply__free_unpacked(rep, NULL);
+}
+
 /* The dump of intake's state: every list as JSON. */
 static char *s_dump(void)
 {
@@ -477,6 +591,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_customers_and_orders),
         cmocka_unit_test(test_case_life),
+        cmocka_unit_test(test_handoff_evidence_aftersales),
         cmocka_unit_test(test_request_id),
         cmocka_unit_test(test_rebuild),
     };
