@@ -451,6 +451,8 @@ static void *s_prep_run(void *arg)
         if (self->prep_stop)
             break;
         self->prep_want = false;
+        if (self->prep_ready)
+            continue;  /* one is ready and not taken yet: never rewrite it */
         pthread_mutex_unlock(&self->prep_mu);
         int rc = s_zero_file(path, self->segment_bytes, false, &self->prep_stop);
         if (rc && rc != ECANCELED)

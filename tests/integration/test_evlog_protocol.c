@@ -261,6 +261,7 @@ static void test_unknown_types(void **state)
     size_t l2 = kefu__envelope__get_packed_size(e);
     uint8_t *buf = malloc(l2 + 8);
     kefu__envelope__pack(e, buf);
+    e->body_case = KEFU__ENVELOPE__BODY_PROBE;  /* so free_unpacked frees the probe */
     buf[l2++] = 0xc2;  /* field 200, wire type 2 */
     buf[l2++] = 0x0c;
     buf[l2++] = 0x00;
