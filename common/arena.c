@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct s_chunk {
     struct s_chunk *next;
@@ -89,6 +90,14 @@ void *arena_alloc(arena_t *self, size_t size)
     void *p = (char *) c->data + c->used;
     c->used += size;
     self->used += size;
+    return p;
+}
+
+void *arena_grow(arena_t *self, const void *old, size_t n, size_t cap, size_t elem)
+{
+    void *p = arena_alloc(self, cap * elem);
+    if (n > 0)
+        memcpy(p, old, n * elem);
     return p;
 }
 

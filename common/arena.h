@@ -19,6 +19,10 @@ arena_t *arena_new(size_t chunk);
 void arena_destroy(arena_t **self_p);
 /* size bytes aligned for any type; never NULL (aborts on out-of-memory). */
 void *arena_alloc(arena_t *self, size_t size);
+/* A new array of cap elements of elem bytes, holding the n first elements
+ * of old (old may be NULL when n is 0): how decoded repeated fields grow.
+ * Never NULL. */
+void *arena_grow(arena_t *self, const void *old, size_t n, size_t cap, size_t elem);
 /* Frees everything allocated since the last reset; keeps the first chunk. */
 void arena_reset(arena_t *self);
 /* An allocator for protobuf_c_message_unpack() that allocates here. */

@@ -30,8 +30,7 @@ static size_t s_time_key(uint8_t *key, int64_t at, const char *id)
 static void s_history(Kefu__Case *c, arena_t *a, int64_t at, const char *by, const char *action,
                       const char *text, int64_t due)
 {
-    Kefu__CaseEntry **h = arena_alloc(a, (c->n_history + 1) * sizeof *h);
-    memcpy(h, c->history, c->n_history * sizeof *h);
+    Kefu__CaseEntry **h = arena_grow(a, c->history, c->n_history, c->n_history + 1, sizeof *h);
     Kefu__CaseEntry *e = arena_alloc(a, sizeof *e);
     kefu__case_entry__init(e);
     e->has_at = true;
@@ -110,8 +109,7 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         const Kefu__CaseHandedOff *e = ev->case_handed_off;
         if (!(c = s_case(self, txn, a, e->id, seq)) || !e->handoff)
             return 0;
-        Kefu__Handoff **h = arena_alloc(a, (c->n_handoffs + 1) * sizeof *h);
-        memcpy(h, c->handoffs, c->n_handoffs * sizeof *h);
+        Kefu__Handoff **h = arena_grow(a, c->handoffs, c->n_handoffs, c->n_handoffs + 1, sizeof *h);
         h[c->n_handoffs++] = e->handoff;
         c->handoffs = h;
         char what[160];
@@ -125,8 +123,7 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         const Kefu__CaseEvidenceAdded *e = ev->case_evidence_added;
         if (!(c = s_case(self, txn, a, e->id, seq)) || !e->evidence)
             return 0;
-        Kefu__Evidence **x = arena_alloc(a, (c->n_evidence + 1) * sizeof *x);
-        memcpy(x, c->evidence, c->n_evidence * sizeof *x);
+        Kefu__Evidence **x = arena_grow(a, c->evidence, c->n_evidence, c->n_evidence + 1, sizeof *x);
         x[c->n_evidence++] = e->evidence;
         c->evidence = x;
         s_history(c, a, at, e->evidence->by, "evidence added", e->evidence->text, 0);
@@ -206,8 +203,7 @@ static int s_apply_aftersales(intake_t *self, store_txn_t *txn, arena_t *a, uint
     }
     char *word = arena_alloc(a, 32);
     pbdesc_enum_word(&kefu__after_sales_state__descriptor, s->state, word, 32);
-    Kefu__CaseEntry **h = arena_alloc(a, (x->n_history + 1) * sizeof *h);
-    memcpy(h, x->history, x->n_history * sizeof *h);
+    Kefu__CaseEntry **h = arena_grow(a, x->history, x->n_history, x->n_history + 1, sizeof *h);
     Kefu__CaseEntry *e = arena_alloc(a, sizeof *e);
     kefu__case_entry__init(e);
     e->has_at = true;

@@ -82,9 +82,7 @@ static int s_select(void *arg, Kefu__Case *c)
         return 0;
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 64;
-        Kefu__Case **items = cmd_alloc(s->cmd, cap * sizeof *items);
-        memcpy(items, s->items, s->n * sizeof *items);
-        s->items = items;
+        s->items = arena_grow(cmd_arena(s->cmd), s->items, s->n, cap, sizeof *s->items);
         s->cap = cap;
     }
     s->items[s->n++] = c;
@@ -131,9 +129,7 @@ static void s_push(cmd_t *cmd, int64_t **v, size_t *n, size_t *cap, int64_t x)
 {
     if (*n == *cap) {
         *cap = *cap ? 2 * *cap : 64;
-        int64_t *grown = cmd_alloc(cmd, *cap * sizeof *grown);
-        memcpy(grown, *v, *n * sizeof *grown);
-        *v = grown;
+        *v = arena_grow(cmd_arena(cmd), *v, *n, *cap, sizeof **v);
     }
     (*v)[(*n)++] = x;
 }
@@ -249,9 +245,7 @@ static int s_all(cmd_t *cmd, store_txn_t *txn, store_table_t t, const ProtobufCM
             continue;
         if (*n == cap) {
             cap = cap ? 2 * cap : 64;
-            void **grown = cmd_alloc(cmd, cap * sizeof *grown);
-            memcpy(grown, *items, *n * sizeof *grown);
-            *items = grown;
+            *items = arena_grow(cmd_arena(cmd), *items, *n, cap, sizeof **items);
         }
         (*items)[(*n)++] = m;
     }
