@@ -56,7 +56,7 @@ const char *kefu_errname(int rc)
     int i = s_kefu_index(rc);
     if (i > 0)
         return s_codes[i].name;
-    if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == ENOMEM)
+    if (rc == MDB_MAP_FULL || rc == ENOSPC)
         return s_codes[10].name;
     return s_codes[11].name;
 }

@@ -34,7 +34,7 @@ const char *kefu_strerror(int rc);
 
 /* The short stable name of rc for users and scripts ("not-found",
  * "bad-request", ...). LMDB and errno codes map to "internal" except
- * ENOMEM/MDB_MAP_FULL ("store-full"). Never NULL. */
+ * MDB_MAP_FULL and ENOSPC ("store-full"), as on the wire. Never NULL. */
 const char *kefu_errname(int rc);
 
 /* rc as a wire ErrorCode value (0 for rc == 0; ERR_INTERNAL for codes
