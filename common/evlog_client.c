@@ -552,9 +552,9 @@ size_t evlog_client_inflight(const evlog_client_t *self)
 
 /* Parses a blob of records into self->recs, checking each; returns how
  * many are valid (a damaged blob is cut where it goes bad). */
-static size_t s_parse(evlog_client_t *self, const uint8_t *data, size_t len)
+static size_t s_parse_at(evlog_client_t *self, size_t n, const uint8_t *data, size_t len)
 {
-    size_t n = 0, off = 0;
+    size_t off = 0;
     while (off < len) {
         if (n == self->caprecs) {
             self->caprecs = self->caprecs ? 2 * self->caprecs : 1024;
@@ -569,6 +569,11 @@ static size_t s_parse(evlog_client_t *self, const uint8_t *data, size_t len)
         n++;
     }
     return n;
+}
+
+static size_t s_parse(evlog_client_t *self, const uint8_t *data, size_t len)
+{
+    return s_parse_at(self, 0, data, len);
 }
 
 /* Delivers the part of recs[0..n) that continues from `next`. Returns
@@ -605,11 +610,11 @@ static uint64_t s_le64(const uint8_t *p)
 }
 
 /* A live message (head, records) in LIVE mode. */
-static void s_live(evlog_client_t *self, uint64_t head, const uint8_t *data, size_t len)
+/* Live records recs[0..n) (from one or more messages) in LIVE mode. */
+static void s_live_recs(evlog_client_t *self, uint64_t head, size_t n)
 {
     if (head > self->head)
         self->head = head;
-    size_t n = s_parse(self, data, len);
     int rc = s_deliver(self, self->recs, n);
     if (rc == 0 && self->next <= head)
         rc = 1;  /* the stream is behind the head it reports: we missed some */
@@ -618,6 +623,11 @@ static void s_live(evlog_client_t *self, uint64_t head, const uint8_t *data, siz
         if (rc == 1)
             s_sub_fetch(self);
     }
+}
+
+static void s_live(evlog_client_t *self, uint64_t head, const uint8_t *data, size_t len)
+{
+    s_live_recs(self, head, s_parse(self, data, len));
 }
 
 static void s_keep(evlog_client_t *self, uint64_t head, const uint8_t *data, size_t len)
@@ -673,29 +683,46 @@ static void s_on_sub_fetch(evlog_client_t *self, const Kefu__FetchReply *f,
     }
 }
 
+/* Reads what the live stream holds. In LIVE mode every message waiting
+ * (up to S_LIVE_BATCH) is delivered in one call: while a daemon commits
+ * one batch to its store, the next ones queue, and it then applies them
+ * all in one transaction (group commit on the consumer's side). */
+#define S_LIVE_BATCH 64
+
 static void s_on_sub(evlog_client_t *self)
 {
     void *h = zsock_resolve(self->sub);
-    for (int i = 0; i < 256; i++) {
-        zmq_msg_t head, body;
-        zmq_msg_init(&head);
-        if (zmq_msg_recv(&head, h, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&head);
+    zmq_msg_t bodies[S_LIVE_BATCH];
+    size_t nb = 0, nrecs = 0;
+    uint64_t head = 0;
+    for (int i = 0; i < 256 && nb < S_LIVE_BATCH; i++) {
+        zmq_msg_t hm;
+        zmq_msg_init(&hm);
+        if (zmq_msg_recv(&hm, h, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&hm);
             break;
         }
-        zmq_msg_init(&body);
-        bool ok = zmq_msg_more(&head) && zmq_msg_recv(&body, h, 0) >= 0 &&
-                  zmq_msg_size(&head) == 8;
-        if (ok) {
-            uint64_t hd = s_le64(zmq_msg_data(&head));
-            if (self->mode == S_LIVE && !self->stop_rc)
-                s_live(self, hd, zmq_msg_data(&body), zmq_msg_size(&body));
-            else if (self->mode == S_CATCHUP)
-                s_keep(self, hd, zmq_msg_data(&body), zmq_msg_size(&body));
+        zmq_msg_t *body = &bodies[nb];
+        zmq_msg_init(body);
+        bool ok = zmq_msg_more(&hm) && zmq_msg_recv(body, h, 0) >= 0 && zmq_msg_size(&hm) == 8;
+        uint64_t hd = ok ? s_le64(zmq_msg_data(&hm)) : 0;
+        zmq_msg_close(&hm);
+        if (ok && self->mode == S_LIVE && !self->stop_rc) {
+            /* keep the message open: its records are delivered below */
+            nrecs = s_parse_at(self, nrecs, zmq_msg_data(body), zmq_msg_size(body));
+            if (hd > head)
+                head = hd;
+            nb++;
+            continue;
         }
-        zmq_msg_close(&body);
-        zmq_msg_close(&head);
+        if (ok && self->mode == S_CATCHUP)
+            s_keep(self, hd, zmq_msg_data(body), zmq_msg_size(body));
+        zmq_msg_close(body);
     }
+    if (nb > 0)
+        s_live_recs(self, head, nrecs);
+    for (size_t i = 0; i < nb; i++)
+        zmq_msg_close(&bodies[i]);
 }
 
 static void s_on_dealer(evlog_client_t *self)
