@@ -2,9 +2,8 @@
 # tests/bench/run.sh: `make bench`. Prints one line per figure,
 # "name: value unit" (contract.md "Build, test, benchmark").
 #
-# Starts a site with `kefu up` in a temporary directory, runs the
-# log benchmarks against it (bench_evlog.c says what each figure means),
-# then measures the peer a user would otherwise pick, in the same run and
+# Runs the log daemon alone for the log's figures (bench_evlog.c says what
+# each means), then a whole site with `kefu up` for intake's, then measures the peer a user would otherwise pick, in the same run and
 # on the same disk: Redis 7 Streams with appendfsync always, 8 clients
 # pipelining 64 XADDs of a 100-byte value (peer.redis_xadd_always).
 #
@@ -25,24 +24,45 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# In the foreground (backgrounded by this shell) rather than --detach:
-# a detached site is a new session, and with the kernel's autogroup
-# scheduling a client in another session wakes it measurably later
-# (~100 us on this machine), which is the scheduler's figure, not the log's.
-"$BUILD/bin/kefu" up --dir "$D" > "$D.up.log" 2>&1 &
-KEFU_PID=$!
-i=0
-until "$BUILD/bin/kefuctl" --dir "$D" status >/dev/null 2>&1; do
-    i=$((i + 1)); [ $i -gt 200 ] && { echo "bench: the site did not start" >&2; cat "$D.up.log" >&2; exit 1; }
-    sleep 0.05
-done
-"$BUILD/tests/bench_evlog" --dir "$D" --total "$TOTAL"
-"$BUILD/tests/bench_intake" --dir "$D"
+# start_site DIR: `kefu up` in the foreground, backgrounded by this shell,
+# rather than --detach: a detached site is a new session, and with the
+# kernel's autogroup scheduling a client in another session wakes it
+# measurably later (~100 us here), which is the scheduler's figure, not
+# the log's. Sets KEFU_PID.
+start_site() {
+    "$BUILD/bin/kefu" up --dir "$1" > "$D.up.log" 2>&1 &
+    KEFU_PID=$!
+    wait_up "$1"
+}
+# wait_up DIR: until some daemon of the site in DIR answers.
+wait_up() {
+    i=0
+    until "$BUILD/bin/kefuctl" --dir "$1" status >/dev/null 2>&1; do
+        i=$((i + 1)); [ $i -gt 200 ] && { echo "bench: the site did not start" >&2; cat "$D.up.log" >&2; exit 1; }
+        sleep 0.05
+    done
+}
+stop_site() {
+    kill -TERM "$KEFU_PID"
+    wait "$KEFU_PID" || true
+    KEFU_PID=""
+}
 
+# The log's figures on the log alone: its own daemon, as a systemd unit
+# runs it, so what the other daemons do with the events (intake applies
+# each batch to its LMDB store, one fdatasync more per batch) is not
+# counted against the log.
+"$BUILD/bin/kefu-evlog" --dir "$D/log" > "$D.up.log" 2>&1 &
+KEFU_PID=$!
+wait_up "$D/log"
+"$BUILD/tests/bench_evlog" --dir "$D/log" --total "$TOTAL"
+stop_site
+
+# Intake's figure on a whole site.
+start_site "$D/site"
+"$BUILD/tests/bench_intake" --dir "$D/site"
 # The site stops before the peer runs, so neither disturbs the other.
-kill -TERM "$KEFU_PID"
-wait "$KEFU_PID" || true
-KEFU_PID=""
+stop_site
 
 if command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1; then
     R=$(mktemp -d /tmp/kefu-redis.XXXXXX)
