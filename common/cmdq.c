@@ -42,7 +42,8 @@ struct cmd_t {
 
 struct cmdq_t {
     store_t *store;
-    store_table_t requests;
+    store_table_t requests;     /* request id -> the first event it made (from the log) */
+    store_table_t answers;      /* request id -> u32 request kind, the first answer */
     evlog_client_t *log;
     ctlserver_t *ctl;
     kclock_t *clock;
@@ -67,7 +68,8 @@ cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t
     cmdq_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    if (store_table(store, "requests", &self->requests) != 0) {
+    if (store_table(store, "requests", &self->requests) != 0 ||
+        store_table(store, "answers", &self->answers) != 0) {
         free(self);
         return NULL;
     }
@@ -199,6 +201,40 @@ static Kefu__Request *s_unpack_request(cmdq_t *self, cmd_t *cmd)
     return kefu__request__unpack(arena_pbc(self->arena), cmd->req_len, cmd->req);
 }
 
+/* Keeps the first answer to a request id, so a repeat gets exactly it.
+ * Written outside the log: a store rebuilt from the log has none, and a
+ * repeat then gets the answer built again from the request's first event
+ * (same record, its state now). */
+typedef struct {
+    const char *id;
+    uint8_t *val;
+    size_t len;
+    store_table_t t;
+} s_keep_t;
+
+static int s_keep_answer(store_txn_t *txn, void *arg)
+{
+    s_keep_t *k = arg;
+    return store_put(txn, k->t, k->id, strlen(k->id), k->val, k->len);
+}
+
+static void s_remember(cmdq_t *self, const Kefu__Request *req, Kefu__Reply *reply)
+{
+    if (!req->request_id || !req->request_id[0])
+        return;
+    size_t len = kefu__reply__get_packed_size(reply);
+    s_keep_t k = {req->request_id, malloc(4 + len), 4 + len, self->answers};
+    if (!k.val)
+        return;
+    uint32_t kind = (uint32_t) req->req_case;
+    memcpy(k.val, &kind, 4);
+    kefu__reply__pack(reply, k.val + 4);
+    int rc = store_write(self->store, s_keep_answer, &k);
+    if (rc)
+        klog_warn("can't keep the answer to request %s: %s", req->request_id, kefu_strerror(rc));
+    free(k.val);
+}
+
 /* The command's events are applied: build and send its answer. */
 static void s_finish(cmdq_t *self, cmd_t *cmd)
 {
@@ -211,6 +247,8 @@ static void s_finish(cmdq_t *self, cmd_t *cmd)
     if (rc == 0)
         rc = self->ops.answer(self->arg, cmd, req, txn, ev, &reply);
     store_txn_end(&txn);
+    if (rc == 0)
+        s_remember(self, req, &reply);
     s_release(self, cmd);
     s_send(self, cmd, rc, &reply);
 }
@@ -255,7 +293,23 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
     if (req->request_id && req->request_id[0] && self->ops.writes(self->arg, req)) {
         const void *v;
         size_t vlen;
-        if (store_get(txn, self->requests, req->request_id, strlen(req->request_id), &v, &vlen) == 0) {
+        size_t idlen = strlen(req->request_id);
+        if (store_get(txn, self->answers, req->request_id, idlen, &v, &vlen) == 0 && vlen >= 4) {
+            uint32_t kind;
+            memcpy(&kind, v, 4);
+            Kefu__Reply *first = kefu__reply__unpack(arena_pbc(self->arena), vlen - 4,
+                                                     (const uint8_t *) v + 4);
+            store_txn_end(&txn);
+            if (kind != (uint32_t) req->req_case) {
+                cmd_errmsg(cmd, "request id %s was used for another command", req->request_id);
+                return KEFU_ECONFLICT;
+            }
+            if (!first)
+                return KEFU_EINTERNAL;
+            *reply = *first;
+            return 0;
+        }
+        if (store_get(txn, self->requests, req->request_id, idlen, &v, &vlen) == 0) {
             Kefu__Envelope *ev = kefu__envelope__unpack(arena_pbc(self->arena), vlen, v);
             rc = ev ? self->ops.answer(self->arg, cmd, req, txn, ev, reply) : KEFU_EINTERNAL;
             store_txn_end(&txn);

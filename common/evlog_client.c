@@ -330,7 +330,7 @@ static void s_on_append_reply(evlog_client_t *self, const Kefu__LogReply *rep)
 
 static int s_poll_once(evlog_client_t *self, int timeout_ms);
 
-static int s_hello(evlog_client_t *self)
+static int s_hello_wait(evlog_client_t *self, int timeout_ms)
 {
     Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
     Kefu__HelloRequest hr = KEFU__HELLO_REQUEST__INIT;
@@ -342,7 +342,7 @@ static int s_hello(evlog_client_t *self)
     self->hello_done = false;
     self->hello_sent = kclock_mono_us();
     s_send_request(self, &req);
-    int64_t deadline = self->hello_sent + S_HELLO_MS * 1000LL;
+    int64_t deadline = self->hello_sent + timeout_ms * 1000LL;
     while (!self->hello_done) {
         int64_t left = (deadline - kclock_mono_us()) / 1000;
         if (left <= 0)
@@ -351,6 +351,21 @@ static int s_hello(evlog_client_t *self)
     }
     self->introduced = true;
     return 0;
+}
+
+static int s_hello(evlog_client_t *self)
+{
+    return s_hello_wait(self, S_HELLO_MS);
+}
+
+int evlog_client_introduce(evlog_client_t *self, uint64_t *head, int timeout_ms)
+{
+    if (!self->has_producer || self->inflight_events > 0)
+        return KEFU_EINVAL;
+    int rc = s_hello_wait(self, timeout_ms);
+    if (rc == 0 && head)
+        *head = self->head;
+    return rc;
 }
 
 static void s_req_free(s_req_t *r)

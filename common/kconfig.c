@@ -83,9 +83,10 @@ static const s_key_t s_keys[] = {
     S_CALENDAR_KEY("calendar.workdays", "mon-sat"),
     S_CALENDAR_KEY("calendar.holidays", ""),          /* YYYY-MM-DD, comma list */
     S_INT_KEY("evlog.segment_mb", "256", 1, 65536),
-    /* A batch is one AppendRequest: kvalid refuses more elements than this. */
     S_DURATION_KEY("kefu.restart_max", "5s"),  /* kefu up: longest restart backoff */
-    S_INT_KEY("evlog.max_batch", "4096", 1024, KVALID_MAX_REPEAT)  /* >= a client request (1024) */,
+    /* A batch is one AppendRequest: kvalid refuses more elements than the
+     * upper bound, and a client sends up to 1024 events in one. */
+    S_INT_KEY("evlog.max_batch", "4096", 1024, KVALID_MAX_REPEAT),
     S_INT_KEY("evlog.fetch_max", "4096", 1, 1000000),
     S_CHOICE_KEY("log.level", "info", s_log_levels),
 };
@@ -203,7 +204,7 @@ static bool s_check(const s_key_t *k, const char *value, char *msg, size_t cap)
     case S_DEADLINE:
         /* The grammar lives in one place, deadline.c, which computes them. */
         if (deadline_spec_check(value) != 0) {
-            s_err(msg, cap, "%s: \"%.*s%s\" is not same-day, next-day or a duration like 24h",
+            s_err(msg, cap, "%s: \"%.*s%s\" is not a deadline like 24h, 4h30m@work, same-day or next-day",
                   k->key, shown, value, dots);
             return false;
         }

@@ -74,11 +74,11 @@ int intake_run(intake_t *self)
     ctlserver_attach(self->ctl, loop);
     evlog_client_attach(self->log, loop);
     /* Hold commands until the store has caught up with the log as it is
-     * now (the log may be down: then hold them until it answers). */
+     * now, this daemon's own last appends before a crash included (the
+     * log answers the introduction once they are durable). The log may be
+     * down: then wait for it. */
     uint64_t head = 0;
-    int rc;
-    while ((rc = evlog_client_fetch(self->log, 1, 1, NULL, NULL, &head, 1000)) == KEFU_ETIMEOUT &&
-           !zsys_interrupted)
+    while (evlog_client_introduce(self->log, &head, 1000) != 0 && !zsys_interrupted)
         klog_warn("waiting for the event log");
     cmdq_gate(self->cmdq, head);
     uint64_t applied = consumer_applied(self->consumer);

@@ -13,6 +13,7 @@
 #include "intake.h"
 #include "kerr.h"
 #include "klog.h"
+#include "ktime.h"
 #include "pbdesc.h"
 
 #define S_MAX_QTY 1000000
@@ -119,6 +120,19 @@ static int s_need_by(cmd_t *cmd, const char *by)
 {
     if (s_empty(by)) {
         cmd_errmsg(cmd, "who did it is required (--by STAFF)");
+        return KEFU_EINVAL;
+    }
+    return 0;
+}
+
+/* A due time DUR from now, through the deadline policy like every due
+ * time (a promised time is wall-clock time: "2h" is two hours). */
+static int s_due(intake_t *self, cmd_t *cmd, int64_t dur_us, int64_t now, int64_t *due)
+{
+    char spec[40];
+    if (ktime_format_duration(dur_us, spec, sizeof spec) < 0 ||
+        deadline_spec_due(self->policy, spec, now, due) != 0) {
+        cmd_errmsg(cmd, "a due time that far ahead is out of range");
         return KEFU_EINVAL;
     }
     return 0;
@@ -406,7 +420,8 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         if (in->has_commit_us) {
             /* 000 §一.2: the owner commits a reply time to the customer */
             e->has_committed_until = true;
-            e->committed_until = now + in->commit_us;
+            if ((rc = s_due(self, cmd, in->commit_us, now, &e->committed_until)))
+                return rc;
         }
         ev->body_case = KEFU__ENVELOPE__BODY_CASE_REPLIED;
         ev->case_replied = e;
@@ -433,7 +448,8 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         h->has_at = true;
         h->at = now;
         h->has_due = in->has_due_us;
-        h->due = in->has_due_us ? now + in->due_us : 0;
+        if (in->has_due_us && (rc = s_due(self, cmd, in->due_us, now, &h->due)))
+            return rc;
         h->by = in->by;
         Kefu__CaseHandedOff *e = S_NEW(cmd, Kefu__CaseHandedOff, kefu__case_handed_off__init);
         e->id = c->id;
@@ -719,10 +735,36 @@ static int s_answer_record(cmd_t *cmd, store_txn_t *txn, store_table_t t,
     return 0;
 }
 
+/* The event each write command makes first. */
+static int s_first_event_of(int req_case)
+{
+    switch (req_case) {
+    case KEFU__REQUEST__REQ_CUSTOMER_ADD: return KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED;
+    case KEFU__REQUEST__REQ_CUSTOMER_UPDATE: return KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED;
+    case KEFU__REQUEST__REQ_ORDER_ADD: return KEFU__ENVELOPE__BODY_ORDER_TAKEN;
+    case KEFU__REQUEST__REQ_CASE_OPEN: return KEFU__ENVELOPE__BODY_CASE_OPENED;
+    case KEFU__REQUEST__REQ_CASE_REPLY: return KEFU__ENVELOPE__BODY_CASE_REPLIED;
+    case KEFU__REQUEST__REQ_CASE_HANDOFF: return KEFU__ENVELOPE__BODY_CASE_HANDED_OFF;
+    case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE: return KEFU__ENVELOPE__BODY_CASE_EVIDENCE_ADDED;
+    case KEFU__REQUEST__REQ_CASE_RESOLVE: return KEFU__ENVELOPE__BODY_CASE_RESOLVED;
+    case KEFU__REQUEST__REQ_CASE_FOLLOWUP: return KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP;
+    case KEFU__REQUEST__REQ_AFTER_SALES_OPEN: return KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED;
+    case KEFU__REQUEST__REQ_AFTER_SALES_STEP: return KEFU__ENVELOPE__BODY_AFTER_SALES_STEPPED;
+    case KEFU__REQUEST__REQ_CONSULTATION_ADD: return KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED;
+    default: return -1;
+    }
+}
+
 static int s_answer(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
                     const Kefu__Envelope *ev, Kefu__Reply *reply)
 {
     intake_t *self = arg;
+    if (ev && (int) ev->body_case != s_first_event_of(req->req_case)) {
+        /* a repeated request id, first used for another command */
+        cmd_errmsg(cmd, "request id %s was used for another command",
+                   req->request_id ? req->request_id : "");
+        return KEFU_ECONFLICT;
+    }
     const char *id = ev ? s_event_id(ev) : NULL;
     void *m = NULL;
     int rc;

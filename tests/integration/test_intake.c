@@ -544,6 +544,14 @@ static void test_request_id(void **state)
     s_ok(rep = s_reply(id, "li", 0, "r-reply-1"));
     kefu__reply__free_unpacked(rep, NULL);
     head = s_head();
+    /* the first answer, not the state now: the case was open then */
+    s_ok(rep = s_open("K-1", NULL, KEFU__CASE_KIND__CASE_KIND_DAMAGE,
+                      KEFU__COMPLEXITY__COMPLEXITY_SIMPLE, "li", "box crushed", "r-open-1"));
+    assert_int_equal(rep->case_->state, KEFU__CASE_STATE__CASE_STATE_OPEN);
+    kefu__reply__free_unpacked(rep, NULL);
+    /* a request id is one command's: another command with it is refused */
+    s_refused(s_customer_add("K-9", "Reuse", KEFU__TIER__TIER_KEY, "r-open-1"),
+              KEFU__ERROR_CODE__ERR_CONFLICT, "request id r-open-1 was used for another command", head);
 
     /* kill -9 intake; kefu restarts it; the ids are still remembered */
     assert_int_equal(s_sh("pkill -9 -f '[k]efu-intake --dir %s'", s_dir), 0);
@@ -552,6 +560,7 @@ static void test_request_id(void **state)
     s_ok(rep = s_open("K-1", NULL, KEFU__CASE_KIND__CASE_KIND_DAMAGE,
                       KEFU__COMPLEXITY__COMPLEXITY_SIMPLE, "li", "box crushed", "r-open-1"));
     assert_string_equal(rep->case_->id, id);
+    assert_int_equal(rep->case_->state, KEFU__CASE_STATE__CASE_STATE_OPEN);
     kefu__reply__free_unpacked(rep, NULL);
     s_ok(rep = s_reply(id, "li", 0, "r-reply-1"));
     assert_int_equal(rep->case_->replies, 1);  /* one reply, not two */
