@@ -687,3 +687,41 @@ int64_t deadline_work_between(const deadline_policy_t *self, int64_t a_us, int64
     }
     return sum;
 }
+
+int deadline_policy_due_paused(const deadline_policy_t *self, const char *rule, int64_t start_us,
+                               const deadline_pause_t *pauses, size_t n, int64_t *due_us)
+{
+    assert(self && rule && due_us && (pauses || n == 0));
+    const s_rule_t *r = s_rule(self, rule);
+    if (!r)
+        return KEFU_ENOTFOUND;
+    if (r->spec.kind == S_SAME_DAY || r->spec.kind == S_NEXT_DAY)
+        return s_due(self, &r->spec, start_us, due_us);  /* fixed to the calendar */
+    /* The obligation's clock runs from cur with `left` to go; each pause
+     * that begins before the due time stops it until the pause ends. */
+    s_spec_t left = r->spec;
+    int64_t cur = start_us;
+    for (size_t i = 0; i < n; i++) {
+        const deadline_pause_t *p = &pauses[i];
+        if (p->to != 0 && p->to <= cur)
+            continue;  /* over before the clock got there */
+        if (p->from > cur) {
+            int64_t due;
+            int rc = s_due(self, &left, cur, &due);
+            if (rc)
+                return rc;
+            if (due <= p->from) {
+                *due_us = due;  /* met before this pause began */
+                return 0;
+            }
+            left.dur_us -= left.kind == S_WALL ? p->from - cur
+                                               : deadline_work_between(self, cur, p->from);
+        }
+        if (p->to == 0) {
+            *due_us = INT64_MAX;  /* paused now: no due time until it resumes */
+            return 0;
+        }
+        cur = p->to;
+    }
+    return s_due(self, &left, cur, due_us);
+}

@@ -86,6 +86,20 @@ int deadline_spec_check(const char *spec);
  * key that is not a calendar key. kconfig validates [calendar] with it. */
 int deadline_calendar_check(const char *key, const char *value, char *err, size_t cap);
 
+/* A time an obligation's clock stood still (waiting for the customer,
+ * say): [from, to); to 0 for a pause not over yet. */
+typedef struct {
+    int64_t from, to;
+} deadline_pause_t;
+
+/* Like deadline_policy_due for an obligation whose clock stood still
+ * during pauses (n of them, in time order, not overlapping): the time in
+ * them does not count for a duration or @work rule (same-day and next-day
+ * are fixed to the calendar and ignore pauses). While a pause is not over
+ * the due time is INT64_MAX. Returns 0, KEFU_ENOTFOUND or KEFU_EINVAL. */
+int deadline_policy_due_paused(const deadline_policy_t *self, const char *rule, int64_t start_us,
+                               const deadline_pause_t *pauses, size_t n, int64_t *due_us);
+
 /* Working time between a_us and b_us per the calendar, usec: the part of
  * [a, b) inside working hours on working days. For analyses ("answered
  * within half a working day?"). If b < a the result is the negative of

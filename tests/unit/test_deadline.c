@@ -383,8 +383,8 @@ static void test_bad_specs(void **state)
     /* kconfig validates [sla] deadline keys with the same grammar */
     assert_rc(kconfig_set(fx->cfg, "sla.rework_album=2h@play", fx->err, sizeof fx->err),
               KEFU_EINVAL);
-    assert_string_equal(fx->err, "sla.rework_album: \"2h@play\" is not same-day, next-day "
-                                 "or a duration like 24h");
+    assert_string_equal(fx->err, "sla.rework_album: \"2h@play\" is not a deadline like 24h, "
+                                 "4h30m@work, same-day or next-day");
     assert_rc(kconfig_set(fx->cfg, "sla.rework_album=-1h@work", fx->err, sizeof fx->err),
               KEFU_EINVAL);
     assert_rc(kconfig_set(fx->cfg, "sla.rework_album=4h30m@work", fx->err, sizeof fx->err), 0);
@@ -525,6 +525,56 @@ static void test_work_between(void **state)
                      1 * H);
 }
 
+/* Due time of rule from start with pauses (all site time, +08:00). */
+static int64_t s_paused(fixture_t *fx, const char *rule, const char *start,
+                        const char *const (*p)[2], size_t n)
+{
+    deadline_pause_t pauses[8];
+    for (size_t i = 0; i < n; i++) {
+        pauses[i].from = s_t(p[i][0]);
+        pauses[i].to = p[i][1] ? s_t(p[i][1]) : 0;
+    }
+    int64_t due = 0;
+    assert_rc(deadline_policy_due_paused(fx->pol, rule, s_t(start), pauses, n, &due), 0);
+    return due;
+}
+
+#define assert_paused(fx, rule, start, pauses, want)                            \
+    s_assert_time(s_paused((fx), (rule), (start), (pauses),                     \
+                           sizeof(pauses) / sizeof((pauses)[0])),               \
+                  (want), rule " paused from " start, __FILE__, __LINE__)
+
+static void test_pauses(void **state)
+{
+    fixture_t *fx = *state;
+    /* complaint_simple = 2h (wall), opened Monday 09:00 */
+    /* a half-hour pause inside: 09:00 + 2h + 30m = 11:30 */
+    static const char *const one[][2] = {{"2026-11-23T09:30:00+08:00", "2026-11-23T10:00:00+08:00"}};
+    assert_paused(fx, "complaint_simple", "2026-11-23T09:00:00+08:00", one, "2026-11-23T11:30:00+08:00");
+    /* a pause over the start: the clock starts at 09:30, due 11:30 */
+    static const char *const over[][2] = {{"2026-11-23T08:00:00+08:00", "2026-11-23T09:30:00+08:00"}};
+    assert_paused(fx, "complaint_simple", "2026-11-23T09:00:00+08:00", over, "2026-11-23T11:30:00+08:00");
+    /* a pause after the due time changes nothing: 11:00 */
+    static const char *const late[][2] = {{"2026-11-23T12:00:00+08:00", "2026-11-23T13:00:00+08:00"}};
+    assert_paused(fx, "complaint_simple", "2026-11-23T09:00:00+08:00", late, "2026-11-23T11:00:00+08:00");
+    /* two pauses of 30m each: 12:00 */
+    static const char *const two[][2] = {{"2026-11-23T09:30:00+08:00", "2026-11-23T10:00:00+08:00"},
+                                         {"2026-11-23T10:30:00+08:00", "2026-11-23T11:00:00+08:00"}};
+    assert_paused(fx, "complaint_simple", "2026-11-23T09:00:00+08:00", two, "2026-11-23T12:00:00+08:00");
+    /* a pause not over yet: no due time */
+    static const char *const open[][2] = {{"2026-11-23T10:00:00+08:00", NULL}};
+    assert_int_equal(s_paused(fx, "complaint_simple", "2026-11-23T09:00:00+08:00", open, 1), INT64_MAX);
+    /* working time: half a working day (4h30m@work) from Monday 15:00,
+     * paused 16:00-16:30: 1h worked by 16:00, 1h from 16:30 to 17:30,
+     * 2h30m left from Tuesday 08:30 -> 11:00 */
+    s_set(fx, "sla.complaint_complex=4h30m@work");
+    static const char *const work[][2] = {{"2026-11-23T16:00:00+08:00", "2026-11-23T16:30:00+08:00"}};
+    assert_paused(fx, "complaint_complex", "2026-11-23T15:00:00+08:00", work, "2026-11-24T11:00:00+08:00");
+    /* same-day is the end of the working day, pauses or not: 17:30 */
+    static const char *const day[][2] = {{"2026-11-23T11:00:00+08:00", "2026-11-23T20:00:00+08:00"}};
+    assert_paused(fx, "rework_print", "2026-11-23T10:00:00+08:00", day, "2026-11-23T17:30:00+08:00");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
@@ -541,6 +591,7 @@ int main(void)
         T(test_bad_specs),
         T(test_bad_calendar),
         T(test_work_between),
+        T(test_pauses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
