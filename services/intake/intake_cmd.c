@@ -125,6 +125,19 @@ static int s_need_by(cmd_t *cmd, const char *by)
     return 0;
 }
 
+/* What every change to a case checks first: who does it, that the case
+ * exists, and that its state allows the action. Sets *out. */
+static int s_case_for(intake_t *self, cmd_t *cmd, store_txn_t *txn, arena_t *a, const char *id,
+                      const char *by, s_action_t action, Kefu__Case **out)
+{
+    int rc = s_need_by(cmd, by);
+    if (rc)
+        return rc;
+    if (!(*out = s_get_case(self, cmd, txn, id, a)))
+        return s_empty(id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+    return s_case_allows(cmd, *out, action);
+}
+
 /* A due time DUR from now, through the deadline policy like every due
  * time (a promised time is wall-clock time: "2h" is two hours). */
 static int s_due(intake_t *self, cmd_t *cmd, int64_t dur_us, int64_t now, int64_t *due)
@@ -403,11 +416,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     switch (req->req_case) {
     case KEFU__REQUEST__REQ_CASE_REPLY: {
         const Kefu__CaseReply *in = req->case_reply;
-        if ((rc = s_need_by(cmd, in->by)))
-            return rc;
-        if (!(c = s_get_case(self, cmd, txn, in->id, a)))
-            return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
-        if ((rc = s_case_allows(cmd, c, S_REPLY)))
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_REPLY, &c)))
             return rc;
         if (in->has_commit_us && (in->commit_us <= 0 || in->commit_us > 366LL * 86400 * 1000000)) {
             cmd_errmsg(cmd, "a committed reply time must be within a year (--commit 2h)");
@@ -429,11 +438,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_HANDOFF: {
         const Kefu__CaseHandoff *in = req->case_handoff;
-        if ((rc = s_need_by(cmd, in->by)))
-            return rc;
-        if (!(c = s_get_case(self, cmd, txn, in->id, a)))
-            return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
-        if ((rc = s_case_allows(cmd, c, S_HANDOFF)))
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_HANDOFF, &c)))
             return rc;
         if (s_empty(in->department)) {
             cmd_errmsg(cmd, "a hand-off needs a department (--to DEPARTMENT)");
@@ -461,11 +466,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE: {
         const Kefu__CaseAddEvidence *in = req->case_add_evidence;
-        if ((rc = s_need_by(cmd, in->by)))
-            return rc;
-        if (!(c = s_get_case(self, cmd, txn, in->id, a)))
-            return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
-        if ((rc = s_case_allows(cmd, c, S_EVIDENCE)))
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_EVIDENCE, &c)))
             return rc;
         if (!in->has_kind || in->kind == KEFU__EVIDENCE_KIND__EVIDENCE_KIND_UNSET || s_empty(in->text)) {
             cmd_errmsg(cmd, "evidence needs a kind and a text (--kind photo --text ...)");
@@ -486,11 +487,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_RESOLVE: {
         const Kefu__CaseResolve *in = req->case_resolve;
-        if ((rc = s_need_by(cmd, in->by)))
-            return rc;
-        if (!(c = s_get_case(self, cmd, txn, in->id, a)))
-            return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
-        if ((rc = s_case_allows(cmd, c, S_RESOLVE)))
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_RESOLVE, &c)))
             return rc;
         if (!in->has_outcome || in->outcome == KEFU__OUTCOME__OUTCOME_UNSET) {
             cmd_errmsg(cmd, "a resolution needs an outcome (--outcome rework|reissue|refund|exchange|"
@@ -509,11 +506,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_FOLLOWUP: {
         const Kefu__CaseFollowup *in = req->case_followup;
-        if ((rc = s_need_by(cmd, in->by)))
-            return rc;
-        if (!(c = s_get_case(self, cmd, txn, in->id, a)))
-            return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
-        if ((rc = s_case_allows(cmd, c, S_FOLLOWUP)))
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_FOLLOWUP, &c)))
             return rc;
         if (!in->has_satisfaction || in->satisfaction < 1 || in->satisfaction > 5) {
             cmd_errmsg(cmd, "a follow-up visit records the customer's satisfaction, 1 to 5");
