@@ -1,0 +1,74 @@
+#!/bin/sh
+# test_kefuctl_site.sh: kefuctl's site commands against a live site, as
+# contract.md words them: status (daemons with name, pid, ok, applied;
+# head), sync (head), clock advance (now; refused on a wall clock with
+# exit 1), log tail (one JSON object per line with seq, type, at, data;
+# --from; --follow), and exit 3 once the site is down.
+set -eu
+BUILD=${BUILD:-build}
+B=$BUILD/bin
+D=$(mktemp -d /tmp/kefu-site.XXXXXX)
+W=$(mktemp -d /tmp/kefu-wall.XXXXXX)
+cleanup() {
+    "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true
+    "$B/kefu" down --dir "$W" >/dev/null 2>&1 || true
+    rm -rf "$D" "$W"
+}
+trap cleanup EXIT INT TERM
+fail() { echo "FAIL: $*" >&2; exit 1; }
+K() { "$B/kefuctl" --dir "$D" --json "$@"; }
+check() {  # check WHAT JSON JQ-EXPR EXPECTED
+    got=$(printf '%s' "$2" | jq -r "$3")
+    [ "$got" = "$4" ] || fail "$1: $3 is '$got', expected '$4'"
+}
+
+"$B/kefu" up --dir "$D" --detach --sim-clock 2026-11-23T09:00:00+08:00
+st=$(K status)
+check "status" "$st" '[.daemons[] | .name + ":" + (.ok|tostring)] | join(" ")' "evlog:true intake:true"
+check "status pids" "$st" '[.daemons[] | select(.pid > 0)] | length' 2
+check "status head" "$st" '.head' 0
+
+# the simulated clock moves by hand; each advance is an event
+now=$(K clock advance 90m)
+check "advance" "$now" '.now' "2026-11-23T02:30:00Z"
+K customer add K-1 --name "Golden" --tier key >/dev/null
+s=$(K sync)
+check "sync" "$s" '.head' 2
+st=$(K status)
+check "applied" "$st" '[.daemons[] | .applied] | join(" ")' "2 2"
+
+# log tail: every event, one JSON object a line, in order
+tail=$(K log tail)
+[ "$(printf '%s\n' "$tail" | wc -l)" -eq 2 ] || fail "log tail: $(printf '%s\n' "$tail" | wc -l) lines"
+check "tail 1" "$(printf '%s\n' "$tail" | sed -n 1p)" '[.seq, .type, .at, .data.to] | map(tostring) | join(" ")' \
+      "1 clock_advanced 2026-11-23T01:00:00Z 2026-11-23T02:30:00Z"
+check "tail 2" "$(printf '%s\n' "$tail" | sed -n 2p)" '[.seq, .type, .data.customer.id] | map(tostring) | join(" ")' \
+      "2 customer_registered K-1"
+check "tail --from" "$(K log tail --from 2)" '.seq' 2
+
+# --follow prints what comes after it started
+"$B/kefuctl" --dir "$D" --json log tail --from 3 --follow > "$D/follow" &
+fp=$!
+sleep 0.3
+K customer add K-2 --name "Lake" --tier general >/dev/null
+i=0
+until [ -s "$D/follow" ] || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM $fp
+wait $fp || fail "log tail --follow did not exit 0 on SIGTERM"
+check "follow" "$(head -n 1 "$D/follow")" '[.seq, .type] | map(tostring) | join(" ")' "3 customer_registered"
+
+# on a wall clock, clock advance is refused (exit 1, code conflict)
+"$B/kefu" up --dir "$W" --detach
+if out=$("$B/kefuctl" --dir "$W" --json clock advance 1h 2>/dev/null); then
+    fail "clock advance on a wall clock was accepted"
+else
+    rc=$?
+    [ $rc -eq 1 ] || fail "clock advance on a wall clock: exit $rc, want 1"
+    check "wall" "$out" '.error.code' conflict
+fi
+
+# once the site is down: exit 3
+"$B/kefu" down --dir "$D"
+if "$B/kefuctl" --dir "$D" status >/dev/null 2>&1; then fail "status of a stopped site succeeded"; else
+    rc=$?; [ $rc -eq 3 ] || fail "status of a stopped site: exit $rc, want 3"; fi
+echo "ok: status, sync, clock advance, log tail (and --follow) against a live site"
