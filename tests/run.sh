@@ -14,8 +14,10 @@
 #
 # Environment:
 #   KEFU_TEST_TIMEOUT   seconds one test may take (default 600)
-#   KEFU_VALGRIND=1     run the unit tests under valgrind memcheck
-#                       (a leak or memory error fails the test)
+#   KEFU_VALGRIND=1     run the unit tests under valgrind memcheck, and the
+#                       daemons that integration tests start through `kefu`
+#                       too (KEFU_LIBEXEC points kefu at valgrind wrappers);
+#                       a leak or memory error fails the test
 #
 # POSIX sh (dash): `make` runs it with sh. Integration scripts run with the
 # shell their #! line names (bash or sh).
@@ -88,6 +90,42 @@ if [ "$what" != integration ]; then
     done
 fi
 
+# With KEFU_VALGRIND=1, `kefu up` starts every daemon under valgrind: a
+# wrapper per daemon in a folder KEFU_LIBEXEC names. Each daemon writes a
+# report per process; a test whose daemons report an error or a leak fails.
+vgdir=
+if [ "${KEFU_VALGRIND:-0}" = 1 ] && [ "$what" != unit ]; then
+    vgdir=$(mktemp -d "${TMPDIR:-/tmp}/kefu-vg.XXXXXX") || exit 1
+    trap 'rm -f "$out"; rm -rf "$vgdir"' EXIT
+    for bin in "$BUILD"/bin/kefu-*; do
+        d=$(basename "$bin")
+        printf '#!/bin/sh\nexec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --log-file=%s/reports/%s.%%p "%s" "$@"\n' \
+            "$vgdir" "$d" "$bin" > "$vgdir/$d"
+        chmod +x "$vgdir/$d"
+    done
+    mkdir -p "$vgdir/reports"
+    export KEFU_LIBEXEC=$vgdir
+fi
+
+# run_vg NAME CMD...: run, then fail the test if a daemon's report is not
+# empty (-q prints only errors and leaks).
+run_vg() {
+    name=$1
+    rm -f "$vgdir"/reports/*
+    before=$failed
+    run "$@"
+    [ "$failed" -eq "$before" ] || return 0  # failed already
+    for r in "$vgdir"/reports/*; do
+        [ -s "$r" ] || continue
+        echo "FAIL $name: valgrind: $(basename "$r")"
+        sed 's/^/    /' "$r" | head -n 40
+        passed=$((passed - 1))
+        failed=$((failed + 1))
+        failed_names="$failed_names $name"
+        break
+    done
+}
+
 if [ "$what" != unit ]; then
     for t in "$here"/integration/*.sh; do
         [ -f "$t" ] || continue
@@ -95,7 +133,11 @@ if [ "$what" != unit ]; then
         matches "$name" || continue
         shell="sh"
         case $(head -n 1 "$t") in '#!'*bash*) shell=bash ;; esac
-        run "$name" "$shell" "$t"
+        if [ -n "$vgdir" ]; then
+            run_vg "$name" "$shell" "$t"
+        else
+            run "$name" "$shell" "$t"
+        fi
     done
 fi
 
