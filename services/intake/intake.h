@@ -64,6 +64,11 @@ int intake_put(store_txn_t *txn, store_table_t t, const char *id, const Protobuf
  * seen in an applied event. */
 uint64_t intake_counter(store_txn_t *txn, const char *name);
 int intake_counter_see(store_txn_t *txn, const char *name, char prefix, const char *id);
+/* The case_time key: opened_at as 8 bytes big-endian (so keys sort by
+ * time), then the case id (none if id is NULL). key needs 8 + strlen(id)
+ * bytes; returns the length. intake_key_time reads the time back. */
+size_t intake_time_key(uint8_t *key, int64_t at, const char *id);
+int64_t intake_key_time(const uint8_t *key);
 /* The number in a generated id ("C-12" -> 12), 0 if it is not one. */
 uint64_t intake_id_number(const char *id, char prefix);
 

@@ -15,16 +15,6 @@
 #include "klog.h"
 #include "pbdesc.h"
 
-/* Time-ordered register key: 8-byte big-endian time, then the id. */
-static size_t s_time_key(uint8_t *key, int64_t at, const char *id)
-{
-    uint64_t u = (uint64_t) at;
-    for (int i = 0; i < 8; i++)
-        key[i] = (uint8_t) (u >> (56 - 8 * i));
-    size_t n = strlen(id);
-    memcpy(key + 8, id, n);
-    return 8 + n;
-}
 
 /* Appends one line to a case's course of events. */
 static void s_history(Kefu__Case *c, arena_t *a, int64_t at, const char *by, const char *action,
@@ -80,7 +70,7 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         if (!c || !c->id)
             return 0;
         uint8_t key[8 + 80];
-        size_t klen = s_time_key(key, c->opened_at, c->id);
+        size_t klen = intake_time_key(key, c->opened_at, c->id);
         int rc = store_put(txn, self->t.case_time, key, klen, "", 0);
         if (rc == 0)
             rc = intake_counter_see(txn, "case", 'C', c->id);

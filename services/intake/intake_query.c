@@ -15,20 +15,7 @@
 #define S_DEFAULT_LIMIT 1000
 #define S_MAX_LIMIT 100000
 
-static void s_time_key(uint8_t key[8], int64_t at)
-{
-    uint64_t u = (uint64_t) at;
-    for (int i = 0; i < 8; i++)
-        key[i] = (uint8_t) (u >> (56 - 8 * i));
-}
 
-static int64_t s_key_time(const uint8_t *key)
-{
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u = u << 8 | key[i];
-    return (int64_t) u;
-}
 
 typedef int (s_case_fn)(void *arg, Kefu__Case *c);
 
@@ -42,14 +29,14 @@ static int s_each_case(intake_t *self, cmd_t *cmd, store_txn_t *txn, int64_t fro
     if (rc)
         return rc;
     uint8_t start[8];
-    s_time_key(start, from > 0 ? from : 0);
+    intake_time_key(start, from > 0 ? from : 0, NULL);
     rc = store_cursor_seek(cur, start, 8);
     const void *k, *v;
     size_t kl, vl;
     while (rc == 0 && store_cursor_next(cur, &k, &kl, &v, &vl) == 0) {
         if (kl <= 8 || kl > 8 + 79)
             continue;
-        if (to > 0 && s_key_time(k) >= to)
+        if (to > 0 && intake_key_time(k) >= to)
             break;
         char id[80];
         memcpy(id, (const uint8_t *) k + 8, kl - 8);

@@ -99,3 +99,21 @@ int intake_counter_see(store_txn_t *txn, const char *name, char prefix, const ch
     snprintf(key, sizeof key, "counter/%s", name);
     return store_meta_put_u64(txn, key, n);
 }
+
+size_t intake_time_key(uint8_t *key, int64_t at, const char *id)
+{
+    uint64_t u = (uint64_t) at;
+    for (int i = 0; i < 8; i++)
+        key[i] = (uint8_t) (u >> (56 - 8 * i));
+    size_t n = id ? strlen(id) : 0;
+    memcpy(key + 8, id ? id : "", n);
+    return 8 + n;
+}
+
+int64_t intake_key_time(const uint8_t *key)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u = u << 8 | key[i];
+    return (int64_t) u;
+}
