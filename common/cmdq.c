@@ -253,7 +253,7 @@ static void s_finish(cmdq_t *self, cmd_t *cmd)
     s_send(self, cmd, rc, &reply);
 }
 
-static void s_acked(void *arg, int rc, uint64_t first, size_t n)
+static void s_acked(void *arg, int rc, const uint64_t *seqs, size_t n)
 {
     cmd_t *cmd = arg;
     cmdq_t *self = cmd->q;
@@ -270,7 +270,12 @@ static void s_acked(void *arg, int rc, uint64_t first, size_t n)
         s_drain(self);
         return;
     }
-    cmd->need = first + n - 1;
+    /* Applied once the consumer has passed the last of its events (the
+     * highest seq: a retry's seqs need not be consecutive). */
+    cmd->need = 0;
+    for (size_t i = 0; i < n; i++)
+        if (seqs[i] > cmd->need)
+            cmd->need = seqs[i];
     if (cmd->need <= self->applied) {
         s_finish(self, cmd);
         s_drain(self);

@@ -15,6 +15,30 @@
  * event it holds with the event's original seq, so resending everything
  * unacknowledged is always safe, and nothing acknowledged is lost.
  *
+ * A lost reply is noticed at once, not after S_RETRY_US: the log answers
+ * appends in the order it took them, and a connection delivers in order,
+ * so when request B is acknowledged while A, sent before it (lower corr),
+ * still waits, A or its answer was lost (a log killed between A's fsync
+ * and its reply, then B sent to its successor). Since B was taken, every
+ * producer_seq before B's is in the log: A is sent again at once and
+ * answered with its original seqs.
+ *
+ * The log remembers the seq of a producer's last EVLOG_DEDUP_WINDOW
+ * events only. So that a retry is always one it can answer, a producer
+ * may not run more than EVLOG_CLIENT_SPAN (half the window) past its
+ * oldest unacknowledged event: an append past that is refused with
+ * KEFU_EUNAVAIL until the oldest is acknowledged. (Before this rule a
+ * producer with one lost reply went on for 8,600 events within one retry
+ * period, and the late retry was answered with seq 0.) A retry older
+ * than the window is refused by the log (ERR_CONFLICT), never answered
+ * with a made-up seq, and an answer with a seq of 0 is not taken as an
+ * acknowledgement.
+ *
+ * Acknowledgements carry the seqs the log returned, one per event: a
+ * retry of a request the log had partly taken (a write torn by a kill)
+ * is answered with the old seqs of the events it had and new ones for the
+ * rest, so a request's seqs are not always consecutive.
+ *
  * Subscription (the Clone pattern)
  * --------------------------------
  * CATCHUP: fetch from `next` until a reply reaches the head; live messages
@@ -44,7 +68,6 @@
 #define S_RETRY_US     (1000 * 1000)  /* resend unacknowledged after this */
 #define S_TICK_MS      200
 #define S_HELLO_MS     5000
-#define S_MAX_INFLIGHT 2048           /* events; < the log's dedup window */
 #define S_MAX_KEPT     4096           /* live messages kept during catch-up */
 #define S_FETCH_MAX    4096
 
@@ -258,7 +281,9 @@ static void s_pop_done(evlog_client_t *self)
         self->qhead = self->qn = 0;
 }
 
-static void s_complete(evlog_client_t *self, s_req_t *r, int rc, uint64_t first)
+/* Completes r: rc 0 with seqs[0..r->n) (a copy the callbacks can't
+ * disturb), or a failure with seqs NULL. */
+static void s_complete(evlog_client_t *self, s_req_t *r, int rc, const uint64_t *seqs)
 {
     r->done = true;
     if (r->sent)
@@ -270,8 +295,9 @@ static void s_complete(evlog_client_t *self, s_req_t *r, int rc, uint64_t first)
     size_t nsegs = r->nsegs;
     for (size_t i = 0; i < nsegs; i++) {
         if (segs[i].cb)
-            segs[i].cb(segs[i].arg, rc, rc ? 0 : first, segs[i].n);
-        first += segs[i].n;
+            segs[i].cb(segs[i].arg, rc, rc ? NULL : seqs, segs[i].n);
+        if (seqs)
+            seqs += segs[i].n;
     }
 }
 
@@ -280,9 +306,34 @@ static void s_fail_all(evlog_client_t *self, int rc)
 {
     for (size_t i = self->qhead; i < self->qn; i++)
         if (!self->q[i].done)
-            s_complete(self, &self->q[i], rc, 0);
+            s_complete(self, &self->q[i], rc, NULL);
     s_pop_done(self);
     self->fatal = rc;
+}
+
+/* The request with corr `acked` was answered: every request sent before
+ * it (a lower corr) and still waiting was lost, or its answer was (see
+ * the top of the file). Sends those again now. */
+static void s_resend_lost(evlog_client_t *self, uint64_t acked)
+{
+    int64_t now = kclock_mono_us();
+    for (size_t i = self->qhead; i < self->qn; i++) {
+        s_req_t *r = &self->q[i];
+        if (r->done || !r->sent || r->corr >= acked)
+            continue;
+        r->corr = self->next_corr++;
+        r->sent_us = now;
+        s_send(self, r->corr, r->buf + r->hdr, S_HDR - r->hdr + r->len);
+    }
+}
+
+/* The producer_seq of the oldest event not yet acknowledged (0: none). */
+static uint64_t s_oldest_pseq(const evlog_client_t *self)
+{
+    for (size_t i = self->qhead; i < self->qn; i++)
+        if (!self->q[i].done)
+            return self->q[i].first_pseq;
+    return 0;
 }
 
 static void s_on_append_reply(evlog_client_t *self, const Kefu__LogReply *rep)
@@ -316,15 +367,37 @@ static void s_on_append_reply(evlog_client_t *self, const Kefu__LogReply *rep)
          * start afresh with a new hello. */
         klog_error("log client %s: append refused: %s", self->producer,
                    rep->error->message ? rep->error->message : kefu_strerror(rc));
-        s_complete(self, r, rc, 0);
+        s_complete(self, r, rc, NULL);
         s_fail_all(self, KEFU_EUNAVAIL);
         self->fatal = 0;
         self->introduced = false;
         return;
     }
-    if (rep->rep_case != KEFU__LOG_REPLY__REP_APPEND || rep->append->n_seqs != r->n)
+    if (rep->rep_case != KEFU__LOG_REPLY__REP_APPEND)
         return;
-    s_complete(self, r, 0, rep->append->seqs[0]);
+    /* One seq per event, none of them 0: anything else is not an
+     * acknowledgement; the request stays and is sent again. */
+    bool ok = rep->append->n_seqs == r->n;
+    for (size_t i = 0; ok && i < r->n; i++)
+        ok = rep->append->seqs[i] != 0;
+    if (!ok) {
+        klog_error("log client %s: the log answered an append of %u events with %zu seqs "
+                   "(or a seq of 0); not taken as an acknowledgement", self->producer,
+                   r->n, rep->append->n_seqs);
+        return;
+    }
+    /* The seqs live in the reply, in the arena a callback's append
+     * resets: copy them first. */
+    uint64_t stack[64];
+    uint64_t *seqs = r->n <= 64 ? stack : malloc(r->n * sizeof *seqs);
+    if (!seqs)
+        abort();
+    memcpy(seqs, rep->append->seqs, r->n * sizeof *seqs);
+    uint64_t corr = rep->corr;
+    s_complete(self, r, 0, seqs);
+    if (seqs != stack)
+        free(seqs);
+    s_resend_lost(self, corr);
     s_pop_done(self);
 }
 
@@ -462,8 +535,9 @@ int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events, size_t n,
         return KEFU_EINVAL;
     if (self->fatal)
         return self->fatal;
-    if (self->inflight_events + n > S_MAX_INFLIGHT)
-        return KEFU_EUNAVAIL;
+    uint64_t oldest = s_oldest_pseq(self);
+    if (oldest && self->last_pseq + n - oldest >= EVLOG_CLIENT_SPAN)
+        return KEFU_EUNAVAIL;  /* wait for the oldest: see the top of the file */
     if (!self->introduced) {
         int rc = s_hello(self);
         if (rc)
@@ -522,13 +596,13 @@ typedef struct {
     uint64_t first;
 } s_wait_t;
 
-static void s_wait_ack(void *arg, int rc, uint64_t first, size_t n)
+static void s_wait_ack(void *arg, int rc, const uint64_t *seqs, size_t n)
 {
     (void) n;
     s_wait_t *w = arg;
     w->done = true;
     w->rc = rc;
-    w->first = first;
+    w->first = seqs ? seqs[0] : 0;
 }
 
 int evlog_client_append_wait(evlog_client_t *self, Kefu__Envelope **events, size_t n,

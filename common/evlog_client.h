@@ -33,10 +33,18 @@
 
 typedef struct evlog_client_t evlog_client_t;
 
-/* Called when an append is durable (rc 0; first_seq is the log seq of
- * the request's first event, the others follow in order) or has failed
- * for good (rc < 0: the log refused it, e.g. KEFU_ETOOLARGE). */
-typedef void (evlog_ack_fn)(void *arg, int rc, uint64_t first_seq, size_t n);
+/* How far a producer may run ahead of its oldest unacknowledged event, in
+ * producer_seqs. Half the log's dedup window (services/evlog/producers.h),
+ * so a retry of the oldest is always one the log still knows the seq of. */
+#define EVLOG_CLIENT_SPAN 2048
+
+/* Called when an append is durable (rc 0; seqs[i] is the log seq of the
+ * call's event i, as the log answered it: a retry that was partly in the
+ * log already gets the original seqs of those events, so the seqs need
+ * not be consecutive; never 0) or has failed for good (rc < 0, seqs
+ * NULL: the log refused it, e.g. KEFU_ETOOLARGE). seqs is valid only
+ * during the call. */
+typedef void (evlog_ack_fn)(void *arg, int rc, const uint64_t *seqs, size_t n);
 
 /* Called with consecutive records (recs[i].seq == recs[0].seq + i), in log
  * order. Return 0 to go on; non-zero stops delivery (evlog_client_poll or
@@ -54,13 +62,15 @@ void evlog_client_destroy(evlog_client_t **self_p);
  * producer_seq of each. The events are packed at once: the caller may free
  * them on return. cb may be NULL. Returns 0, KEFU_ETOOLARGE (an event or
  * the request over the limit), KEFU_EINVAL (not a valid event), or
- * KEFU_EUNAVAIL when the client has no producer or is not yet introduced
- * and could not reach the log within the hello timeout. */
+ * KEFU_EUNAVAIL when the client has no producer, is not yet introduced
+ * and could not reach the log within the hello timeout, or is
+ * EVLOG_CLIENT_SPAN events past its oldest unacknowledged one (poll, and
+ * try again once it is acknowledged). */
 int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events,
                         size_t n, evlog_ack_fn *cb, void *arg);
 
 /* Appends and waits until durable. Returns 0 and sets *first_seq (may be
- * NULL), the log's refusal code, or KEFU_ETIMEOUT (the request stays
+ * NULL) to the seq of events[0], the log's refusal code, or KEFU_ETIMEOUT (the request stays
  * queued and will still be retried). */
 int evlog_client_append_wait(evlog_client_t *self, Kefu__Envelope **events,
                              size_t n, uint64_t *first_seq, int timeout_ms);

@@ -28,8 +28,10 @@
  * Each event carries (producer, producer_seq). producer_seq must be
  * last + 1 (ERR_GAP otherwise, with the expected value); an event with
  * producer_seq <= last is a retry and is answered with its original seq
- * (producers.h) without being written again. The producer table is rebuilt
- * from the log on start, so this holds across restarts.
+ * (producers.h) without being written again; a retry older than the
+ * table's window is refused (ERR_CONFLICT), since its seq is no longer
+ * known. The producer table is rebuilt from the log on start, so this
+ * holds across restarts.
  *
  * Clock
  * -----
@@ -404,6 +406,18 @@ static void s_append(evlog_server_t *self, const uint8_t *id, size_t idlen, uint
         snprintf(err, sizeof err, "producer %s: producer_seq %" PRIu64 " but the log expects %" PRIu64,
                  evs[0]->producer, first, last + 1);
         s_send_error(self, id, idlen, corr, KEFU_EGAP, last + 1, err);
+        return;
+    }
+    if (first <= last && producer_lookup(p, first) == 0) {
+        /* A retry of events this log holds but whose seqs it no longer
+         * remembers (older than the dedup window): refused, never
+         * answered with a seq it can't vouch for. The shipped client
+         * can't send one (EVLOG_CLIENT_SPAN). */
+        snprintf(err, sizeof err,
+                 "producer %s: producer_seq %" PRIu64 " is a retry older than the last %d "
+                 "events of this producer; the log holds it but no longer knows its seq",
+                 evs[0]->producer, first, EVLOG_DEDUP_WINDOW);
+        s_send_error(self, id, idlen, corr, KEFU_ECONFLICT, 0, err);
         return;
     }
     s_ack_t *a = s_ack_push(self, id, idlen, corr, S_ACK_APPEND);

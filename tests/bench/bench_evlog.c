@@ -69,9 +69,9 @@ typedef struct {
 
 static void s_prod_fill(s_prod_t *p);
 
-static void s_prod_ack(void *arg, int rc, uint64_t first, size_t n)
+static void s_prod_ack(void *arg, int rc, const uint64_t *seqs, size_t n)
 {
-    (void) first;
+    (void) seqs;
     s_prod_t *p = arg;
     if (rc) {
         fprintf(stderr, "bench: append failed: %s\n", kefu_strerror(rc));

@@ -356,6 +356,67 @@ static void test_valid_then_retry(void **state)
     zmq_msg_close(&recs);
 }
 
+/* A retry that the log had partly written gets the old seqs for those
+ * events and new ones for the rest: not consecutive (issue 12). */
+static void test_partial_retry_seqs(void **state)
+{
+    (void) state;
+    ProtobufCBinaryData evs[4];
+    for (int i = 0; i < 4; i++)
+        evs[i].data = s_event("p-part", (uint64_t) i + 1, 10, &evs[i].len);
+    uint64_t h = s_head();
+    Kefu__LogReply *rep = s_append_raw(evs, 2);  /* pseq 1, 2 */
+    assert_non_null(rep);
+    assert_null(rep->error);
+    kefu__log_reply__free_unpacked(rep, NULL);
+    kefu__log_reply__free_unpacked(s_append_new("p-other", 1, 10), NULL);
+    rep = s_append_raw(evs, 4);                  /* pseq 1..4 again */
+    assert_non_null(rep);
+    assert_null(rep->error);
+    assert_int_equal(rep->append->n_seqs, 4);
+    assert_int_equal(rep->append->seqs[0], h + 1);
+    assert_int_equal(rep->append->seqs[1], h + 2);
+    assert_int_equal(rep->append->seqs[2], h + 4);  /* h + 3 is p-other's */
+    assert_int_equal(rep->append->seqs[3], h + 5);
+    assert_int_equal(rep->append->duplicates, 2);
+    kefu__log_reply__free_unpacked(rep, NULL);
+    for (int i = 0; i < 4; i++)
+        free(evs[i].data);
+}
+
+/* A retry older than the dedup window (4096 events of its producer) is
+ * refused with a typed error, never answered with seq 0; one inside the
+ * window still gets its first seq. */
+static void test_retry_older_than_window(void **state)
+{
+    (void) state;
+    enum { TOTAL = 4100, PER = 1025 };
+    uint64_t h = s_head();
+    ProtobufCBinaryData *evs = calloc(PER, sizeof *evs);
+    for (uint64_t done = 0; done < TOTAL;) {
+        size_t n = TOTAL - done < PER ? TOTAL - done : PER;
+        for (size_t i = 0; i < n; i++)
+            evs[i].data = s_event("p-window", done + i + 1, 1, &evs[i].len);
+        Kefu__LogReply *rep = s_append_raw(evs, n);
+        assert_non_null(rep);
+        assert_null(rep->error);
+        kefu__log_reply__free_unpacked(rep, NULL);
+        for (size_t i = 0; i < n; i++)
+            free(evs[i].data);
+        done += n;
+    }
+    free(evs);
+    Kefu__LogReply *rep = s_append_new("p-window", 1, 1);  /* 4099 events ago */
+    s_expect_error(rep, KEFU__ERROR_CODE__ERR_CONFLICT);
+    rep = s_append_new("p-window", 10, 1);                 /* 4090 ago: known */
+    assert_non_null(rep);
+    assert_null(rep->error);
+    assert_int_equal(rep->append->n_seqs, 1);
+    assert_int_equal(rep->append->seqs[0], h + 10);
+    kefu__log_reply__free_unpacked(rep, NULL);
+    assert_int_equal(s_head(), h + TOTAL);
+}
+
 static Kefu__Reply *s_ctl_call(const void *data, size_t len)
 {
     void *h = zsock_resolve(s_ctl);
@@ -421,6 +482,9 @@ int main(void)
         cmocka_unit_test(test_bad_fields),
         cmocka_unit_test(test_valid_then_retry),
         cmocka_unit_test(test_control_socket),
+        /* after the control test, which counts the head */
+        cmocka_unit_test(test_partial_retry_seqs),
+        cmocka_unit_test(test_retry_older_than_window),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -23,13 +23,13 @@ typedef struct {
     uint64_t first_pseq;
 } s_req_t;
 
-static void s_ack(void *arg, int rc, uint64_t first, size_t n)
+static void s_ack(void *arg, int rc, const uint64_t *seqs, size_t n)
 {
     s_req_t *r = arg;
     if (rc == 0) {
         for (size_t i = 0; i < n; i++)
             fprintf(r->st->out, "%s %llu %llu\n", r->st->producer,
-                    (unsigned long long) (r->first_pseq + i), (unsigned long long) (first + i));
+                    (unsigned long long) (r->first_pseq + i), (unsigned long long) seqs[i]);
         r->st->acked += n;
     } else {
         fprintf(stderr, "evlog_load: append failed: %s\n", kefu_strerror(rc));

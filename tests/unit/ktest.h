@@ -1,0 +1,21 @@
+/* ktest.h: what kefu's cmocka tests share.
+ *
+ * assert_rc(expr, want) fails with the expression, both codes and both
+ * messages (kefu_strerror) when expr's return code is not want;
+ * assert_ok(expr) is assert_rc(expr, 0). Include after <cmocka.h>.
+ */
+#ifndef KEFU_KTEST_H
+#define KEFU_KTEST_H
+
+#include "kerr.h"
+
+#define assert_rc(expr, want)                                               \
+    do {                                                                    \
+        int rc_ = (expr), want_ = (want);                                   \
+        if (rc_ != want_)                                                   \
+            fail_msg("%s: got %d (%s), want %d (%s)", #expr, rc_,           \
+                     kefu_strerror(rc_), want_, kefu_strerror(want_));      \
+    } while (0)
+#define assert_ok(expr) assert_rc(expr, 0)
+
+#endif

@@ -1,0 +1,467 @@
+/* test_evlog_client.c: the log client's acknowledgements, against a
+ * scripted stand-in for the log.
+ *
+ * The stand-in (a thread with a ROUTER on the site's log socket) plays the
+ * log's side of hello and append exactly as docs/protocol.md says: it
+ * keeps a producer table, answers a retry with the seqs it gave the first
+ * time, and answers in the order it took requests. Its seqs are
+ * 1000 + 3 * producer_seq, so no two events of one request have
+ * consecutive seqs: a client that reports seqs[0] + i is caught at once.
+ * It can be told to swallow the answer to the first K copies of the
+ * request that holds one producer_seq (a reply lost across a kill), or to
+ * answer one copy with a seq of 0 (what the log once said to a retry
+ * older than its dedup window).
+ *
+ * Covered, each deterministic (the order of messages, never a timer):
+ *   - every acknowledgement carries exactly the stand-in's seqs;
+ *   - a lost answer is noticed when a later request is answered, and the
+ *     request is sent again before any request sent after that answer:
+ *     not after the 1 s retry timer (issue 12: a producer went on for
+ *     8,600 events with one append unanswered);
+ *   - while one append stays unanswered the producer never runs
+ *     EVLOG_CLIENT_SPAN or more past it (append says KEFU_EUNAVAIL), so
+ *     its retry is always inside the log's dedup window;
+ *   - an answer with a seq of 0 is not an acknowledgement: the request
+ *     stays and its retry's real seq is what the caller gets.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <czmq.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "evlog.pb-c.h"
+#include "evlog_client.h"
+#include "kclock.h"
+#include "ktest.h"
+#include "site.h"
+
+#define S_MAXP 20000            /* producer_seqs the stand-in can hold */
+
+/* cmocka's asserts may not fail on another thread: the stand-in aborts. */
+#define S_CHECK(x)                                                          \
+    do {                                                                    \
+        if (!(x)) {                                                         \
+            fprintf(stderr, "%s:%d: stand-in log: %s\n", __FILE__, __LINE__, #x); \
+            abort();                                                        \
+        }                                                                   \
+    } while (0)
+
+/* ---- the stand-in log ------------------------------------------------------- */
+
+typedef struct {
+    /* script, set before the thread starts */
+    uint64_t drop_pseq;         /* the request holding it ... */
+    int drop_copies;            /* ... gets no answer this many times */
+    uint64_t zero_pseq;         /* the first copy holding it is answered with seq 0 */
+    /* what it saw */
+    pthread_mutex_t mu;
+    uint64_t last;              /* the producer's last producer_seq */
+    uint64_t copies[S_MAXP];    /* requests seen whose first event was this pseq */
+    uint64_t drop_first;        /* the first pseq of the request holding drop_pseq */
+    uint64_t max_seen_before_retry;  /* highest pseq sent after it, before its retry */
+    bool retried;
+    volatile bool stop;
+    char ep[256];
+    pthread_t thread;
+    bool ready;
+} s_fake_t;
+
+static uint64_t s_seq_of(uint64_t pseq)
+{
+    return 1000 + 3 * pseq;
+}
+
+static void s_reply(zsock_t *router, zframe_t *id, Kefu__LogReply *rep)
+{
+    size_t len = kefu__log_reply__get_packed_size(rep);
+    uint8_t *buf = malloc(len ? len : 1);
+    kefu__log_reply__pack(rep, buf);
+    zframe_send(&id, router, ZFRAME_MORE);
+    zsock_send(router, "b", buf, len);
+    free(buf);
+}
+
+static void s_fake_request(s_fake_t *f, zsock_t *router, zframe_t *id, zframe_t *body)
+{
+    Kefu__LogRequest *req = kefu__log_request__unpack(NULL, zframe_size(body), zframe_data(body));
+    S_CHECK(req);
+    Kefu__LogReply rep = KEFU__LOG_REPLY__INIT;
+    rep.has_corr = true;
+    rep.corr = req->corr;
+    if (req->req_case == KEFU__LOG_REQUEST__REQ_HELLO) {
+        Kefu__HelloReply hr = KEFU__HELLO_REPLY__INIT;
+        hr.has_last_producer_seq = hr.has_head = true;
+        pthread_mutex_lock(&f->mu);
+        hr.last_producer_seq = f->last;
+        hr.head = s_seq_of(f->last);
+        pthread_mutex_unlock(&f->mu);
+        rep.rep_case = KEFU__LOG_REPLY__REP_HELLO;
+        rep.hello = &hr;
+        s_reply(router, id, &rep);
+    } else if (req->req_case == KEFU__LOG_REQUEST__REQ_APPEND) {
+        size_t n = req->append->n_events;
+        uint64_t *seqs = calloc(n, sizeof *seqs);
+        uint64_t first = 0, lastp = 0;
+        bool has_drop = false, has_zero = false;
+        pthread_mutex_lock(&f->mu);
+        for (size_t i = 0; i < n; i++) {
+            Kefu__Envelope *ev = kefu__envelope__unpack(NULL, req->append->events[i].len,
+                                                        req->append->events[i].data);
+            S_CHECK(ev);
+            uint64_t pseq = ev->producer_seq;
+            kefu__envelope__free_unpacked(ev, NULL);
+            S_CHECK(pseq > 0 && pseq < S_MAXP);
+            S_CHECK(pseq <= f->last + 1);  /* the client never makes a gap here */
+            if (i == 0)
+                first = pseq;
+            lastp = pseq;
+            if (pseq == f->last + 1)
+                f->last = pseq;
+            seqs[i] = s_seq_of(pseq);
+            has_drop |= pseq == f->drop_pseq;
+            has_zero |= pseq == f->zero_pseq;
+        }
+        uint64_t copy = ++f->copies[first];
+        bool answer = !(has_drop && copy <= (uint64_t) f->drop_copies);
+        bool zero = has_zero && copy == 1;
+        if (has_drop)
+            f->drop_first = first;
+        if (has_drop && copy > 1)
+            f->retried = true;
+        if (f->drop_first && !has_drop && !f->retried && lastp > f->max_seen_before_retry)
+            f->max_seen_before_retry = lastp;
+        pthread_mutex_unlock(&f->mu);
+        if (zero)
+            seqs[0] = 0;
+        if (answer) {
+            Kefu__AppendReply ar = KEFU__APPEND_REPLY__INIT;
+            ar.n_seqs = n;
+            ar.seqs = seqs;
+            rep.rep_case = KEFU__LOG_REPLY__REP_APPEND;
+            rep.append = &ar;
+            s_reply(router, id, &rep);
+        } else
+            zframe_destroy(&id);
+        free(seqs);
+    } else
+        zframe_destroy(&id);
+    kefu__log_request__free_unpacked(req, NULL);
+}
+
+static void *s_fake_run(void *arg)
+{
+    s_fake_t *f = arg;
+    zsock_t *router = zsock_new(ZMQ_ROUTER);
+    S_CHECK(router);
+    zsock_set_linger(router, 0);
+    S_CHECK(zsock_bind(router, "%s", f->ep) == 0);
+    pthread_mutex_lock(&f->mu);
+    f->ready = true;
+    pthread_mutex_unlock(&f->mu);
+    while (!f->stop) {
+        zmq_pollitem_t item = {zsock_resolve(router), 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, 50) <= 0)
+            continue;
+        zframe_t *id = zframe_recv(router);
+        zframe_t *body = id && zsock_rcvmore(router) ? zframe_recv(router) : NULL;
+        if (id && body)
+            s_fake_request(f, router, id, body);
+        else
+            zframe_destroy(&id);
+        zframe_destroy(&body);
+    }
+    zsock_destroy(&router);
+    return NULL;
+}
+
+static char s_site[64];     /* the site directory the client is given */
+
+static s_fake_t *s_fake_start(uint64_t drop_pseq, int drop_copies, uint64_t zero_pseq)
+{
+    s_fake_t *f = calloc(1, sizeof *f);
+    pthread_mutex_init(&f->mu, NULL);
+    f->drop_pseq = drop_pseq;
+    f->drop_copies = drop_copies;
+    f->zero_pseq = zero_pseq;
+    assert_int_equal(site_endpoint(s_site, "evlog", "sock", f->ep, sizeof f->ep), 0);
+    pthread_create(&f->thread, NULL, s_fake_run, f);
+    for (;;) {
+        pthread_mutex_lock(&f->mu);
+        bool ready = f->ready;
+        pthread_mutex_unlock(&f->mu);
+        if (ready)
+            break;
+        usleep(1000);
+    }
+    return f;
+}
+
+static void s_fake_stop(s_fake_t **f_p)
+{
+    s_fake_t *f = *f_p;
+    f->stop = true;
+    pthread_join(f->thread, NULL);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+    *f_p = NULL;
+}
+
+/* ---- the producer ------------------------------------------------------------ */
+
+typedef struct {
+    uint64_t pseq[S_MAXP];      /* call i's first producer_seq */
+    uint64_t got[S_MAXP];       /* the seq acknowledged for each producer_seq */
+    size_t acked;               /* events acknowledged */
+    int failed;
+} s_prod_t;
+
+typedef struct {
+    s_prod_t *p;
+    uint64_t first_pseq;
+} s_call_t;
+
+static void s_ack(void *arg, int rc, const uint64_t *seqs, size_t n)
+{
+    s_call_t *c = arg;
+    if (rc)
+        c->p->failed++;
+    else
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(c->p->got[c->first_pseq + i], 0);  /* once only */
+            c->p->got[c->first_pseq + i] = seqs[i];
+            c->p->acked++;
+        }
+    free(c);
+}
+
+/* Appends count events, `per` per call, keeping up to window events in
+ * flight; checks the span rule at every append. */
+static void s_produce(evlog_client_t *cl, s_prod_t *p, size_t count, size_t per, size_t window,
+                      int timeout_ms)
+{
+    uint8_t payload[8] = "12345678";
+    size_t sent = 0;
+    int64_t deadline = kclock_mono_us() + timeout_ms * 1000LL;
+    while (p->acked < count) {
+        assert_true(kclock_mono_us() < deadline);
+        while (sent < count && evlog_client_inflight(cl) < window) {
+            Kefu__Envelope env[8], *evs[8];
+            Kefu__Probe probe[8];
+            size_t n = count - sent < per ? count - sent : per;
+            for (size_t i = 0; i < n; i++) {
+                kefu__envelope__init(&env[i]);
+                kefu__probe__init(&probe[i]);
+                probe[i].has_n = probe[i].has_payload = true;
+                probe[i].n = sent + i;
+                probe[i].payload.data = payload;
+                probe[i].payload.len = sizeof payload;
+                env[i].has_at = true;
+                env[i].at = 1;
+                env[i].body_case = KEFU__ENVELOPE__BODY_PROBE;
+                env[i].probe = &probe[i];
+                evs[i] = &env[i];
+            }
+            s_call_t *c = calloc(1, sizeof *c);
+            c->p = p;
+            int rc = evlog_client_append(cl, evs, n, s_ack, c);
+            if (rc == KEFU_EUNAVAIL) {
+                free(c);
+                break;
+            }
+            assert_ok(rc);
+            c->first_pseq = env[0].producer_seq;
+            /* the span rule: never EVLOG_CLIENT_SPAN past the oldest
+             * event not yet acknowledged */
+            uint64_t oldest = 0;
+            for (uint64_t q = 1; q <= env[n - 1].producer_seq && !oldest; q++)
+                if (!p->got[q])
+                    oldest = q;
+            if (oldest)
+                assert_true(env[n - 1].producer_seq - oldest < EVLOG_CLIENT_SPAN);
+            sent += n;
+        }
+        evlog_client_poll(cl, 20);
+    }
+}
+
+static void s_check_seqs(const s_prod_t *p, size_t count)
+{
+    for (uint64_t q = 1; q <= count; q++)
+        if (p->got[q] != s_seq_of(q))
+            fail_msg("producer_seq %llu acknowledged with seq %llu, the log gave %llu",
+                     (unsigned long long) q, (unsigned long long) p->got[q],
+                     (unsigned long long) s_seq_of(q));
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+/* Requests of 3 events: every seq is the log's, none is seqs[0] + i. */
+static void test_seqs_as_answered(void **state)
+{
+    (void) state;
+    s_fake_t *f = s_fake_start(0, 0, 0);
+    evlog_client_t *cl = evlog_client_new(s_site, "p");
+    s_prod_t *p = calloc(1, sizeof *p);
+    s_produce(cl, p, 300, 3, 30, 10000);
+    s_check_seqs(p, 300);
+    assert_int_equal(p->failed, 0);
+    evlog_client_destroy(&cl);
+    free(p);
+    s_fake_stop(&f);
+}
+
+/* The answer to event 100's request is lost once: the request goes again
+ * as soon as a later one is answered, before anything sent after that. */
+static void test_lost_answer_resent_at_once(void **state)
+{
+    (void) state;
+    s_fake_t *f = s_fake_start(100, 1, 0);
+    evlog_client_t *cl = evlog_client_new(s_site, "p");
+    s_prod_t *p = calloc(1, sizeof *p);
+    int64_t t0 = kclock_mono_us();
+    s_produce(cl, p, 2000, 1, 32, 10000);
+    int64_t took = kclock_mono_us() - t0;
+    s_check_seqs(p, 2000);
+    pthread_mutex_lock(&f->mu);
+    assert_true(f->retried);
+    assert_int_equal(f->copies[f->drop_first], 2);  /* resent once, not by the timer too */
+    /* At most a window or two (32 in flight) went out before the retry;
+     * the timer would have let ~1 s of appends by. */
+    if (f->max_seen_before_retry > 100 + 3 * 32)
+        fail_msg("event 100 was resent only after event %llu had been sent",
+                 (unsigned long long) f->max_seen_before_retry);
+    pthread_mutex_unlock(&f->mu);
+    (void) took;
+    evlog_client_destroy(&cl);
+    free(p);
+    s_fake_stop(&f);
+}
+
+/* Event 50's request is never answered for its first 1000 copies: the
+ * producer stops short of EVLOG_CLIENT_SPAN past it (s_produce asserts
+ * that at every append), and once it is answered all is acknowledged
+ * with the log's seqs. */
+static void test_span_bounded(void **state)
+{
+    (void) state;
+    s_fake_t *f = s_fake_start(50, 1000000, 0);
+    evlog_client_t *cl = evlog_client_new(s_site, "p");
+    s_prod_t *p = calloc(1, sizeof *p);
+    /* Append, 32 in flight, until the client refuses: the span rule. */
+    uint64_t highest = 0;
+    int64_t deadline = kclock_mono_us() + 10000 * 1000LL;
+    for (;;) {
+        assert_true(kclock_mono_us() < deadline);
+        if (evlog_client_inflight(cl) >= 32) {
+            evlog_client_poll(cl, 20);
+            continue;
+        }
+        Kefu__Envelope env, *evs[1] = {&env};
+        Kefu__Probe probe;
+        kefu__envelope__init(&env);
+        kefu__probe__init(&probe);
+        probe.has_n = true;
+        env.has_at = true;
+        env.at = 1;
+        env.body_case = KEFU__ENVELOPE__BODY_PROBE;
+        env.probe = &probe;
+        s_call_t *c = calloc(1, sizeof *c);
+        c->p = p;
+        int rc = evlog_client_append(cl, evs, 1, s_ack, c);
+        if (rc == KEFU_EUNAVAIL) {
+            free(c);
+            break;
+        }
+        assert_ok(rc);
+        c->first_pseq = highest = env.producer_seq;
+    }
+    /* refused exactly at the span from the oldest unacknowledged event,
+     * the first of the request that holds 50 */
+    pthread_mutex_lock(&f->mu);
+    uint64_t oldest = f->drop_first;
+    pthread_mutex_unlock(&f->mu);
+    assert_true(oldest > 0 && oldest <= 50);
+    assert_int_equal(highest, oldest + EVLOG_CLIENT_SPAN - 1);
+    assert_int_equal(p->got[50], 0);
+    /* Now let event 50 through: everything is acknowledged, correctly. */
+    pthread_mutex_lock(&f->mu);
+    f->drop_pseq = 0;
+    pthread_mutex_unlock(&f->mu);
+    int64_t until = kclock_mono_us() + 5000 * 1000LL;
+    while (p->acked < highest && kclock_mono_us() < until)
+        evlog_client_poll(cl, 50);
+    assert_int_equal(p->acked, highest);
+    s_check_seqs(p, highest);
+    evlog_client_destroy(&cl);
+    free(p);
+    s_fake_stop(&f);
+}
+
+/* An answer with seq 0 is not an acknowledgement. */
+static void test_seq_zero_refused(void **state)
+{
+    (void) state;
+    s_fake_t *f = s_fake_start(0, 0, 20);
+    evlog_client_t *cl = evlog_client_new(s_site, "p");
+    s_prod_t *p = calloc(1, sizeof *p);
+    s_produce(cl, p, 200, 1, 16, 10000);
+    s_check_seqs(p, 200);
+    pthread_mutex_lock(&f->mu);
+    uint64_t copies = 0;
+    for (uint64_t q = 1; q <= 20; q++)
+        copies = f->copies[q] > copies ? f->copies[q] : copies;
+    assert_true(copies >= 2);  /* the request holding 20 went again */
+    pthread_mutex_unlock(&f->mu);
+    evlog_client_destroy(&cl);
+    free(p);
+    s_fake_stop(&f);
+}
+
+static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st, (void) flag, (void) ftw;
+    return remove(path);
+}
+
+static int s_setup(void **state)
+{
+    (void) state;
+    snprintf(s_site, sizeof s_site, "/tmp/kefu-client.XXXXXX");
+    if (!mkdtemp(s_site))
+        return -1;
+    char run[128];
+    snprintf(run, sizeof run, "%s/run", s_site);
+    mkdir(run, 0700);
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    (void) state;
+    nftw(s_site, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
+
+int main(void)
+{
+    zsys_init();
+    zsys_set_logstream(NULL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seqs_as_answered),
+        cmocka_unit_test(test_lost_answer_resent_at_once),
+        cmocka_unit_test(test_span_bounded),
+        cmocka_unit_test(test_seq_zero_refused),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
