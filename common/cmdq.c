@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "kerr.h"
+#include "kid.h"
 #include "klog.h"
 
 enum { S_QUEUED, S_IN_FLIGHT, S_APPLYING };
@@ -30,7 +31,8 @@ struct cmd_t {
     int state;
     uint8_t *req;               /* packed Request */
     size_t req_len;
-    char keys[CMDQ_MAX_KEYS + 1][CMDQ_KEY_MAX];
+    /* the keys it named, its request id's, and the ids it generated */
+    char keys[CMDQ_MAX_KEYS + 1 + CMDQ_MAX_NEW_IDS][CMDQ_KEY_MAX];
     size_t nkeys;
     uint64_t need;              /* seq of its last event, once acknowledged */
     uint8_t *first;             /* its first event, packed */
@@ -58,6 +60,12 @@ struct cmdq_t {
     uint64_t applied;
     uint64_t gate;              /* nothing runs before applied reaches it */
     bool draining;
+    /* per kind of generated id, the highest N handed out (a hint: the
+     * counter in the store and the held keys are the truth) */
+    struct {
+        char kind[32];
+        uint64_t n;
+    } handed[16];
 };
 
 static void s_drain(cmdq_t *self);
@@ -181,6 +189,65 @@ static bool s_shares_key(const cmd_t *a, const cmd_t *b)
             if (strcmp(a->keys[i], b->keys[j]) == 0)
                 return true;
     return false;
+}
+
+/* A key another command holds, or a queued one waits to hold. */
+static bool s_taken(cmdq_t *self, const char *key)
+{
+    if (s_held(self, key))
+        return true;
+    for (const cmd_t *c = self->queue; c; c = c->next)
+        for (size_t i = 0; i < c->nkeys; i++)
+            if (strcmp(c->keys[i], key) == 0)
+                return true;
+    return false;
+}
+
+static uint64_t *s_handed(cmdq_t *self, const char *kind)
+{
+    size_t max = sizeof self->handed / sizeof self->handed[0];
+    for (size_t i = 0; i < max; i++) {
+        if (strcmp(self->handed[i].kind, kind) == 0)
+            return &self->handed[i].n;
+        if (!self->handed[i].kind[0]) {
+            snprintf(self->handed[i].kind, sizeof self->handed[i].kind, "%s", kind);
+            return &self->handed[i].n;
+        }
+    }
+    return NULL;  /* more kinds than slots: start from the counter each time */
+}
+
+const char *cmd_new_id(cmd_t *cmd, store_txn_t *txn, store_table_t t, const char *kind,
+                       const char *prefix)
+{
+    cmdq_t *self = cmd->q;
+    if (cmd->nkeys >= sizeof cmd->keys / sizeof cmd->keys[0]) {
+        cmd_errmsg(cmd, "a command may make at most %d new ids", CMDQ_MAX_NEW_IDS);
+        return NULL;
+    }
+    uint64_t *handed = s_handed(self, kind);
+    uint64_t n = kid_counter(txn, kind);
+    if (handed && *handed > n)
+        n = *handed;
+    char id[KID_MAX + 1], key[CMDQ_KEY_MAX];
+    while (++n <= KID_NUMBER_MAX) {
+        snprintf(id, sizeof id, "%s-%llu", prefix, (unsigned long long) n);
+        snprintf(key, sizeof key, "%s/%s", kind, id);
+        const void *v;
+        size_t vlen;
+        /* Taken by hand (applied, or in flight), or by another command. */
+        if (s_taken(self, key) || store_get(txn, t, id, strlen(id), &v, &vlen) == 0)
+            continue;
+        memcpy(cmd->keys[cmd->nkeys++], key, sizeof key);
+        if (handed)
+            *handed = n;
+        char *out = cmd_alloc(cmd, strlen(id) + 1);
+        memcpy(out, id, strlen(id) + 1);
+        return out;
+    }
+    cmd_errmsg(cmd, "no %s id is left: %s-%llu is the last", kind, prefix,
+               (unsigned long long) KID_NUMBER_MAX);
+    return NULL;
 }
 
 /* ---- answering --------------------------------------------------------------- */

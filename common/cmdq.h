@@ -13,6 +13,16 @@
  * flight, so it is checked against the state its predecessors left;
  * commands on different keys go through the log together (pipelined).
  *
+ * Ids: an id is reserved from the moment a command takes it until its
+ * event is applied, whether the client chose it or the daemon generated
+ * it. A hand-chosen id is one of the command's keys ("order/O-7"), so a
+ * second creation of it waits for the first and is then refused by the
+ * daemon's check (it exists). A generated id (cmd_new_id) skips every id
+ * that is applied, held by a command in flight or wanted by one queued,
+ * and becomes a key of its command at once. So two creations of one id
+ * are never both acknowledged; an applier that meets one all the same
+ * treats it as a bug and keeps the first record.
+ *
  * Idempotency: a command with a request id carries it in its events; the
  * first event of each request id is recorded in the store as events are
  * applied (cmdq_record, in the same transaction). A repeated request finds
@@ -37,7 +47,8 @@
 #include "store.h"
 
 #define CMDQ_KEY_MAX    80   /* bytes of one key, with its NUL */
-#define CMDQ_MAX_KEYS   8
+#define CMDQ_MAX_KEYS   8    /* keys a command names before it runs */
+#define CMDQ_MAX_NEW_IDS 4   /* ids one command may generate (cmd_new_id) */
 #define CMDQ_MAX_EVENTS 16
 
 typedef struct cmdq_t cmdq_t;
@@ -102,6 +113,14 @@ void *cmd_alloc(cmd_t *cmd, size_t size);
 /* Inside exec or answer: the arena cmd_alloc() uses, for decoding records
  * with the same lifetime. */
 arena_t *cmd_arena(cmd_t *cmd);
+/* Inside exec: a new id PREFIX-N for a record of kind (kid.h: "order",
+ * prefix "O"), stored in table t: N past the kind's counter and every id
+ * handed out before, and neither in t nor reserved by another command
+ * (key "KIND/ID" held or wanted). The command holds that key until it is
+ * answered. Returns the id (valid as long as cmd_alloc memory), or NULL
+ * with the message set (no N left, or more than CMDQ_MAX_NEW_IDS ids). */
+const char *cmd_new_id(cmd_t *cmd, store_txn_t *txn, store_table_t t, const char *kind,
+                       const char *prefix);
 /* Inside exec: the time of the command (the site clock when it ran). */
 int64_t cmd_now(const cmd_t *cmd);
 /* Inside exec or answer: sets the error message for the code returned. */
