@@ -73,7 +73,9 @@ ctlserver_t *ctlserver_new(const char *site_dir, const char *name, kclock_t *clo
     }
     zsock_set_linger(self->sock, 0);
     zsock_set_maxmsgsize(self->sock, 16 * 1024 * 1024);
-    /* A stale socket file from a killed daemon is simply replaced. */
+    /* A stale socket file from a killed daemon is simply replaced. It can
+     * only be stale: the daemon holds its lock (kdaemon.h), so no live
+     * instance of it owns the file. */
     unlink(ep + strlen("ipc://"));
     if (zsock_bind(self->sock, "%s", ep) != 0) {
         int e = errno;
@@ -257,16 +259,16 @@ static void s_handle(ctlserver_t *self, const uint8_t *id, size_t idlen,
         s_send_error(self, id, idlen, 0, KEFU_EBADREQ, "malformed request: not a kefu Request");
         return;
     }
-    char err[512];
-    int rc = kvalid_message(&req->base, err, sizeof err);
-    if (rc) {
-        s_send_error(self, id, idlen, req->corr, rc, err);
-        return;
-    }
     if (req->req_case == KEFU__REQUEST__REQ__NOT_SET) {
         s_send_error(self, id, idlen, req->corr,
                      req->base.n_unknown_fields ? KEFU_EUNSUPPORTED : KEFU_EBADREQ,
                      req->base.n_unknown_fields ? "unknown request kind" : "empty request");
+        return;
+    }
+    char err[512];
+    int rc = kvalid_request(&req->base, body, len, err, sizeof err);
+    if (rc) {
+        s_send_error(self, id, idlen, req->corr, rc, err);
         return;
     }
     ctl_call_t *call = calloc(1, sizeof *call);

@@ -91,6 +91,7 @@ typedef struct {
     size_t depth;
     char *err;
     size_t cap;
+    bool strict;    /* unknown fields refused (requests) */
 } s_walk_t;
 
 static void s_snake(const char *name, char *out, size_t cap);
@@ -227,6 +228,9 @@ static int s_message(s_walk_t *w, const ProtobufCMessage *msg, int depth)
     if (depth > S_MAX_DEPTH)
         return s_fail(w, KEFU_EINVAL, "nested more than %d deep", S_MAX_DEPTH);
     const char *base = (const char *) msg;
+    if (w->strict && msg->n_unknown_fields > 0)
+        return s_fail(w, KEFU_EUNSUPPORTED, "field %u of %s is not known to this daemon",
+                      (unsigned) msg->unknown_fields[0].tag, d->short_name);
 
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
@@ -262,4 +266,89 @@ int kvalid_message(const ProtobufCMessage *msg, char *err, size_t cap)
     if (err && cap > 0)
         err[0] = '\0';
     return s_message(&w, msg, 0);
+}
+
+/* ---- requests: the decoded message and its wire bytes ------------------------ */
+
+/* Reads a varint at *p (< end). Returns false if it runs past end or over
+ * 10 bytes. */
+static bool s_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 70 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        *v |= (uint64_t) (b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return true;
+    }
+    return false;
+}
+
+/* Walks the wire bytes of a message of type d: a string field holding a
+ * NUL byte fails (protobuf-c would cut it there: "K1\0junk" would be read
+ * as "K1"), sub-messages are walked too. The bytes decoded already, so
+ * their shape is sound; a shape error here is reported as malformed. */
+static int s_wire(s_walk_t *w, const ProtobufCMessageDescriptor *d, const uint8_t *p,
+                  const uint8_t *end, int depth)
+{
+    if (depth > S_MAX_DEPTH)
+        return s_fail(w, KEFU_EINVAL, "nested more than %d deep", S_MAX_DEPTH);
+    while (p < end) {
+        uint64_t key, v;
+        if (!s_varint(&p, end, &key))
+            return s_fail(w, KEFU_EBADREQ, "malformed");
+        unsigned wt = (unsigned) (key & 7);
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(d, (unsigned) (key >> 3));
+        switch (wt) {
+        case 0:
+            if (!s_varint(&p, end, &v))
+                return s_fail(w, KEFU_EBADREQ, "malformed");
+            break;
+        case 1:
+        case 5: {
+            size_t n = wt == 1 ? 8 : 4;
+            if ((size_t) (end - p) < n)
+                return s_fail(w, KEFU_EBADREQ, "malformed");
+            p += n;
+            break;
+        }
+        case 2: {
+            if (!s_varint(&p, end, &v) || v > (uint64_t) (end - p))
+                return s_fail(w, KEFU_EBADREQ, "malformed");
+            const uint8_t *q = p;
+            p += v;
+            if (!f)
+                break;
+            int rc = 0;
+            s_push(w, f, SIZE_MAX);
+            if (f->type == PROTOBUF_C_TYPE_STRING && memchr(q, 0, (size_t) v))
+                rc = s_fail(w, KEFU_EINVAL, "holds a NUL byte");
+            else if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+                rc = s_wire(w, f->descriptor, q, q + v, depth + 1);
+            s_pop(w);
+            if (rc)
+                return rc;
+            break;
+        }
+        default:
+            return s_fail(w, KEFU_EBADREQ, "malformed: wire type %u", wt);
+        }
+    }
+    return 0;
+}
+
+int kvalid_request(const ProtobufCMessage *msg, const uint8_t *wire, size_t len, char *err,
+                   size_t cap)
+{
+    assert(msg);
+    s_walk_t w = {.root = msg->descriptor, .err = err, .cap = cap, .strict = true};
+    if (err && cap > 0)
+        err[0] = '\0';
+    int rc = s_message(&w, msg, 0);
+    if (rc == 0 && wire) {
+        w.depth = 0;
+        rc = s_wire(&w, msg->descriptor, wire, wire + len, 0);
+    }
+    return rc;
 }

@@ -11,6 +11,7 @@
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Default per-field limits for kvalid_message(). */
 #define KVALID_MAX_STRING 4096    /* bytes of any string field */
@@ -34,5 +35,17 @@ bool kvalid_utf8(const char *s, size_t len);
  * type in snake_case: "envelope.actor: not valid UTF-8",
  * "log_request.append.events[2]: 70000 bytes, over the limit of 65536". */
 int kvalid_message(const ProtobufCMessage *msg, char *err, size_t cap);
+
+/* For a request to a daemon, decoded from wire[0..len): what
+ * kvalid_message() checks, and moreover that no message in it holds a
+ * field unknown to this build (KEFU_EUNSUPPORTED: a newer client's field
+ * would otherwise be silently ignored, or copied into an event unbounded)
+ * and that no string holds a NUL byte (KEFU_EINVAL: protobuf-c would cut
+ * the string there, so "K1\0junk" would be taken for "K1"). Events are
+ * checked with kvalid_message() alone: the log keeps a newer producer's
+ * fields (docs/protocol.md, evolution rule 3). wire may be NULL (then
+ * only the decoded message is checked). */
+int kvalid_request(const ProtobufCMessage *msg, const uint8_t *wire, size_t len, char *err,
+                   size_t cap);
 
 #endif

@@ -400,6 +400,77 @@ static void test_message_from_wire(void **state)
     kefu__error__free_unpacked(ge, NULL);
 }
 
+/* ---- requests (kvalid_request) ------------------------------------------------ */
+
+/* A packed Request adding customer `id` (caller frees). */
+static uint8_t *s_customer_request(Kefu__Customer *c, size_t *len)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__CustomerAdd ca = KEFU__CUSTOMER_ADD__INIT;
+    ca.customer = c;
+    req.req_case = KEFU__REQUEST__REQ_CUSTOMER_ADD;
+    req.customer_add = &ca;
+    *len = kefu__request__get_packed_size(&req);
+    uint8_t *buf = malloc(*len);
+    kefu__request__pack(&req, buf);
+    return buf;
+}
+
+/* "K1\0junk" decodes as "K1": the wire check refuses it, naming the field. */
+static void test_request_nul_in_string(void **state)
+{
+    (void) state;
+    Kefu__Customer c = KEFU__CUSTOMER__INIT;
+    c.id = "K1xjunk";
+    c.name = "Shop";
+    size_t len;
+    uint8_t *buf = s_customer_request(&c, &len);
+    char err[256];
+    Kefu__Request *req = kefu__request__unpack(NULL, len, buf);
+    assert_non_null(req);
+    assert_rc(kvalid_request(&req->base, buf, len, err, sizeof err), 0);
+    kefu__request__free_unpacked(req, NULL);
+    uint8_t *x = memmem(buf, len, "K1xjunk", 7);
+    assert_non_null(x);
+    x[2] = 0;
+    req = kefu__request__unpack(NULL, len, buf);
+    assert_non_null(req);
+    assert_string_equal(req->customer_add->customer->id, "K1");  /* what protobuf-c makes of it */
+    assert_rc(kvalid_message(&req->base, err, sizeof err), 0);  /* the decoded walk can't tell */
+    assert_rc(kvalid_request(&req->base, buf, len, err, sizeof err), KEFU_EINVAL);
+    assert_string_equal(err, "request.customer_add.customer.id: holds a NUL byte");
+    kefu__request__free_unpacked(req, NULL);
+    free(buf);
+}
+
+/* A field this build does not know, deep in a request, is refused. */
+static void test_request_unknown_field(void **state)
+{
+    (void) state;
+    Kefu__Customer c = KEFU__CUSTOMER__INIT;
+    c.id = "K1";
+    uint8_t cb[128];
+    size_t clen = kefu__customer__pack(&c, cb);
+    cb[clen++] = 0x98;  /* field 99, varint: (99 << 3) | 0 = 792 */
+    cb[clen++] = 0x06;
+    cb[clen++] = 0x01;
+    Kefu__Customer *cu = kefu__customer__unpack(NULL, clen, cb);
+    assert_non_null(cu);
+    assert_int_equal(cu->base.n_unknown_fields, 1);
+    size_t len;
+    uint8_t *buf = s_customer_request(cu, &len);
+    Kefu__Request *req = kefu__request__unpack(NULL, len, buf);
+    assert_non_null(req);
+    char err[256];
+    assert_rc(kvalid_message(&req->base, err, sizeof err), 0);  /* events keep them */
+    assert_rc(kvalid_request(&req->base, buf, len, err, sizeof err), KEFU_EUNSUPPORTED);
+    assert_string_equal(err, "request.customer_add.customer: field 99 of Customer is not known "
+                             "to this daemon");
+    kefu__request__free_unpacked(req, NULL);
+    kefu__customer__free_unpacked(cu, NULL);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +486,8 @@ int main(void)
         cmocka_unit_test(test_message_repeated),
         cmocka_unit_test(test_message_err_buffer),
         cmocka_unit_test(test_message_from_wire),
+        cmocka_unit_test(test_request_nul_in_string),
+        cmocka_unit_test(test_request_unknown_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
