@@ -45,7 +45,7 @@ struct cmd_t {
 struct cmdq_t {
     store_t *store;
     store_table_t requests;     /* request id -> the first event it made (from the log) */
-    store_table_t answers;      /* request id -> u32 request kind, the first answer */
+    store_table_t answers;      /* request id -> u32 kind, u64 digest, the first answer */
     evlog_client_t *log;
     ctlserver_t *ctl;
     kclock_t *clock;
@@ -77,7 +77,7 @@ cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t
     if (!self)
         return NULL;
     if (store_table(store, "requests", &self->requests) != 0 ||
-        store_table(store, "answers", &self->answers) != 0) {
+        store_table(store, "replies", &self->answers) != 0) {
         free(self);
         return NULL;
     }
@@ -285,17 +285,45 @@ static int s_keep_answer(store_txn_t *txn, void *arg)
     return store_put(txn, k->t, k->id, strlen(k->id), k->val, k->len);
 }
 
+/* The digest of a request's arguments: FNV-1a over the packed request
+ * without corr and request_id (event.proto, Envelope.request_digest). */
+static uint64_t s_digest(const Kefu__Request *req)
+{
+    Kefu__Request r = *req;
+    r.has_corr = false;
+    r.corr = 0;
+    r.request_id = NULL;
+    size_t len = kefu__request__get_packed_size(&r);
+    uint8_t stack[2048];
+    uint8_t *buf = len <= sizeof stack ? stack : malloc(len);
+    if (!buf)
+        abort();
+    kefu__request__pack(&r, buf);
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= buf[i];
+        h *= 1099511628211ULL;
+    }
+    if (buf != stack)
+        free(buf);
+    return h;
+}
+
+#define S_KEPT_HDR 12   /* u32 request kind, u64 digest, then the reply */
+
 static void s_remember(cmdq_t *self, const Kefu__Request *req, Kefu__Reply *reply)
 {
     if (!req->request_id || !req->request_id[0])
         return;
     size_t len = kefu__reply__get_packed_size(reply);
-    s_keep_t k = {req->request_id, malloc(4 + len), 4 + len, self->answers};
+    s_keep_t k = {req->request_id, malloc(S_KEPT_HDR + len), S_KEPT_HDR + len, self->answers};
     if (!k.val)
         return;
     uint32_t kind = (uint32_t) req->req_case;
+    uint64_t digest = s_digest(req);
     memcpy(k.val, &kind, 4);
-    kefu__reply__pack(reply, k.val + 4);
+    memcpy(k.val + 4, &digest, 8);
+    kefu__reply__pack(reply, k.val + S_KEPT_HDR);
     int rc = store_write(self->store, s_keep_answer, &k);
     if (rc)
         klog_warn("can't keep the answer to request %s: %s", req->request_id, kefu_strerror(rc));
@@ -361,19 +389,30 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
     int rc = store_read_begin(self->store, &txn);
     if (rc)
         return rc;
-    /* A repeated request: the first answer again, nothing written. */
-    if (req->request_id && req->request_id[0] && self->ops.writes(self->arg, req)) {
+    /* A repeated request: the first answer again, nothing written; but
+     * the same id with other arguments is another request, refused (as
+     * Stripe's idempotency keys are). */
+    bool idem = req->request_id && req->request_id[0] && self->ops.writes(self->arg, req);
+    uint64_t digest = idem ? s_digest(req) : 0;
+    if (idem) {
         const void *v;
         size_t vlen;
         size_t idlen = strlen(req->request_id);
-        if (store_get(txn, self->answers, req->request_id, idlen, &v, &vlen) == 0 && vlen >= 4) {
+        if (store_get(txn, self->answers, req->request_id, idlen, &v, &vlen) == 0 &&
+            vlen >= S_KEPT_HDR) {
             uint32_t kind;
+            uint64_t was;
             memcpy(&kind, v, 4);
-            Kefu__Reply *first = kefu__reply__unpack(arena_pbc(self->arena), vlen - 4,
-                                                     (const uint8_t *) v + 4);
+            memcpy(&was, (const uint8_t *) v + 4, 8);
+            Kefu__Reply *first = kefu__reply__unpack(arena_pbc(self->arena), vlen - S_KEPT_HDR,
+                                                     (const uint8_t *) v + S_KEPT_HDR);
             store_txn_end(&txn);
             if (kind != (uint32_t) req->req_case) {
                 cmd_errmsg(cmd, "request id %s was used for another command", req->request_id);
+                return KEFU_ECONFLICT;
+            }
+            if (was != digest) {
+                cmd_errmsg(cmd, "request id %s was used with other arguments", req->request_id);
                 return KEFU_ECONFLICT;
             }
             if (!first)
@@ -383,6 +422,11 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
         }
         if (store_get(txn, self->requests, req->request_id, idlen, &v, &vlen) == 0) {
             Kefu__Envelope *ev = kefu__envelope__unpack(arena_pbc(self->arena), vlen, v);
+            if (ev && ev->has_request_digest && ev->request_digest != digest) {
+                store_txn_end(&txn);
+                cmd_errmsg(cmd, "request id %s was used with other arguments", req->request_id);
+                return KEFU_ECONFLICT;
+            }
             rc = ev ? self->ops.answer(self->arg, cmd, req, txn, ev, reply) : KEFU_EINTERNAL;
             store_txn_end(&txn);
             return rc;
@@ -400,7 +444,9 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
     for (int i = 0; i < n; i++) {
         events[i]->has_at = true;
         events[i]->at = cmd->now;
-        events[i]->request_id = req->request_id && req->request_id[0] ? req->request_id : NULL;
+        events[i]->request_id = idem ? req->request_id : NULL;
+        events[i]->has_request_digest = idem;
+        events[i]->request_digest = digest;
         events[i]->actor = req->actor && req->actor[0] ? req->actor : NULL;
     }
     if (!cmd->req) {
