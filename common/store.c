@@ -588,6 +588,57 @@ int store_cursor_next(store_cursor_t *c, const void **key, size_t *klen,
     return 0;
 }
 
+/* Hands the cursor's current entry out, after a backward move. */
+static int s_cursor_out(store_cursor_t *c, int rc, const void **k, size_t *kl, const void **v,
+                        size_t *vl)
+{
+    c->pending = false;
+    c->op = MDB_NEXT;
+    if (rc == MDB_NOTFOUND) {
+        c->op = MDB_FIRST;  /* unpositioned: a next starts over */
+        return KEFU_ENOTFOUND;
+    }
+    if (rc)
+        return rc;
+    c->at_end = false;
+    if (k)
+        *k = c->key.mv_data;
+    if (kl)
+        *kl = c->key.mv_size;
+    if (v)
+        *v = c->val.mv_data;
+    if (vl)
+        *vl = c->val.mv_size;
+    return 0;
+}
+
+int store_cursor_last_le(store_cursor_t *c, const void *key, size_t klen, const void **k,
+                         size_t *kl, const void **v, size_t *vl)
+{
+    assert(c && (key || klen == 0));
+    c->at_end = false;
+    int rc;
+    if (klen == 0)
+        rc = mdb_cursor_get(c->cur, &c->key, &c->val, MDB_LAST);
+    else {
+        MDB_val want = {klen, (void *) key};
+        c->key = want;
+        rc = mdb_cursor_get(c->cur, &c->key, &c->val, MDB_SET_RANGE);
+        if (rc == MDB_NOTFOUND)
+            rc = mdb_cursor_get(c->cur, &c->key, &c->val, MDB_LAST);  /* every key < key */
+        else if (rc == 0 && (c->key.mv_size != klen || memcmp(c->key.mv_data, key, klen) != 0))
+            rc = mdb_cursor_get(c->cur, &c->key, &c->val, MDB_PREV);  /* the first > key: step back */
+    }
+    return s_cursor_out(c, rc, k, kl, v, vl);
+}
+
+int store_cursor_prev(store_cursor_t *c, const void **k, size_t *kl, const void **v, size_t *vl)
+{
+    assert(c);
+    int rc = mdb_cursor_get(c->cur, &c->key, &c->val, MDB_PREV);
+    return s_cursor_out(c, rc, k, kl, v, vl);
+}
+
 void store_cursor_close(store_cursor_t **c_p)
 {
     if (!c_p || !*c_p)

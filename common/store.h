@@ -118,6 +118,15 @@ int store_cursor_seek(store_cursor_t *c, const void *key, size_t klen);
 int store_cursor_next(store_cursor_t *c, const void **key, size_t *klen,
                       const void **val, size_t *vlen);
 void store_cursor_close(store_cursor_t **c_p);
+/* Walking backwards: store_cursor_last_le positions at the last key <=
+ * key (klen 0: the last key of the table) and returns it; store_cursor_prev
+ * moves to the key before the current one and returns it. Both return 0
+ * with the entry, KEFU_ENOTFOUND when there is none (the cursor is then
+ * unpositioned), or an LMDB code. After either, store_cursor_next returns
+ * the entry after the current one. */
+int store_cursor_last_le(store_cursor_t *c, const void *key, size_t klen, const void **k,
+                         size_t *kl, const void **v, size_t *vl);
+int store_cursor_prev(store_cursor_t *c, const void **k, size_t *kl, const void **v, size_t *vl);
 
 /* Bytes the map may currently use, and the number of map growths since
  * open (for tests and status; read them on the writing thread). */

@@ -34,6 +34,8 @@ typedef struct {
     store_table_t orders;      /* id -> Order */
     store_table_t cases;       /* id -> Case */
     store_table_t case_time;   /* be64(opened_at) id -> "" : the register in time order */
+    store_table_t case_index;  /* tag value NUL be64(opened_at) id -> kind type: the register by field */
+    store_table_t case_history; /* id NUL be32(n) -> CaseEntry: history older than the record's */
     store_table_t aftersales;  /* id -> AfterSales */
     store_table_t consults;    /* id -> Consultation */
 } intake_tables_t;
@@ -48,8 +50,6 @@ typedef struct {
     cmdq_t *cmdq;
     deadline_policy_t *policy;
     arena_t *apply_arena;       /* decoding while applying, reset per event */
-    /* ids handed out by commands whose events may not be applied yet */
-    uint64_t alloc_case, alloc_order, alloc_aftersales, alloc_consult;
 } intake_t;
 
 /* ---- intake_store.c ---- */
@@ -58,19 +58,43 @@ int intake_store_open(intake_t *self);
  * (or undecodable: logged). */
 void *intake_get(store_txn_t *txn, store_table_t t, const char *id,
                  const ProtobufCMessageDescriptor *desc, arena_t *arena);
+/* True if table t holds a record id. */
+bool intake_exists(store_txn_t *txn, store_table_t t, const char *id);
 /* Writes msg as the record id of table t. Returns 0 or a store error. */
 int intake_put(store_txn_t *txn, store_table_t t, const char *id, const ProtobufCMessage *msg);
-/* Counters for generated ids ("case", "order", ...): the highest number
- * seen in an applied event. */
-uint64_t intake_counter(store_txn_t *txn, const char *name);
-int intake_counter_see(store_txn_t *txn, const char *name, char prefix, const char *id);
 /* The case_time key: opened_at as 8 bytes big-endian (so keys sort by
  * time), then the case id (none if id is NULL). key needs 8 + strlen(id)
  * bytes; returns the length. intake_key_time reads the time back. */
 size_t intake_time_key(uint8_t *key, int64_t at, const char *id);
 int64_t intake_key_time(const uint8_t *key);
-/* The number in a generated id ("C-12" -> 12), 0 if it is not one. */
-uint64_t intake_id_number(const char *id, char prefix);
+
+/* ---- intake_index.c ---- */
+/* Entries a stored case (and a write's answer) keeps in Case.history. */
+#define INTAKE_HISTORY_RECENT 20
+/* A case's register entries: its case_time key and one case_index entry
+ * per indexed field (owner, customer, order, state). Called
+ * once, when the case is opened. Returns 0 or a store error. */
+int intake_index_open(intake_t *self, store_txn_t *txn, const Kefu__Case *c);
+/* Moves case c's state entry from state was to c->state (nothing if the
+ * same). Returns 0 or a store error. */
+int intake_index_state(intake_t *self, store_txn_t *txn, const Kefu__Case *c, Kefu__CaseState was);
+/* Appends entry e to case c's history: c->history keeps the newest
+ * INTAKE_HISTORY_RECENT (arena memory), the older ones go to
+ * case_history. Returns 0 or a store error. */
+int intake_history_append(intake_t *self, store_txn_t *txn, Kefu__Case *c, arena_t *a,
+                          Kefu__CaseEntry *e);
+/* Replaces c->history with entries [from, from + limit) of its whole
+ * history (from < 0: the newest limit), read from case_history into arena
+ * memory; sets history_from. Returns 0 or a store error. */
+int intake_history_page(intake_t *self, store_txn_t *txn, Kefu__Case *c, arena_t *a, int64_t from,
+                        uint32_t limit);
+/* The case_index key prefix of one field value: tag, the value (at most
+ * INTAKE_INDEX_VALUE_MAX bytes of it), NUL. key needs
+ * INTAKE_INDEX_PREFIX_MAX bytes; returns the length. */
+#define INTAKE_INDEX_VALUE_MAX 200
+#define INTAKE_INDEX_PREFIX_MAX (INTAKE_INDEX_VALUE_MAX + 2)
+size_t intake_index_prefix(uint8_t *key, char tag, const char *value);
+size_t intake_index_prefix_enum(uint8_t *key, char tag, int value);
 
 /* ---- intake_cmd.c ---- */
 extern const cmdq_ops_t intake_cmd_ops;

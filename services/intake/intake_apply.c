@@ -5,22 +5,25 @@
  * events: the checks were made when the command ran (intake_cmd.c), and an
  * event in the log is a fact. An event about a record that does not exist
  * (which the commands never make) is logged and skipped, so a damaged or
- * foreign log can't stop the daemon.
+ * foreign log can't stop the daemon; so is a second creation of an id,
+ * which never overwrites the first record (s_second_creation).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "intake.h"
 #include "kerr.h"
+#include "kid.h"
 #include "klog.h"
 #include "pbdesc.h"
 
 
-/* Appends one line to a case's course of events. */
-static void s_history(Kefu__Case *c, arena_t *a, int64_t at, const char *by, const char *action,
-                      const char *text, int64_t due)
+/* Appends one line to a case's course of events (its whole history in
+ * case_history, the newest lines in the record: intake_index.c). Returns 0
+ * or a store error. */
+static int s_history(intake_t *self, store_txn_t *txn, Kefu__Case *c, arena_t *a, int64_t at,
+                     const char *by, const char *action, const char *text, int64_t due)
 {
-    Kefu__CaseEntry **h = arena_grow(a, c->history, c->n_history, c->n_history + 1, sizeof *h);
     Kefu__CaseEntry *e = arena_alloc(a, sizeof *e);
     kefu__case_entry__init(e);
     e->has_at = true;
@@ -30,17 +33,32 @@ static void s_history(Kefu__Case *c, arena_t *a, int64_t at, const char *by, con
     e->text = (char *) text;
     e->has_due = due != 0;
     e->due = due;
-    h[c->n_history] = e;
-    c->history = h;
-    c->n_history++;
+    return intake_history_append(self, txn, c, a, e);
 }
 
-static Kefu__Case *s_case(intake_t *self, store_txn_t *txn, arena_t *a, const char *id, uint64_t seq)
+/* The case an event changes, and its state before (for the state index). */
+/* A creation event for an id that exists: the commands reserve ids until
+ * their events are applied (cmdq.h), so this is a bug or a foreign log.
+ * The first record stays; the event is logged and skipped. */
+static bool s_second_creation(store_txn_t *txn, store_table_t t, uint64_t seq, const char *what,
+                              const char *id)
+{
+    if (!intake_exists(txn, t, id))
+        return false;
+    klog_error("seq %llu: a second creation of %s %s; the first is kept and this event skipped "
+               "(a bug: ids are reserved until applied)", (unsigned long long) seq, what, id);
+    return true;
+}
+
+static Kefu__Case *s_case(intake_t *self, store_txn_t *txn, arena_t *a, const char *id, uint64_t seq,
+                          Kefu__CaseState *was)
 {
     Kefu__Case *c = intake_get(txn, self->t.cases, id, &kefu__case__descriptor, a);
     if (!c)
         klog_warn("seq %llu: event for unknown case %s skipped", (unsigned long long) seq,
                   id ? id : "(none)");
+    else
+        *was = c->state;
     return c;
 }
 
@@ -64,24 +82,25 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
 {
     int64_t at = ev->at;
     Kefu__Case *c;
+    Kefu__CaseState was = 0;
+    int rc;
     switch (ev->body_case) {
     case KEFU__ENVELOPE__BODY_CASE_OPENED: {
         c = ev->case_opened->case_;
-        if (!c || !c->id)
+        if (!c || !c->id || s_second_creation(txn, self->t.cases, seq, "case", c->id))
             return 0;
-        uint8_t key[8 + 80];
-        size_t klen = intake_time_key(key, c->opened_at, c->id);
-        int rc = store_put(txn, self->t.case_time, key, klen, "", 0);
+        rc = intake_index_open(self, txn, c);  /* the register's entries */
         if (rc == 0)
-            rc = intake_counter_see(txn, "case", 'C', c->id);
+            rc = kid_counter_see(txn, "case", "C", c->id);
         if (rc)
             return rc;
-        s_history(c, a, at, c->owner, "opened", c->text, c->reply_due);
+        was = c->state;
+        rc = s_history(self, txn, c, a, at, c->owner, "opened", c->text, c->reply_due);
         break;
     }
     case KEFU__ENVELOPE__BODY_CASE_REPLIED: {
         const Kefu__CaseReplied *e = ev->case_replied;
-        if (!(c = s_case(self, txn, a, e->id, seq)))
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
             return 0;
         s_replied(c, at);
         c->state = KEFU__CASE_STATE__CASE_STATE_REPLIED;
@@ -91,13 +110,14 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
             c->has_committed_until = true;
             c->committed_until = e->committed_until;
         }
-        s_history(c, a, at, e->by, e->has_committed_until ? "replied, next answer promised" : "replied",
-                  e->text, e->has_committed_until ? e->committed_until : 0);
+        rc = s_history(self, txn, c, a, at, e->by,
+                       e->has_committed_until ? "replied, next answer promised" : "replied",
+                       e->text, e->has_committed_until ? e->committed_until : 0);
         break;
     }
     case KEFU__ENVELOPE__BODY_CASE_HANDED_OFF: {
         const Kefu__CaseHandedOff *e = ev->case_handed_off;
-        if (!(c = s_case(self, txn, a, e->id, seq)) || !e->handoff)
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)) || !e->handoff)
             return 0;
         Kefu__Handoff **h = arena_grow(a, c->handoffs, c->n_handoffs, c->n_handoffs + 1, sizeof *h);
         h[c->n_handoffs++] = e->handoff;
@@ -106,22 +126,23 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         snprintf(what, sizeof what, "handed off to %s", e->handoff->department ? e->handoff->department : "?");
         char *action = arena_alloc(a, strlen(what) + 1);
         strcpy(action, what);
-        s_history(c, a, at, e->handoff->by, action, e->text, e->handoff->has_due ? e->handoff->due : 0);
+        rc = s_history(self, txn, c, a, at, e->handoff->by, action, e->text,
+                       e->handoff->has_due ? e->handoff->due : 0);
         break;
     }
     case KEFU__ENVELOPE__BODY_CASE_EVIDENCE_ADDED: {
         const Kefu__CaseEvidenceAdded *e = ev->case_evidence_added;
-        if (!(c = s_case(self, txn, a, e->id, seq)) || !e->evidence)
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)) || !e->evidence)
             return 0;
         Kefu__Evidence **x = arena_grow(a, c->evidence, c->n_evidence, c->n_evidence + 1, sizeof *x);
         x[c->n_evidence++] = e->evidence;
         c->evidence = x;
-        s_history(c, a, at, e->evidence->by, "evidence added", e->evidence->text, 0);
+        rc = s_history(self, txn, c, a, at, e->evidence->by, "evidence added", e->evidence->text, 0);
         break;
     }
     case KEFU__ENVELOPE__BODY_CASE_RESOLVED: {
         const Kefu__CaseResolved *e = ev->case_resolved;
-        if (!(c = s_case(self, txn, a, e->id, seq)))
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
             return 0;
         s_replied(c, at);  /* a resolution answers the customer too */
         c->state = KEFU__CASE_STATE__CASE_STATE_RESOLVED;
@@ -129,25 +150,27 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         c->resolved_at = at;
         c->has_outcome = true;
         c->outcome = e->outcome;
-        s_history(c, a, at, e->by, "resolved", e->text, 0);
+        rc = s_history(self, txn, c, a, at, e->by, "resolved", e->text, 0);
         break;
     }
     case KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP: {
         const Kefu__CaseFollowedUp *e = ev->case_followed_up;
-        if (!(c = s_case(self, txn, a, e->id, seq)))
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
             return 0;
         c->state = KEFU__CASE_STATE__CASE_STATE_CLOSED;
         c->has_closed_at = true;
         c->closed_at = at;
         c->has_satisfaction = true;
         c->satisfaction = e->satisfaction;
-        s_history(c, a, at, e->by, "followed up", e->text, 0);
+        rc = s_history(self, txn, c, a, at, e->by, "followed up", e->text, 0);
         break;
     }
     default:
         return 0;
     }
-    return s_put_case(self, txn, c);
+    if (rc == 0)
+        rc = intake_index_state(self, txn, c, was);
+    return rc ? rc : s_put_case(self, txn, c);
 }
 
 static int s_apply_aftersales(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t seq,
@@ -156,9 +179,10 @@ static int s_apply_aftersales(intake_t *self, store_txn_t *txn, arena_t *a, uint
     Kefu__AfterSales *x;
     if (ev->body_case == KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED) {
         x = ev->after_sales_opened->after_sales;
-        if (!x || !x->id)
+        if (!x || !x->id ||
+            s_second_creation(txn, self->t.aftersales, seq, "after-sales request", x->id))
             return 0;
-        int rc = intake_counter_see(txn, "aftersales", 'A', x->id);
+        int rc = kid_counter_see(txn, "aftersales", "A", x->id);
         if (rc)
             return rc;
         Kefu__CaseEntry e = KEFU__CASE_ENTRY__INIT, *h[1] = {&e};
@@ -220,16 +244,18 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
         Kefu__Customer *c = ev->body_case == KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED
                                 ? ev->customer_registered->customer
                                 : ev->customer_updated->customer;
-        if (c && c->id)
+        if (c && c->id &&
+            !(ev->body_case == KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED &&
+              s_second_creation(txn, self->t.customers, rec->seq, "customer", c->id)))
             rc = intake_put(txn, self->t.customers, c->id, &c->base);
         break;
     }
     case KEFU__ENVELOPE__BODY_ORDER_TAKEN: {
         Kefu__Order *o = ev->order_taken->order;
-        if (o && o->id) {
+        if (o && o->id && !s_second_creation(txn, self->t.orders, rec->seq, "order", o->id)) {
             rc = intake_put(txn, self->t.orders, o->id, &o->base);
             if (rc == 0)
-                rc = intake_counter_see(txn, "order", 'O', o->id);
+                rc = kid_counter_see(txn, "order", "O", o->id);
         }
         break;
     }
@@ -247,10 +273,11 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
         break;
     case KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED: {
         Kefu__Consultation *q = ev->consultation_recorded->consultation;
-        if (q && q->id) {
+        if (q && q->id &&
+            !s_second_creation(txn, self->t.consults, rec->seq, "consultation", q->id)) {
             rc = intake_put(txn, self->t.consults, q->id, &q->base);
             if (rc == 0)
-                rc = intake_counter_see(txn, "consult", 'Q', q->id);
+                rc = kid_counter_see(txn, "consult", "Q", q->id);
         }
         break;
     }

@@ -12,21 +12,20 @@
 
 #include "intake.h"
 #include "kerr.h"
+#include "kid.h"
 #include "klog.h"
 #include "ktime.h"
 #include "pbdesc.h"
 
 #define S_MAX_QTY 1000000
+/* A case record carries its hand-offs and evidence whole (its history
+ * only the newest entries: intake_index.c), so these bound it. */
+#define S_MAX_HANDOFFS 20
+#define S_MAX_EVIDENCE 50
+#define S_HISTORY_PAGE 100       /* complaint show: entries by default */
+#define S_HISTORY_PAGE_MAX 1000
 
 /* ---- helpers ----------------------------------------------------------------- */
-
-static char *s_strdup(cmd_t *cmd, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = cmd_alloc(cmd, n);
-    memcpy(p, s, n);
-    return p;
-}
 
 static bool s_empty(const char *s)
 {
@@ -47,27 +46,6 @@ static Kefu__Envelope *s_event(cmd_t *cmd)
 }
 
 #define S_NEW(cmd, type, init) ({ type *p_ = cmd_alloc(cmd, sizeof(type)); init(p_); p_; })
-
-/* A new generated id: prefix-N past everything applied or handed out. */
-static char *s_new_id(intake_t *self, cmd_t *cmd, store_txn_t *txn, const char *counter,
-                      char prefix, uint64_t *alloc, store_table_t t)
-{
-    uint64_t n = intake_counter(txn, counter);
-    if (*alloc > n)
-        n = *alloc;
-    char id[32];
-    for (;;) {
-        snprintf(id, sizeof id, "%c-%llu", prefix, (unsigned long long) ++n);
-        const void *v;
-        size_t vlen;
-        /* A user may have chosen this id by hand (orders): skip it. */
-        if (store_get(txn, t, id, strlen(id), &v, &vlen) != 0)
-            break;
-    }
-    *alloc = n;
-    (void) self;
-    return s_strdup(cmd, id);
-}
 
 /* 000 §一: a case moves open -> replied -> resolved -> closed; replies,
  * hand-offs and resolution need it not yet resolved, the follow-up visit
@@ -167,10 +145,10 @@ static size_t s_keys(void *arg, const Kefu__Request *req, char (*keys)[CMDQ_KEY_
         K("customer/%s", req->customer_update->customer ? req->customer_update->customer->id : "");
         break;
     case KEFU__REQUEST__REQ_ORDER_ADD: {
-        /* Only an id chosen by hand can meet another order's; generated
-         * ids come from one counter (s_new_id). */
+        /* An id chosen by hand is reserved from now on; a generated one
+         * is reserved when it is made (cmd_new_id). */
         const Kefu__Order *o = req->order_add->order;
-        if (o && o->id)
+        if (o && o->id && o->id[0])
             K("order/%s", o->id);
         break;
     }
@@ -215,6 +193,11 @@ static int s_customer_check(cmd_t *cmd, const Kefu__Customer *c, bool adding)
 {
     if (!c || s_empty(c->id)) {
         cmd_errmsg(cmd, "a customer id is required");
+        return KEFU_EINVAL;
+    }
+    char err[200];
+    if (adding && kid_check(c->id, "customer.id", err, sizeof err) != 0) {
+        cmd_errmsg(cmd, "%s", err);
         return KEFU_EINVAL;
     }
     if (adding && s_empty(c->name)) {
@@ -311,18 +294,20 @@ static int s_exec_order(intake_t *self, cmd_t *cmd, const Kefu__OrderAdd *oa, st
     }
     Kefu__Order *o = S_NEW(cmd, Kefu__Order, kefu__order__init);
     *o = *in;
-    if (!s_empty(in->id)) {
-        if (intake_get(txn, self->t.orders, in->id, &kefu__order__descriptor, a)) {
+    if (in->id && in->id[0]) {
+        /* A hand-chosen id is a key of the command (s_keys): no other
+         * command holds it now, so the store is the whole truth. */
+        char err[200];
+        if (kid_check(in->id, "order.id", err, sizeof err) != 0) {
+            cmd_errmsg(cmd, "%s", err);
+            return KEFU_EINVAL;
+        }
+        if (intake_exists(txn, self->t.orders, in->id)) {
             cmd_errmsg(cmd, "order %s exists already", in->id);
             return KEFU_EEXISTS;
         }
-        /* An id of the generated form moves the counter past it now, so a
-         * generated id can't meet it while it is in flight. */
-        uint64_t n = intake_id_number(in->id, 'O');
-        if (n > self->alloc_order)
-            self->alloc_order = n;
-    } else
-        o->id = s_new_id(self, cmd, txn, "order", 'O', &self->alloc_order, self->t.orders);
+    } else if (!(o->id = (char *) cmd_new_id(cmd, txn, self->t.orders, "order", "O")))
+        return KEFU_ESTOREFULL;
     o->has_batches = true;
     o->batches = in->has_batches ? in->batches : 1;
     o->has_uploaded_at = true;
@@ -371,7 +356,8 @@ static int s_exec_case_open(intake_t *self, cmd_t *cmd, const Kefu__CaseOpen *in
         return KEFU_EINVAL;
     }
     Kefu__Case *c = S_NEW(cmd, Kefu__Case, kefu__case__init);
-    c->id = s_new_id(self, cmd, txn, "case", 'C', &self->alloc_case, self->t.cases);
+    if (!(c->id = (char *) cmd_new_id(cmd, txn, self->t.cases, "case", "C")))
+        return KEFU_ESTOREFULL;
     c->has_type = true;
     c->type = in->has_type && in->type ? in->type : KEFU__CASE_TYPE__CASE_TYPE_COMPLAINT;
     c->customer = in->customer;
@@ -448,6 +434,10 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
             cmd_errmsg(cmd, "a department's due time must be in the future");
             return KEFU_EINVAL;
         }
+        if (c->n_handoffs >= S_MAX_HANDOFFS) {  /* the record and its answers stay bounded */
+            cmd_errmsg(cmd, "case %s has %d hand-offs, the most a case takes", c->id, S_MAX_HANDOFFS);
+            return KEFU_ECONFLICT;
+        }
         Kefu__Handoff *h = S_NEW(cmd, Kefu__Handoff, kefu__handoff__init);
         h->department = in->department;
         h->has_at = true;
@@ -471,6 +461,11 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         if (!in->has_kind || in->kind == KEFU__EVIDENCE_KIND__EVIDENCE_KIND_UNSET || s_empty(in->text)) {
             cmd_errmsg(cmd, "evidence needs a kind and a text (--kind photo --text ...)");
             return KEFU_EINVAL;
+        }
+        if (c->n_evidence >= S_MAX_EVIDENCE) {
+            cmd_errmsg(cmd, "case %s has %d items of evidence, the most a case takes", c->id,
+                       S_MAX_EVIDENCE);
+            return KEFU_ECONFLICT;
         }
         Kefu__Evidence *x = S_NEW(cmd, Kefu__Evidence, kefu__evidence__init);
         x->has_kind = x->has_at = true;
@@ -575,7 +570,8 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
             return KEFU_EINVAL;
         }
         Kefu__AfterSales *x = S_NEW(cmd, Kefu__AfterSales, kefu__after_sales__init);
-        x->id = s_new_id(self, cmd, txn, "aftersales", 'A', &self->alloc_aftersales, self->t.aftersales);
+        if (!(x->id = (char *) cmd_new_id(cmd, txn, self->t.aftersales, "aftersales", "A")))
+            return KEFU_ESTOREFULL;
         x->order = o->id;
         x->customer = o->customer;
         x->has_kind = x->has_state = x->has_opened_at = x->has_updated_at = true;
@@ -644,7 +640,8 @@ static int s_exec_consult(intake_t *self, cmd_t *cmd, const Kefu__ConsultationAd
         return KEFU_EINVAL;
     }
     Kefu__Consultation *q = S_NEW(cmd, Kefu__Consultation, kefu__consultation__init);
-    q->id = s_new_id(self, cmd, txn, "consult", 'Q', &self->alloc_consult, self->t.consults);
+    if (!(q->id = (char *) cmd_new_id(cmd, txn, self->t.consults, "consult", "Q")))
+        return KEFU_ESTOREFULL;
     q->customer = in->customer;
     q->question = in->question;
     q->answer = in->answer;
@@ -728,6 +725,20 @@ static int s_answer_record(cmd_t *cmd, store_txn_t *txn, store_table_t t,
     return 0;
 }
 
+/* complaint show: the case with one page of its history (a write answers
+ * with the record as stored: its newest entries). */
+static int s_case_page(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu__CaseGet *g,
+                       Kefu__Case *c)
+{
+    uint32_t limit = g->has_history_limit && g->history_limit ? g->history_limit : S_HISTORY_PAGE;
+    if (limit > S_HISTORY_PAGE_MAX) {
+        cmd_errmsg(cmd, "at most %d history entries at a time", S_HISTORY_PAGE_MAX);
+        return KEFU_EINVAL;
+    }
+    return intake_history_page(self, txn, c, cmd_arena(cmd),
+                               g->has_history_from ? (int64_t) g->history_from : -1, limit);
+}
+
 /* The event each write command makes first. */
 static int s_first_event_of(int req_case)
 {
@@ -790,6 +801,8 @@ static int s_answer(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t
         if (!id)
             id = req->case_get->id;
         rc = s_answer_record(cmd, txn, self->t.cases, id, &kefu__case__descriptor, "case", &m);
+        if (rc == 0 && req->req_case == KEFU__REQUEST__REQ_CASE_GET)
+            rc = s_case_page(self, cmd, txn, req->case_get, m);
         reply->rep_case = KEFU__REPLY__REP_CASE;
         reply->case_ = m;
         return rc;

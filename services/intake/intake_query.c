@@ -1,7 +1,8 @@
 /* intake_query.c: the complaint register, lists and the analysis by cause.
  *
- * The register (000 §一.5: one line per case) is read in time order from
- * the case_time index, so a period query reads only that period. The
+ * The register (000 §一.5: one line per case) is read newest first from
+ * its indexes (intake_index.c), so it reads about what it returns, however
+ * many cases the period holds (the walk is described below). The
  * analysis (001; 003 四.四.4) groups the period's cases by kind (cause):
  * count, share, median time to first reply and to resolution, and how
  * many were first answered after their reply deadline.
@@ -49,31 +50,111 @@ static int s_each_case(intake_t *self, cmd_t *cmd, store_txn_t *txn, int64_t fro
     return rc == KEFU_ENOTFOUND ? 0 : rc;
 }
 
-typedef struct {
-    const Kefu__CaseQuery *q;
-    Kefu__Case **items;
-    size_t n, cap;
-    cmd_t *cmd;
-} s_select_t;
+/* ---- the register ------------------------------------------------------------- */
 
-static int s_select(void *arg, Kefu__Case *c)
+/* The register answers the newest `limit` cases that match, in the order
+ * opened. Each owner, customer, order or state filter given has its range
+ * of case_index (intake_index.c): the cases with that value, in
+ * (opened_at, id) order; with none of them the range is case_time itself.
+ * Kind and type are checked on each entry's value (few values, each with
+ * many matches, so a walk meets one soon). The query walks the ranges backwards from
+ * `to` together, leapfrogging: the newest entry of one range is the
+ * target, every other range is asked for its newest entry at or before
+ * the target, and a range that has none at the target moves the target
+ * back to what it has. When every range agrees, the target is a case that
+ * matches every filter. So the walk reads about as many entries as the
+ * shortest range holds between the matches it returns, never the period,
+ * and it stops at `limit` matches (one more says whether older ones
+ * exist). Each case found is read and checked against the filters once
+ * more (index values are cut at INTAKE_INDEX_VALUE_MAX bytes). */
+
+#define S_SUFFIX_MAX (8 + 80)            /* be64 opened_at + case id */
+#define S_MAX_ANSWER (8u << 20)          /* bytes of cases in one answer */
+#define S_MAX_RANGES 7
+
+typedef struct {
+    store_cursor_t *cur;
+    uint8_t prefix[INTAKE_INDEX_PREFIX_MAX];
+    size_t plen;
+    int kind, type;  /* of the current entry */
+} s_range_t;
+
+/* The suffix of entry k of range r into got, its value (kind, type) into
+ * r->kind and r->type; KEFU_ENOTFOUND past the range's end. */
+static int s_range_out(s_range_t *r, int rc, const void *k, size_t kl, const void *v, size_t vl,
+                       uint8_t *got, size_t *glen)
 {
-    s_select_t *s = arg;
-    const Kefu__CaseQuery *q = s->q;
-    if ((q->owner && *q->owner && (!c->owner || strcmp(c->owner, q->owner))) ||
-        (q->has_kind && q->kind && c->kind != q->kind) ||
-        (q->has_state && q->state && c->state != q->state) ||
-        (q->has_type && q->type && c->type != q->type) ||
-        (q->customer && *q->customer && (!c->customer || strcmp(c->customer, q->customer))) ||
-        (q->order && *q->order && (!c->order || strcmp(c->order, q->order))))
-        return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        s->items = arena_grow(cmd_arena(s->cmd), s->items, s->n, cap, sizeof *s->items);
-        s->cap = cap;
-    }
-    s->items[s->n++] = c;
+    if (rc)
+        return rc;
+    if (kl <= r->plen + 8 || kl - r->plen >= S_SUFFIX_MAX || memcmp(k, r->prefix, r->plen) != 0)
+        return KEFU_ENOTFOUND;  /* before this range: another value's */
+    *glen = kl - r->plen;
+    memcpy(got, (const uint8_t *) k + r->plen, *glen);
+    r->kind = vl >= 2 ? ((const uint8_t *) v)[0] : 0;  /* 0: unknown, read the case */
+    r->type = vl >= 2 ? ((const uint8_t *) v)[1] : 0;
     return 0;
+}
+
+/* Range r's newest entry at or before suffix want. */
+static int s_range_le(s_range_t *r, const uint8_t *want, size_t wlen, uint8_t *got, size_t *glen)
+{
+    uint8_t key[INTAKE_INDEX_PREFIX_MAX + S_SUFFIX_MAX];
+    memcpy(key, r->prefix, r->plen);
+    memcpy(key + r->plen, want, wlen);
+    const void *k = NULL, *v = NULL;
+    size_t kl = 0, vl = 0;
+    int rc = store_cursor_last_le(r->cur, key, r->plen + wlen, &k, &kl, &v, &vl);
+    return s_range_out(r, rc, k, kl, v, vl, got, glen);
+}
+
+/* Range r's entry before its current one. */
+static int s_range_prev(s_range_t *r, uint8_t *got, size_t *glen)
+{
+    const void *k = NULL, *v = NULL;
+    size_t kl = 0, vl = 0;
+    int rc = store_cursor_prev(r->cur, &k, &kl, &v, &vl);
+    return s_range_out(r, rc, k, kl, v, vl, got, glen);
+}
+
+/* LMDB's order: bytewise, the shorter first on a tie. */
+static int s_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al > bl) - (al < bl);
+}
+
+static bool s_match(const Kefu__CaseQuery *q, const Kefu__Case *c)
+{
+    return !((q->owner && *q->owner && (!c->owner || strcmp(c->owner, q->owner))) ||
+             (q->has_kind && q->kind && c->kind != q->kind) ||
+             (q->has_state && q->state && c->state != q->state) ||
+             (q->has_type && q->type && c->type != q->type) ||
+             (q->customer && *q->customer && (!c->customer || strcmp(c->customer, q->customer))) ||
+             (q->order && *q->order && (!c->order || strcmp(c->order, q->order))));
+}
+
+/* The ranges of q's indexed filters, the likely shortest first (it leads
+ * the walk); case_time if none. Kind and type are checked on the walk
+ * from the entries' values. Returns how many. */
+static size_t s_ranges(intake_t *self, const Kefu__CaseQuery *q, s_range_t *r,
+                       store_table_t *tables)
+{
+    size_t n = 0;
+#define S_STR(tag, v) \
+    if ((v) && *(v)) { r[n].plen = intake_index_prefix(r[n].prefix, tag, v); tables[n++] = self->t.case_index; }
+    S_STR('r', q->order);
+    S_STR('c', q->customer);
+    S_STR('o', q->owner);
+#undef S_STR
+    if (q->has_state && q->state) {
+        r[n].plen = intake_index_prefix_enum(r[n].prefix, 's', q->state);
+        tables[n++] = self->t.case_index;
+    }
+    if (n == 0) {
+        r[0].plen = 0;
+        tables[n++] = self->t.case_time;
+    }
+    return n;
 }
 
 int intake_query_cases(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu__CaseQuery *q,
@@ -88,17 +169,72 @@ int intake_query_cases(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu_
         cmd_errmsg(cmd, "the period ends before it starts");
         return KEFU_EINVAL;
     }
-    s_select_t s = {.q = q, .cmd = cmd};
-    int rc = s_each_case(self, cmd, txn, q->has_from ? q->from : 0, q->has_to ? q->to : 0,
-                         s_select, &s);
+    s_range_t r[S_MAX_RANGES];
+    store_table_t tables[S_MAX_RANGES];
+    size_t k = s_ranges(self, q, r, tables), opened = 0;
+    int rc = 0;
+    for (; opened < k && rc == 0; opened++)
+        rc = store_cursor_open(txn, tables[opened], &r[opened].cur);
     if (rc)
-        return rc;
-    /* Newest last (time order); keep the newest `limit` of them. */
-    size_t skip = s.n > limit ? s.n - limit : 0;
+        opened--;
     Kefu__CaseItems *items = cmd_alloc(cmd, sizeof *items);
     kefu__case_items__init(items);
-    items->n_items = s.n - skip;
-    items->items = s.items + skip;
+    Kefu__Case **found = NULL;  /* newest first */
+    size_t n = 0, cap = 0, bytes = 0;
+    int64_t from = q->has_from && q->from > 0 ? q->from : 0;
+    uint8_t target[S_SUFFIX_MAX], got[S_SUFFIX_MAX];
+    size_t tlen = 8, glen, agree = 1, i = 0;
+    intake_time_key(target, q->has_to ? q->to : INT64_MAX, NULL);  /* entries before it */
+    if (rc == 0)
+        rc = s_range_le(&r[0], target, tlen, target, &tlen);
+    while (rc == 0 && intake_key_time(target) >= from) {
+        if (agree < k) {
+            i = (i + 1) % k;
+            if ((rc = s_range_le(&r[i], target, tlen, got, &glen)) != 0)
+                break;
+            if (s_cmp(got, glen, target, tlen) == 0)
+                agree++;
+            else {
+                memcpy(target, got, glen);
+                tlen = glen;
+                agree = 1;
+            }
+            continue;
+        }
+        /* every range holds the target: a case that matches the indexed
+         * filters; kind and type from the entry, the rest from the case */
+        bool skip = (q->has_kind && q->kind && r[i].kind && r[i].kind != (int) q->kind) ||
+                    (q->has_type && q->type && r[i].type && r[i].type != (int) q->type);
+        char id[S_SUFFIX_MAX];
+        memcpy(id, target + 8, tlen - 8);
+        id[tlen - 8] = '\0';
+        Kefu__Case *c = skip ? NULL
+                        : intake_get(txn, self->t.cases, id, &kefu__case__descriptor, cmd_arena(cmd));
+        if (c && s_match(q, c)) {
+            if (n == limit || bytes > S_MAX_ANSWER) {
+                items->has_more = items->more = true;
+                break;
+            }
+            /* the case as stored: bounded (its newest history only) */
+            bytes += kefu__case__get_packed_size(c);
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                found = arena_grow(cmd_arena(cmd), found, n, cap, sizeof *found);
+            }
+            found[n++] = c;
+        }
+        rc = s_range_prev(&r[i], target, &tlen);
+        agree = 1;
+    }
+    while (opened > 0)
+        store_cursor_close(&r[--opened].cur);
+    if (rc && rc != KEFU_ENOTFOUND)
+        return rc;
+    /* in the order opened: the oldest of the newest first */
+    items->items = cmd_alloc(cmd, (n ? n : 1) * sizeof *items->items);
+    for (size_t j = 0; j < n; j++)
+        items->items[j] = found[n - 1 - j];
+    items->n_items = n;
     reply->rep_case = KEFU__REPLY__REP_CASES;
     reply->cases = items;
     return 0;

@@ -3,13 +3,17 @@
  * Tables (all in DIR/intake/):
  *   customers   customer id -> packed kefu.Customer
  *   orders      order id    -> packed kefu.Order
- *   cases       case id     -> packed kefu.Case (with its history)
+ *   cases       case id     -> packed kefu.Case (with its newest history)
  *   case_time   8-byte big-endian opened_at, then the case id -> ""
  *               (the complaint register in time order, for period queries)
+ *   case_index  tag, field value, NUL, be64 opened_at, case id -> ""
+ *               (the register by owner, customer, order, kind, type, state)
+ *   case_history case id, NUL, be32 entry number -> packed kefu.CaseEntry
+ *               (every case's whole history; intake_index.c)
  *   aftersales  request id  -> packed kefu.AfterSales
  *   consults    id          -> packed kefu.Consultation
  *   requests    (cmdq.h) request id -> the first event it made
- *   meta        applied position (consumer.h), id counters
+ *   meta        applied position (consumer.h), id counters (kid.h)
  * Records are the protobuf state messages of proto/intake.proto, so what
  * is stored is what the answers carry.
  */
@@ -35,6 +39,7 @@ int intake_store_open(intake_t *self)
     } tables[] = {
         {"customers", &self->t.customers}, {"orders", &self->t.orders},
         {"cases", &self->t.cases},         {"case_time", &self->t.case_time},
+        {"case_index", &self->t.case_index}, {"case_history", &self->t.case_history},
         {"aftersales", &self->t.aftersales}, {"consults", &self->t.consults},
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
@@ -58,6 +63,13 @@ void *intake_get(store_txn_t *txn, store_table_t t, const char *id,
     return m;
 }
 
+bool intake_exists(store_txn_t *txn, store_table_t t, const char *id)
+{
+    const void *v;
+    size_t vlen;
+    return id && *id && store_get(txn, t, id, strlen(id), &v, &vlen) == 0;
+}
+
 int intake_put(store_txn_t *txn, store_table_t t, const char *id, const ProtobufCMessage *msg)
 {
     size_t len = protobuf_c_message_get_packed_size(msg);
@@ -70,34 +82,6 @@ int intake_put(store_txn_t *txn, store_table_t t, const char *id, const Protobuf
     if (buf != stack)
         free(buf);
     return rc;
-}
-
-uint64_t intake_id_number(const char *id, char prefix)
-{
-    if (!id || id[0] != prefix || id[1] != '-' || id[2] < '1' || id[2] > '9')
-        return 0;
-    char *end;
-    unsigned long long n = strtoull(id + 2, &end, 10);
-    return *end ? 0 : (uint64_t) n;
-}
-
-uint64_t intake_counter(store_txn_t *txn, const char *name)
-{
-    char key[64];
-    snprintf(key, sizeof key, "counter/%s", name);
-    uint64_t v = 0;
-    store_meta_get_u64(txn, key, &v);
-    return v;
-}
-
-int intake_counter_see(store_txn_t *txn, const char *name, char prefix, const char *id)
-{
-    uint64_t n = intake_id_number(id, prefix);
-    if (n == 0 || n <= intake_counter(txn, name))
-        return 0;
-    char key[64];
-    snprintf(key, sizeof key, "counter/%s", name);
-    return store_meta_put_u64(txn, key, n);
 }
 
 size_t intake_time_key(uint8_t *key, int64_t at, const char *id)

@@ -88,6 +88,7 @@ enum {
     S_O_METHOD,
     S_O_QUESTION,
     S_O_ANSWER,
+    S_O_FROM_ENTRY,
     S_O_END
 };
 #define S_NOPTS (S_O_END - S_O_BASE)
@@ -137,6 +138,7 @@ static const s_optdef_t s_optdefs[S_NOPTS] = {
     [S_O_METHOD - S_O_BASE] = {"method", "METHOD", false},
     [S_O_QUESTION - S_O_BASE] = {"question", "TEXT", false},
     [S_O_ANSWER - S_O_BASE] = {"answer", "TEXT", false},
+    [S_O_FROM_ENTRY - S_O_BASE] = {"from-entry", "N", false},
 };
 
 static const s_optdef_t *s_def(int id)
@@ -332,6 +334,11 @@ static void s_text_cases(FILE *out, const json_t *obj)
         {NULL, NULL, 0},
     };
     kctl_text_table(out, json_object_get(obj, "items"), cols);
+    /* the newest --limit only: say that older ones match, and how to get them */
+    const json_t *first = json_array_get(json_object_get(obj, "items"), 0);
+    const char *at = json_string_value(json_object_get(first, "opened_at"));
+    if (json_is_true(json_object_get(obj, "more")) && at)
+        fprintf(out, "(older cases match too: --to %s)\n", at);
 }
 
 static void s_text_after_sales(FILE *out, const json_t *obj)
@@ -661,14 +668,20 @@ int kctl_cmd_complaint_resolve(kctl_t *ctx, int argc, char **argv)
     return s_call(ctx, &req, cr.by, KEFU__REPLY__REP_CASE, kctl_text_block);
 }
 
+/* A case with a page of its history: the newest --limit entries (100),
+ * or --limit from entry --from-entry on (0 is "opened"). */
 int kctl_cmd_complaint_show(kctl_t *ctx, int argc, char **argv)
 {
-    static const int opts[] = {0};
+    static const int opts[] = {S_O_FROM_ENTRY, S_O_LIMIT, 0};
     s_args_t a;
+    Kefu__CaseGet get = KEFU__CASE_GET__INIT;
     int rc = s_parse(ctx, argc, argv, opts, s_id_op, &a);
+    if (rc == KCTL_CONTINUE)
+        rc = s_u32(ctx, &a, S_O_FROM_ENTRY, 0, UINT32_MAX, &get.history_from, &get.has_history_from);
+    if (rc == KCTL_CONTINUE)
+        rc = s_u32(ctx, &a, S_O_LIMIT, 1, 1000, &get.history_limit, &get.has_history_limit);
     if (rc != KCTL_CONTINUE)
         return rc;
-    Kefu__CaseGet get = KEFU__CASE_GET__INIT;
     get.id = a.ops[0];
     Kefu__Request req = KEFU__REQUEST__INIT;
     req.req_case = KEFU__REQUEST__REQ_CASE_GET;

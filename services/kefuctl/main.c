@@ -122,8 +122,14 @@ static const kctl_cmd_t s_commands[] = {
     {"complaint", "followup", "ID --by STAFF --satisfaction 1..5 [--text T]",
      "record the follow-up visit (回访), closing the case", "Prints the case.",
      kctl_cmd_complaint_followup},
-    {"complaint", "show", "ID", "a case with its history",
-     "--json {\"id\",\"state\",\"owner\",\"history\":[{\"at\",\"by\",\"action\",...}],...}.",
+    {"complaint", "show", "ID [--limit N] [--from-entry N]", "a case with its history",
+     "  --limit N        at most N history entries (1 to 1000; 100 by default)\n"
+     "  --from-entry N   the entries from number N on (0 is \"opened\"); without it\n"
+     "                   the newest N\n"
+     "history_count is how many entries the history has, history_from the number\n"
+     "of the first one shown (absent: 0). A write's answer shows the newest 20.\n"
+     "--json {\"id\",\"state\",\"owner\",\"history\":[{\"at\",\"by\",\"action\",...}],\n"
+     "\"history_count\",...}.",
      kctl_cmd_complaint_show},
     /* "complaints analysis" before "complaints": a one-word row matches
      * any second word */

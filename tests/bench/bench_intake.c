@@ -1,10 +1,17 @@
-/* bench_intake.c: intake's figure for `make bench`.
+/* bench_intake.c: intake's figures for `make bench`.
  *
- *   intake.commands   complaint-open commands per second, end to end:
- *                     command in, event durable in the log, applied to
- *                     intake's store, reply out; CLIENTS clients, each a
- *                     DEALER keeping WINDOW commands in flight.
+ *   intake.commands        complaint-open commands per second, end to
+ *                          end: command in, event durable in the log,
+ *                          applied to intake's store, reply out; CLIENTS
+ *                          clients, each a DEALER keeping WINDOW commands
+ *                          in flight (--total, 40,000 from an empty store).
+ *   intake.mixed_commands  the same with 5% of the commands register
+ *                          queries (`complaints` newest 50: no filter, by
+ *                          owner, customer, kind, state, owner and kind),
+ *                          once the store holds --cases cases (70,000).
  *
+ * The cases rotate over 8 owners, 50 customers and the 6 kinds, so every
+ * filter of a query has many matches spread over the whole register.
  * Runs against a live site (tests/bench/run.sh starts one).
  */
 #include <czmq.h>
@@ -42,13 +49,135 @@ static int s_call(void *sock, Kefu__Request *req)
     return rc;
 }
 
+/* The field number of the first top-level field after corr in a packed
+ * Reply (0 if malformed): 2 is an error, else the answer's kind. The
+ * client reads no further, so what it costs is not counted against intake
+ * (the answers of the register are big; decoding them would share the
+ * CPU with the daemons measured). */
+static uint32_t s_reply_field(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint64_t key = 0;
+        for (int shift = 0; i < n; shift += 7) {
+            key |= (uint64_t) (p[i] & 0x7f) << shift;
+            if (!(p[i++] & 0x80))
+                break;
+        }
+        uint32_t field = (uint32_t) (key >> 3), wire = key & 7;
+        if (field != 1)
+            return field;
+        if (wire != 0)
+            return 0;
+        while (i < n && (p[i++] & 0x80))
+            ;  /* skip corr's varint */
+    }
+    return 0;
+}
+
+#define S_OWNERS 8
+#define S_CUSTOMERS 50
+
+typedef struct {
+    void *socks[64];
+    int clients, window;
+    uint64_t corr;
+    long opened;  /* case opens sent so far: picks owner, customer, kind */
+} s_bench_t;
+
+/* Request number i of a run: a case open, or with a 1-in-20 share (mixed)
+ * a register query. Packs it into buf; returns its length. */
+static size_t s_next(s_bench_t *b, long i, bool mixed, uint8_t *buf)
+{
+    char owner[16], customer[16];
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    if (mixed && i % 20 == 19) {
+        long n = i / 20;
+        Kefu__CaseQuery q = KEFU__CASE_QUERY__INIT;
+        q.has_limit = true;
+        q.limit = 50;
+        snprintf(owner, sizeof owner, "staff-%ld", n % S_OWNERS);
+        snprintf(customer, sizeof customer, "B-%ld", n % S_CUSTOMERS);
+        switch (n % 6) {
+        case 1: q.owner = owner; break;
+        case 2: q.customer = customer; break;
+        case 3: q.has_kind = true; q.kind = (Kefu__CaseKind) (1 + n % 6); break;
+        case 4: q.has_state = true; q.state = KEFU__CASE_STATE__CASE_STATE_OPEN; break;
+        case 5: q.owner = owner; q.has_kind = true; q.kind = (Kefu__CaseKind) (1 + n % 5); break;
+        default: break;  /* the newest 50 */
+        }
+        req.req_case = KEFU__REQUEST__REQ_CASE_QUERY;
+        req.case_query = &q;
+        return s_pack(&req, b->corr++, buf);
+    }
+    long k = b->opened++;
+    snprintf(owner, sizeof owner, "staff-%ld", k % S_OWNERS);
+    snprintf(customer, sizeof customer, "B-%ld", k % S_CUSTOMERS);
+    Kefu__CaseOpen co = KEFU__CASE_OPEN__INIT;
+    co.customer = customer;
+    co.has_kind = co.has_complexity = true;
+    co.kind = (Kefu__CaseKind) (1 + k % 6);
+    co.complexity = KEFU__COMPLEXITY__COMPLEXITY_SIMPLE;
+    co.by = owner;
+    co.text = "prints too red";
+    req.req_case = KEFU__REQUEST__REQ_CASE_OPEN;
+    req.case_open = &co;
+    return s_pack(&req, b->corr++, buf);
+}
+
+/* total commands over the clients, each with b->window in flight.
+ * Returns commands per second, or -1 on a refusal or a stall. */
+static double s_run(s_bench_t *b, long total, bool mixed)
+{
+    long per = total / b->clients, sent[64] = {0}, done[64] = {0}, all = 0, next = 0;
+    uint8_t buf[1024];
+    zmq_pollitem_t items[64];
+    for (int i = 0; i < b->clients; i++)
+        items[i] = (zmq_pollitem_t){b->socks[i], 0, ZMQ_POLLIN, 0};
+    int64_t t0 = kclock_mono_us();
+    while (all < per * b->clients) {
+        for (int i = 0; i < b->clients; i++)
+            while (sent[i] < per && sent[i] - done[i] < b->window) {
+                size_t len = s_next(b, next++, mixed, buf);
+                zmq_send(b->socks[i], buf, len, 0);
+                sent[i]++;
+            }
+        if (zmq_poll(items, b->clients, 30000) <= 0) {
+            fprintf(stderr, "bench_intake: no answer for 30 s (%ld of %ld done)\n", all,
+                    per * b->clients);
+            return -1;
+        }
+        for (int i = 0; i < b->clients; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN))
+                continue;
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            while (zmq_msg_recv(&m, b->socks[i], ZMQ_DONTWAIT) >= 0) {
+                uint32_t f = s_reply_field(zmq_msg_data(&m), zmq_msg_size(&m));
+                if (f != KEFU__REPLY__REP_CASE && f != KEFU__REPLY__REP_CASES) {
+                    Kefu__Reply *rep = kefu__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+                    fprintf(stderr, "bench_intake: refused: %s\n",
+                            rep && rep->error && rep->error->message ? rep->error->message : "?");
+                    return -1;
+                }
+                done[i]++;
+                all++;
+            }
+            zmq_msg_close(&m);
+        }
+    }
+    return (double) all / ((double) (kclock_mono_us() - t0) / 1e6);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = NULL;
     int clients = 8, window = 16;
-    long total = 40000;
-    static const struct option opts[] = {{"dir", 1, 0, 'd'}, {"clients", 1, 0, 'c'},
-                                         {"window", 1, 0, 'w'}, {"total", 1, 0, 'n'}, {0, 0, 0, 0}};
+    long total = 40000, cases = 70000, mixed = 40000;
+    static const struct option opts[] = {{"dir", 1, 0, 'd'},   {"clients", 1, 0, 'c'},
+                                         {"window", 1, 0, 'w'}, {"total", 1, 0, 'n'},
+                                         {"cases", 1, 0, 'C'},  {"mixed", 1, 0, 'm'},
+                                         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -56,8 +185,11 @@ int main(int argc, char **argv)
         case 'c': clients = atoi(optarg); break;
         case 'w': window = atoi(optarg); break;
         case 'n': total = atol(optarg); break;
+        case 'C': cases = atol(optarg); break;
+        case 'm': mixed = atol(optarg); break;
         default:
-            fprintf(stderr, "usage: bench_intake --dir SITE [--clients 8] [--window 16] [--total N]\n");
+            fprintf(stderr, "usage: bench_intake --dir SITE [--clients 8] [--window 16] [--total N]"
+                            " [--cases N] [--mixed N]\n");
             return 2;
         }
     }
@@ -66,83 +198,49 @@ int main(int argc, char **argv)
     zsys_init();
     char ep[4200];
     snprintf(ep, sizeof ep, "ipc://%s/run/intake.ctl", dir);
-    void *socks[64];
+    s_bench_t b = {.clients = clients, .window = window, .corr = 1};
     for (int i = 0; i < clients; i++) {
-        socks[i] = zmq_socket(zsys_init(), ZMQ_DEALER);
+        b.socks[i] = zmq_socket(zsys_init(), ZMQ_DEALER);
         int linger = 0, hwm = 100000, tmo = 30000;
-        zmq_setsockopt(socks[i], ZMQ_LINGER, &linger, sizeof linger);
-        zmq_setsockopt(socks[i], ZMQ_SNDHWM, &hwm, sizeof hwm);
-        zmq_setsockopt(socks[i], ZMQ_RCVHWM, &hwm, sizeof hwm);
-        zmq_setsockopt(socks[i], ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-        zmq_connect(socks[i], ep);
+        zmq_setsockopt(b.socks[i], ZMQ_LINGER, &linger, sizeof linger);
+        zmq_setsockopt(b.socks[i], ZMQ_SNDHWM, &hwm, sizeof hwm);
+        zmq_setsockopt(b.socks[i], ZMQ_RCVHWM, &hwm, sizeof hwm);
+        zmq_setsockopt(b.socks[i], ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+        zmq_connect(b.socks[i], ep);
     }
-    /* A customer to complain about. */
-    Kefu__Request req = KEFU__REQUEST__INIT;
-    Kefu__CustomerAdd ca = KEFU__CUSTOMER_ADD__INIT;
-    Kefu__Customer cu = KEFU__CUSTOMER__INIT;
-    cu.id = "BENCH";
-    cu.name = "Bench Studio";
-    cu.has_tier = true;
-    cu.tier = KEFU__TIER__TIER_KEY;
-    ca.customer = &cu;
-    req.req_case = KEFU__REQUEST__REQ_CUSTOMER_ADD;
-    req.customer_add = &ca;
-    int rc = s_call(socks[0], &req);
-    if (rc) {
-        fprintf(stderr, "bench_intake: customer add: %s\n", kefu_strerror(rc));
-        return 1;
-    }
-    Kefu__CaseOpen co = KEFU__CASE_OPEN__INIT;
-    co.customer = "BENCH";
-    co.has_kind = co.has_complexity = true;
-    co.kind = KEFU__CASE_KIND__CASE_KIND_COLOUR;
-    co.complexity = KEFU__COMPLEXITY__COMPLEXITY_SIMPLE;
-    co.by = "bench";
-    co.text = "prints too red";
-    req = (Kefu__Request) KEFU__REQUEST__INIT;
-    req.req_case = KEFU__REQUEST__REQ_CASE_OPEN;
-    req.case_open = &co;
-
-    long per = total / clients, sent[64] = {0}, done[64] = {0}, all = 0;
-    uint64_t corr = 1;
-    uint8_t buf[1024];
-    zmq_pollitem_t items[64];
-    for (int i = 0; i < clients; i++)
-        items[i] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
-    int64_t t0 = kclock_mono_us();
-    while (all < per * clients) {
-        for (int i = 0; i < clients; i++)
-            while (sent[i] < per && sent[i] - done[i] < window) {
-                size_t len = s_pack(&req, corr++, buf);
-                zmq_send(socks[i], buf, len, 0);
-                sent[i]++;
-            }
-        if (zmq_poll(items, clients, 30000) <= 0) {
-            fprintf(stderr, "bench_intake: no answer for 30 s (%ld of %ld done)\n", all, per * clients);
+    /* Customers to complain about. */
+    for (int i = 0; i < S_CUSTOMERS; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "B-%d", i);
+        Kefu__Request req = KEFU__REQUEST__INIT;
+        Kefu__CustomerAdd ca = KEFU__CUSTOMER_ADD__INIT;
+        Kefu__Customer cu = KEFU__CUSTOMER__INIT;
+        cu.id = id;
+        cu.name = "Bench Studio";
+        cu.has_tier = true;
+        cu.tier = KEFU__TIER__TIER_KEY;
+        ca.customer = &cu;
+        req.req_case = KEFU__REQUEST__REQ_CUSTOMER_ADD;
+        req.customer_add = &ca;
+        int rc = s_call(b.socks[0], &req);
+        if (rc) {
+            fprintf(stderr, "bench_intake: customer add: %s\n", kefu_strerror(rc));
             return 1;
         }
-        for (int i = 0; i < clients; i++) {
-            if (!(items[i].revents & ZMQ_POLLIN))
-                continue;
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            while (zmq_msg_recv(&m, socks[i], ZMQ_DONTWAIT) >= 0) {
-                Kefu__Reply *rep = kefu__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-                if (!rep || rep->error || rep->rep_case != KEFU__REPLY__REP_CASE) {
-                    fprintf(stderr, "bench_intake: refused: %s\n",
-                            rep && rep->error && rep->error->message ? rep->error->message : "?");
-                    return 1;
-                }
-                kefu__reply__free_unpacked(rep, NULL);
-                done[i]++;
-                all++;
-            }
-            zmq_msg_close(&m);
-        }
     }
-    double secs = (double) (kclock_mono_us() - t0) / 1e6;
-    printf("intake.commands: %.0f commands/s\n", (double) all / secs);
+    double rate = s_run(&b, total, false);
+    if (rate < 0)
+        return 1;
+    printf("intake.commands: %.0f commands/s\n", rate);
+    fflush(stdout);
+    if (mixed > 0) {
+        if (b.opened < cases && s_run(&b, cases - b.opened, false) < 0)  /* fill the register */
+            return 1;
+        if ((rate = s_run(&b, mixed, true)) < 0)
+            return 1;
+        printf("intake.mixed_commands: %.0f commands/s\n", rate);
+    }
     for (int i = 0; i < clients; i++)
-        zmq_close(socks[i]);
+        zmq_close(b.socks[i]);
     return 0;
 }

@@ -58,7 +58,8 @@ wait_up "$D/log"
 "$BUILD/tests/bench_evlog" --dir "$D/log" --total "$TOTAL"
 stop_site
 
-# Intake's figure on a whole site.
+# Intake's figures on a whole site: intake.commands, then
+# intake.mixed_commands with 5% register queries at 70,000 cases.
 start_site "$D/site"
 "$BUILD/tests/bench_intake" --dir "$D/site"
 # The site stops before the peer runs, so neither disturbs the other.

@@ -487,6 +487,277 @@ static void test_handoff_evidence_aftersales(void **state)
     kefu__reply__free_unpacked(rep, NULL);
 }
 
+/* Moves the site's simulated clock on by us. */
+static void s_advance(int64_t us)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__ClockAdvanceRequest ca = KEFU__CLOCK_ADVANCE_REQUEST__INIT;
+    ca.has_by_us = true;
+    ca.by_us = us;
+    req.req_case = KEFU__REQUEST__REQ_CLOCK_ADVANCE;
+    req.clock_advance = &ca;
+    Kefu__Reply *rep = s_call(s_evlog, &req);
+    s_ok(rep);
+    kefu__reply__free_unpacked(rep, NULL);
+}
+
+static Kefu__Reply *s_case_get(const char *id, int64_t from, uint32_t limit)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__CaseGet g = KEFU__CASE_GET__INIT;
+    g.id = (char *) id;
+    g.has_history_from = from >= 0;
+    g.history_from = from >= 0 ? (uint32_t) from : 0;
+    g.has_history_limit = limit != 0;
+    g.history_limit = limit;
+    req.req_case = KEFU__REQUEST__REQ_CASE_GET;
+    req.case_get = &g;
+    return s_call(s_intake, &req);
+}
+
+/* Item 6 of issue 12: a case with many replies answers every write with a
+ * bounded record (its newest 20 entries and the count), and `complaint
+ * show` pages its whole history, across the record and the history table. */
+static void test_history_bounded(void **state)
+{
+    (void) state;
+    Kefu__Reply *rep = s_open("K-1", NULL, KEFU__CASE_KIND__CASE_KIND_QUALITY,
+                              KEFU__COMPLEXITY__COMPLEXITY_COMPLEX, "hu", "streaks", NULL);
+    s_ok(rep);
+    char *id = strdup(rep->case_->id);
+    kefu__reply__free_unpacked(rep, NULL);
+    char *text = malloc(3001);
+    memset(text, 'x', 3000);
+    text[3000] = '\0';
+    for (int i = 1; i <= 60; i++) {
+        Kefu__Request req = KEFU__REQUEST__INIT;
+        Kefu__CaseReply cr = KEFU__CASE_REPLY__INIT;
+        char head[16];
+        snprintf(head, sizeof head, "r%02d ", i);
+        memcpy(text, head, strlen(head));
+        cr.id = id;
+        cr.by = "hu";
+        cr.text = text;
+        req.req_case = KEFU__REQUEST__REQ_CASE_REPLY;
+        req.case_reply = &cr;
+        s_ok(rep = s_request(&req));
+        Kefu__Case *c = rep->case_;
+        assert_int_equal(c->replies, i);
+        assert_int_equal(c->history_count, i + 1);
+        assert_int_equal(c->n_history, i + 1 < 20 ? i + 1 : 20);
+        assert_int_equal(c->history_from, i + 1 < 20 ? 0 : i + 1 - 20);
+        assert_int_equal(strncmp(c->history[c->n_history - 1]->text, head, strlen(head)), 0);
+        /* bounded: 20 entries of ~3 KB, however many replies */
+        assert_true(kefu__reply__get_packed_size(rep) < 20 * 3100 + 2000);
+        kefu__reply__free_unpacked(rep, NULL);
+    }
+    free(text);
+    /* show: the newest 100 by default: all 61 here, from "opened" */
+    s_ok(rep = s_case_get(id, -1, 0));
+    assert_int_equal(rep->case_->n_history, 61);
+    assert_int_equal(rep->case_->history_count, 61);
+    assert_false(rep->case_->has_history_from);
+    assert_string_equal(rep->case_->history[0]->action, "opened");
+    for (int i = 1; i <= 60; i++) {
+        char head[16];
+        snprintf(head, sizeof head, "r%02d ", i);
+        assert_int_equal(strncmp(rep->case_->history[i]->text, head, 4), 0);
+    }
+    kefu__reply__free_unpacked(rep, NULL);
+    /* pages: in the table (entries 0..40), across it and the record, the record's */
+    static const struct { int64_t from; uint32_t limit; uint32_t first, n; } pages[] = {
+        {0, 5, 0, 5}, {38, 6, 38, 6}, {41, 3, 41, 3}, {58, 10, 58, 3}, {61, 5, 61, 0},
+        {500, 5, 61, 0}, {-1, 7, 54, 7}, {-1, 1000, 0, 61}};
+    for (size_t p = 0; p < sizeof pages / sizeof pages[0]; p++) {
+        s_ok(rep = s_case_get(id, pages[p].from, pages[p].limit));
+        Kefu__Case *c = rep->case_;
+        assert_int_equal(c->history_count, 61);
+        assert_int_equal(c->has_history_from ? c->history_from : 0, pages[p].first);
+        assert_int_equal(c->n_history, pages[p].n);
+        for (size_t i = 0; i < c->n_history; i++) {
+            uint32_t n = pages[p].first + (uint32_t) i;
+            char head[16];
+            snprintf(head, sizeof head, "r%02u ", n);
+            if (n == 0)
+                assert_string_equal(c->history[i]->action, "opened");
+            else
+                assert_int_equal(strncmp(c->history[i]->text, head, 4), 0);
+        }
+        kefu__reply__free_unpacked(rep, NULL);
+    }
+    uint64_t head = s_head();
+    s_refused(s_case_get(id, -1, 1001), KEFU__ERROR_CODE__ERR_INVALID, "at most 1000", head);
+    /* hand-offs and evidence are bounded too: refused past the limit */
+    for (int i = 0; i < 50; i++) {
+        Kefu__Request req = KEFU__REQUEST__INIT;
+        Kefu__CaseAddEvidence ce = KEFU__CASE_ADD_EVIDENCE__INIT;
+        ce.id = id;
+        ce.by = "hu";
+        ce.has_kind = true;
+        ce.kind = KEFU__EVIDENCE_KIND__EVIDENCE_KIND_PHOTO;
+        ce.text = "a photo";
+        req.req_case = KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE;
+        req.case_add_evidence = &ce;
+        rep = s_request(&req);
+        if (i < 50)
+            s_ok(rep);
+        kefu__reply__free_unpacked(rep, NULL);
+    }
+    {
+        Kefu__Request req = KEFU__REQUEST__INIT;
+        Kefu__CaseAddEvidence ce = KEFU__CASE_ADD_EVIDENCE__INIT;
+        ce.id = id;
+        ce.by = "hu";
+        ce.has_kind = true;
+        ce.kind = KEFU__EVIDENCE_KIND__EVIDENCE_KIND_PHOTO;
+        ce.text = "one too many";
+        req.req_case = KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE;
+        req.case_add_evidence = &ce;
+        head = s_head();
+        s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_CONFLICT, "the most a case takes", head);
+    }
+    free(id);
+}
+
+/* ---- the register's indexes (item 7 of issue 12) ------------------------------------ */
+
+#define S_REG_N 48
+typedef struct {
+    char id[16];
+    int owner, customer, order, kind, type, state;
+    int64_t at;
+} s_reg_case_t;
+
+static s_reg_case_t s_reg[S_REG_N];
+
+static int s_reg_cmp(const void *a, const void *b)
+{
+    const s_reg_case_t *x = *(const s_reg_case_t *const *) a, *y = *(const s_reg_case_t *const *) b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return strcmp(x->id, y->id);  /* the register's order: time, then the id's bytes */
+}
+
+/* Item 7 of issue 12: the register walks its indexes newest first and
+ * stops at the limit; every combination of filters, period and limit
+ * gives exactly the newest `limit` cases that match, in the order opened,
+ * and says whether older ones match too. */
+static void test_register_indexes(void **state)
+{
+    (void) state;
+    static const char *owners[] = {"reg-a", "reg-b", "reg-c"};
+    static const char *customers[] = {"R-0", "R-1", "R-2"};
+    static const char *orders[] = {"RO-0", "RO-1", "RO-2"};
+    Kefu__Reply *rep;
+    for (int c = 0; c < 3; c++) {
+        s_ok(rep = s_customer_add(customers[c], "Register Studio", KEFU__TIER__TIER_GENERAL, NULL));
+        kefu__reply__free_unpacked(rep, NULL);
+        s_ok(rep = s_order_add(orders[c], customers[c], KEFU__PRODUCT__PRODUCT_PRINT, 5));
+        kefu__reply__free_unpacked(rep, NULL);
+    }
+    s_advance(KTIME_HOUR);
+    int64_t t1 = 0;
+    for (int i = 0; i < S_REG_N; i++) {
+        s_reg_case_t *m = &s_reg[i];
+        m->owner = i % 3;
+        m->customer = (i / 2) % 3;
+        m->order = i % 4 == 0 ? m->customer : -1;
+        m->kind = 1 + (i * 5) % 6;
+        m->type = i % 7 == 0 ? KEFU__CASE_TYPE__CASE_TYPE_QUERY : KEFU__CASE_TYPE__CASE_TYPE_COMPLAINT;
+        Kefu__Request req = KEFU__REQUEST__INIT;
+        Kefu__CaseOpen co = KEFU__CASE_OPEN__INIT;
+        co.customer = (char *) customers[m->customer];
+        co.order = m->order >= 0 ? (char *) orders[m->order] : NULL;
+        co.has_kind = co.has_complexity = co.has_type = true;
+        co.kind = m->kind;
+        co.complexity = KEFU__COMPLEXITY__COMPLEXITY_SIMPLE;
+        co.type = m->type;
+        co.by = (char *) owners[m->owner];
+        req.req_case = KEFU__REQUEST__REQ_CASE_OPEN;
+        req.case_open = &co;
+        s_ok(rep = s_request(&req));
+        snprintf(m->id, sizeof m->id, "%s", rep->case_->id);
+        m->at = rep->case_->opened_at;
+        m->state = KEFU__CASE_STATE__CASE_STATE_OPEN;
+        if (i == 0)
+            t1 = m->at;
+        kefu__reply__free_unpacked(rep, NULL);
+        if (i % 3 == 2)
+            s_advance(KTIME_MIN);  /* three cases at each time */
+    }
+    for (int i = 0; i < S_REG_N; i++) {
+        if (i % 5 == 1 || i % 5 == 2) {
+            s_ok(rep = s_reply(s_reg[i].id, "reg-x", 0, NULL));
+            kefu__reply__free_unpacked(rep, NULL);
+            s_reg[i].state = KEFU__CASE_STATE__CASE_STATE_REPLIED;
+        }
+        if (i % 5 == 2 || i % 5 == 3) {
+            s_ok(rep = s_resolve(s_reg[i].id, "reg-x", KEFU__OUTCOME__OUTCOME_REFUND));
+            kefu__reply__free_unpacked(rep, NULL);
+            s_reg[i].state = KEFU__CASE_STATE__CASE_STATE_RESOLVED;
+        }
+    }
+    static const int states[] = {0, KEFU__CASE_STATE__CASE_STATE_OPEN,
+                                 KEFU__CASE_STATE__CASE_STATE_REPLIED,
+                                 KEFU__CASE_STATE__CASE_STATE_RESOLVED};
+    static const uint32_t limits[] = {1, 4, 1000};
+    size_t queries = 0;
+    for (int owner = -1; owner < 2; owner++)
+    for (int cust = -1; cust < 2; cust += 2)
+    for (int order = -1; order < 1; order++)
+    for (int kind = 0; kind < 7; kind += 3)
+    for (size_t st = 0; st < 4; st++)
+    for (int type = 0; type < 3; type += 2)
+    for (int win = 0; win < 2; win++)
+    for (size_t l = 0; l < 3; l++) {
+        int64_t from = win ? t1 + 5 * KTIME_MIN : t1, to = win ? t1 + 11 * KTIME_MIN : 0;
+        Kefu__CaseQuery q = KEFU__CASE_QUERY__INIT;
+        q.has_from = true;
+        q.from = from;
+        q.has_to = to != 0;
+        q.to = to;
+        q.owner = owner >= 0 ? (char *) owners[owner] : NULL;
+        q.customer = cust >= 0 ? (char *) customers[cust] : NULL;
+        q.order = order >= 0 ? (char *) orders[order] : NULL;
+        q.has_kind = kind != 0;
+        q.kind = kind;
+        q.has_state = states[st] != 0;
+        q.state = states[st];
+        q.has_type = type != 0;
+        q.type = type;
+        q.has_limit = true;
+        q.limit = limits[l];
+        /* what it must answer, from the model */
+        const s_reg_case_t *match[S_REG_N];
+        size_t n = 0;
+        for (int i = 0; i < S_REG_N; i++) {
+            const s_reg_case_t *m = &s_reg[i];
+            if (m->at < from || (to && m->at >= to) || (owner >= 0 && m->owner != owner) ||
+                (cust >= 0 && m->customer != cust) || (order >= 0 && m->order != order) ||
+                (kind && m->kind != kind) || (states[st] && m->state != states[st]) ||
+                (type && m->type != type))
+                continue;
+            match[n++] = m;
+        }
+        qsort(match, n, sizeof *match, s_reg_cmp);
+        size_t want = n > q.limit ? q.limit : n;
+        Kefu__Request req = KEFU__REQUEST__INIT;
+        req.req_case = KEFU__REQUEST__REQ_CASE_QUERY;
+        req.case_query = &q;
+        s_ok(rep = s_request(&req));
+        Kefu__CaseItems *items = rep->cases;
+        if (items->n_items != want || items->more != (n > want))
+            fail_msg("owner %d customer %d order %d kind %d state %d type %d window %d limit %u: "
+                     "%zu items (more %d), expected %zu of %zu", owner, cust, order, kind,
+                     states[st], type, win, q.limit, items->n_items, items->more, want, n);
+        for (size_t j = 0; j < want; j++)
+            assert_string_equal(items->items[j]->id, match[n - want + j]->id);
+        kefu__reply__free_unpacked(rep, NULL);
+        queries++;
+    }
+    assert_int_equal(queries, 3 * 2 * 2 * 3 * 4 * 2 * 2 * 3);
+}
+
 /* The dump of intake's state: every list as JSON. */
 static char *s_dump(void)
 {
@@ -602,6 +873,8 @@ int main(void)
         cmocka_unit_test(test_case_life),
         cmocka_unit_test(test_handoff_evidence_aftersales),
         cmocka_unit_test(test_request_id),
+        cmocka_unit_test(test_history_bounded),
+        cmocka_unit_test(test_register_indexes),
         cmocka_unit_test(test_rebuild),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -427,6 +427,29 @@ static void test_cursor(void **state)
     assert_ok(store_cursor_next(c, &k, &klen, &v, &vlen));
     assert_memory_equal(k, "c", 1);
     assert_memory_equal(v, "3", 1);
+
+    /* Backwards: the last key <= a key, then prev, down to the start. */
+    assert_ok(store_cursor_last_le(c, "bc", 2, &k, &klen, &v, &vlen));  /* between bb and c */
+    assert_int_equal(klen, 2);
+    assert_memory_equal(k, "bb", 2);
+    assert_memory_equal(v, "22", 2);
+    assert_ok(store_cursor_prev(c, &k, &klen, NULL, NULL));
+    assert_int_equal(klen, 1);
+    assert_memory_equal(k, "b", 1);
+    assert_ok(store_cursor_next(c, &k, &klen, NULL, NULL));  /* forward again: after b */
+    assert_memory_equal(k, "bb", 2);
+    assert_ok(store_cursor_last_le(c, "c", 1, &k, &klen, NULL, NULL));  /* exact hit */
+    assert_memory_equal(k, "c", 1);
+    assert_ok(store_cursor_last_le(c, "z", 1, &k, &klen, NULL, NULL));  /* past the end: the last */
+    assert_memory_equal(k, "d", 1);
+    assert_ok(store_cursor_last_le(c, NULL, 0, &k, &klen, NULL, NULL)); /* the last key */
+    assert_memory_equal(k, "d", 1);
+    assert_ok(store_cursor_last_le(c, "a", 1, &k, &klen, NULL, NULL));
+    assert_memory_equal(k, "a", 1);
+    assert_rc(store_cursor_prev(c, &k, &klen, NULL, NULL), KEFU_ENOTFOUND);  /* before the first */
+    assert_rc(store_cursor_last_le(c, "0", 1, &k, &klen, NULL, NULL), KEFU_ENOTFOUND);
+    s_keys(c, keys, sizeof keys);  /* unpositioned: a walk starts at the first */
+    assert_string_equal(keys, "a,b,bb,c,d");
     store_cursor_close(&c);
     store_cursor_close(&c);   /* accepts NULL */
     store_txn_end(&txn);
