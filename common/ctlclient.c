@@ -16,6 +16,12 @@
  * next call starts from an empty pipe. Linger is 0 everywhere, so closing
  * never blocks on an absent daemon.
  *
+ * A stale socket: libzmq keeps connecting to an ipc path in the
+ * background and never reports ECONNREFUSED, so a socket file left by a
+ * killed daemon would cost a whole timeout. ctlclient_nobody_listens()
+ * asks the kernel directly with one non-blocking connect(2) on a plain
+ * AF_UNIX socket, closed at once.
+ *
  * Raw libzmq rather than CZMQ: CZMQ's global context installs SIGINT and
  * SIGTERM handlers on first use, which would change how kefuctl and
  * `kefu up` react to Ctrl-C. Each client owns a small context of its own.
@@ -28,6 +34,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "kclock.h"
@@ -208,4 +217,26 @@ int ctlclient_call(ctlclient_t *self, Kefu__Request *req, Kefu__Reply **reply,
         /* A reply to an earlier call, or a duplicate: not ours. */
         kefu__reply__free_unpacked(rep, NULL);
     }
+}
+
+bool ctlclient_nobody_listens(const char *endpoint)
+{
+    assert(endpoint);
+    if (strncmp(endpoint, "ipc://", 6) != 0)
+        return false;
+    const char *path = endpoint + 6;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof sa.sun_path || path[0] == '@')
+        return false;   /* not a path we can test (abstract, too long) */
+    memcpy(sa.sun_path, path, n + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    int rc = connect(fd, (struct sockaddr *) &sa, sizeof sa);
+    int err = rc == 0 ? 0 : errno;
+    close(fd);
+    /* ENOENT/ENOTDIR: no file; ECONNREFUSED: a file nobody listens on.
+     * EAGAIN is a full backlog: someone listens. */
+    return err == ENOENT || err == ENOTDIR || err == ECONNREFUSED;
 }

@@ -8,6 +8,8 @@
 #ifndef KEFU_CTLCLIENT_H
 #define KEFU_CTLCLIENT_H
 
+#include <stdbool.h>
+
 #include "control.pb-c.h"
 
 typedef struct ctlclient_t ctlclient_t;
@@ -26,5 +28,13 @@ void ctlclient_destroy(ctlclient_t **self_p);
  * KEFU_EBADREQ if the answer could not be decoded. */
 int ctlclient_call(ctlclient_t *self, Kefu__Request *req, Kefu__Reply **reply,
                    int timeout_ms);
+
+/* True when nobody can be listening on endpoint: an ipc:// endpoint whose
+ * socket file is missing, or refuses a connection (a file left behind by a
+ * killed daemon). Never blocks. False for any other endpoint, and whenever
+ * in doubt (the listener's backlog is full, permission denied): then only
+ * a call can tell. Lets a client answer "not running" at once instead of
+ * after its timeout. */
+bool ctlclient_nobody_listens(const char *endpoint);
 
 #endif

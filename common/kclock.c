@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "kerr.h"
+#include "ktime.h"
 
 #define S_MAGIC "KEFUCLK1"
 
@@ -248,6 +249,8 @@ int kclock_set(kclock_t *self, int64_t now_us)
         return KEFU_ECONFLICT;
     if (self->kind == S_SITE && !self->writable)
         return EACCES;
+    if (now_us > KTIME_MAX_US)
+        return KEFU_EINVAL;   /* past year 9999: every time shown would fail */
     int64_t cur = __atomic_load_n(self->now_p, __ATOMIC_ACQUIRE);
     do {
         if (now_us < cur)

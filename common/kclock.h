@@ -44,8 +44,9 @@ bool kclock_is_sim(kclock_t *self);
 /* Moves a simulated clock to now_us (manual, or a site clock in sim mode;
  * only the log daemon does this for a site). Setting the current time
  * again is allowed. Returns 0, KEFU_ECONFLICT on a wall clock (or a site
- * clock in wall mode), KEFU_EINVAL if now_us is before the current time,
- * EACCES on a site clock this process opened read-only. */
+ * clock in wall mode), KEFU_EINVAL if now_us is before the current time
+ * or past KTIME_MAX_US (9999-12-31T23:59:59.999999Z: no RFC 3339 text
+ * could show it), EACCES on a site clock this process opened read-only. */
 int kclock_set(kclock_t *self, int64_t now_us);
 
 /* Monotonic microseconds for timeouts and measurements, never business time. */

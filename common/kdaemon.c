@@ -1,10 +1,17 @@
-/* kdaemon.c: the start-up every daemon shares (kdaemon.h). */
+/* kdaemon.c: the start-up every daemon shares (kdaemon.h), and the
+ * one-instance lock with the socket clean-up that goes with it. */
 #include "kdaemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kerr.h"
 #include "klog.h"
@@ -32,11 +39,51 @@ static int s_level(const char *s)
     return KLOG_INFO;
 }
 
+/* Takes DIR/run/NAME.lock and writes our pid into it. Returns 0,
+ * KEFU_EEXISTS with *holder set (0 if unknown) when another process holds
+ * it, or errno. */
+static int s_lock(kdaemon_t *self, pid_t *holder)
+{
+    char rel[64], path[PATH_MAX + 16];
+    *holder = 0;
+    snprintf(rel, sizeof rel, "run/%s.lock", self->name);
+    if (site_path(self->site, rel, path, sizeof path) != 0)
+        return ENAMETOOLONG;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        if (err == EWOULDBLOCK) {
+            char buf[32];
+            ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+            buf[n > 0 ? n : 0] = '\0';
+            long pid = strtol(buf, NULL, 10);
+            *holder = pid > 0 ? (pid_t) pid : 0;
+        }
+        close(fd);
+        return err == EWOULDBLOCK ? KEFU_EEXISTS : err;
+    }
+    /* The file stays after we exit (unlinking a lock file races with the
+     * next taker); only the flock says who runs. The pid is for messages. */
+    char buf[32];
+    int len = snprintf(buf, sizeof buf, "%ld\n", (long) getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t) len, 0) != len)
+        klog_warn("can't write my pid into %s: %s", path, strerror(errno));
+    self->lockfd = fd;
+    return 0;
+}
+
 int kdaemon_init(kdaemon_t *self, const char *name, const char *summary,
                  int argc, char **argv)
 {
     memset(self, 0, sizeof *self);
+    self->lockfd = -1;
     self->name = name;
+    /* stderr is a pipe to `kefu up`: should the supervisor be gone, a log
+     * line must fail with EPIPE, not kill the daemon before it stops
+     * cleanly (libzmq never raises SIGPIPE itself). */
+    signal(SIGPIPE, SIG_IGN);
     self->config = kconfig_new();
     static const struct option opts[] = {
         {"dir", required_argument, NULL, 'd'},
@@ -97,6 +144,24 @@ int kdaemon_init(kdaemon_t *self, const char *name, const char *summary,
         klog_error("can't create the site folders in %s: %s", self->site, kefu_strerror(rc));
         return 1;
     }
+    pid_t holder;
+    rc = s_lock(self, &holder);
+    if (rc == KEFU_EEXISTS) {
+        /* Said plainly on stderr: whoever started us by hand reads it there,
+         * and `kefu up` shows it from the daemon's log. */
+        if (holder > 0)
+            klog_error("another kefu-%s (pid %d) already runs for the site %s; "
+                       "not starting a second one", name, (int) holder, self->site);
+        else
+            klog_error("another kefu-%s already runs for the site %s; "
+                       "not starting a second one", name, self->site);
+        return KDAEMON_EXIT_RUNNING;
+    }
+    if (rc) {
+        klog_error("can't take the lock run/%s.lock in %s: %s", name, self->site,
+                   kefu_strerror(rc));
+        return 1;
+    }
     char path[PATH_MAX + 16];
     site_path(self->site, "run/clock", path, sizeof path);
     self->clock = kclock_open_site(path);
@@ -114,6 +179,24 @@ int kdaemon_init(kdaemon_t *self, const char *name, const char *summary,
 
 void kdaemon_fini(kdaemon_t *self)
 {
+    if (self->lockfd >= 0) {
+        /* Ours for sure while we hold the lock: nobody else may bind them.
+         * libzmq leaves an ipc socket file behind when it closes; without
+         * this, a client of a stopped site would wait out its timeout on a
+         * file nobody listens on. Only sockets go: never another file that
+         * happens to carry the name. */
+        static const char *const kinds[] = {"ctl", "sock", "pub"};
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+            char rel[64], path[PATH_MAX + 16];
+            struct stat st;
+            snprintf(rel, sizeof rel, "run/%s.%s", self->name, kinds[i]);
+            if (site_path(self->site, rel, path, sizeof path) == 0
+                && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+                unlink(path);
+        }
+        close(self->lockfd);
+        self->lockfd = -1;
+    }
     kclock_destroy(&self->clock);
     kconfig_destroy(&self->config);
 }

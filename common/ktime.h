@@ -40,4 +40,11 @@ int ktime_format_duration(int64_t d_us, char *buf, size_t cap);
 #define KTIME_HOUR (60 * KTIME_MIN)
 #define KTIME_DAY  (24 * KTIME_HOUR)
 
+/* The range RFC 3339 can write (years 0000-9999), in UTC:
+ * 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z. Business time
+ * stays inside it: a simulated clock never moves past KTIME_MAX_US
+ * (kclock_set, and the log daemon's clock advance refuses it). */
+#define KTIME_MIN_US (-62167219200LL * KTIME_SEC)
+#define KTIME_MAX_US (253402300800LL * KTIME_SEC - 1)
+
 #endif

@@ -7,7 +7,12 @@
  *
  * Daemon processes:
  *   - run as LIBEXEC/kefu-NAME --dir DIR ARGS, stdin /dev/null, stdout and
- *     stderr appended to DIR/log/NAME.log;
+ *     stderr a pipe to the supervisor, which appends what comes to
+ *     DIR/log/NAME.log and keeps the last S_TAIL_BYTES of the daemon's
+ *     current run in memory. So a daemon that dies on a full disk, where
+ *     its log file can't grow, is still reported with its own last words
+ *     (and the failed log write is named). The loop reads the pipes
+ *     whenever it sleeps, so a daemon never blocks on its stderr for long;
  *   - each in a process group of its own, so a Ctrl-C on the terminal
  *     reaches only `kefu up`, which then stops the daemons in reverse
  *     order (the log daemon last, after everyone who writes to it); stop
@@ -77,6 +82,10 @@ typedef struct {
     int64_t restart_at;   /* mono usec; valid when restart_pending */
     off_t log_from;       /* size of the log when it last started */
     bool restart_pending;
+    int outfd;            /* read end of the daemon's stdout/stderr pipe, or -1 */
+    char tail[S_TAIL_BYTES];  /* the last bytes of this run's output */
+    size_t tail_len;
+    int log_errno;        /* why the last write to the log failed, or 0 */
 } s_daemon_t;
 
 struct sup_t {
@@ -111,6 +120,43 @@ static void s_describe(int status, char *buf, size_t cap)
         snprintf(buf, cap, "stopped (wait status %#x)", (unsigned) status);
 }
 
+/* The last S_TAIL_LINES lines of data (NUL-terminated, trailing newlines
+ * already cut; cut_first: its first line is a fragment, skipped), each
+ * indented, into buf. */
+static void s_text_tail(const char *data, bool cut_first, char *buf, size_t cap)
+{
+    ssize_t n = (ssize_t) strlen(data);
+    while (n > 0 && data[n - 1] == '\n')
+        n--;
+    if (n == 0) {
+        snprintf(buf, cap, "  (nothing; it wrote no log lines)");
+        return;
+    }
+    const char *start = data;
+    if (cut_first) {
+        const char *nl = strchr(data, '\n');
+        start = nl && nl < data + n ? nl + 1 : data;
+    }
+    int lines = 0;
+    for (ssize_t i = n - 1; i >= start - data; i--)
+        if (data[i] == '\n' && ++lines == S_TAIL_LINES) {
+            start = data + i + 1;
+            break;
+        }
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const char *line = start; line < data + n && used + 1 < cap;) {
+        const char *nl = memchr(line, '\n', (size_t) (data + n - line));
+        int len = nl ? (int) (nl - line) : (int) (data + n - line);
+        int w = snprintf(buf + used, cap - used, "%s  %.*s",
+                         used ? "\n" : "", len, line);
+        if (w < 0 || (size_t) w >= cap - used)
+            break;
+        used += (size_t) w;
+        line = nl ? nl + 1 : line + len;
+    }
+}
+
 /* The last S_TAIL_LINES lines written to the file at path after offset
  * since (what the latest run of a daemon wrote), each indented, into buf;
  * says so when there are none. */
@@ -127,38 +173,51 @@ static void s_log_tail(const char *path, off_t since, char *buf, size_t cap)
         n = pread(fd, data, S_TAIL_BYTES, from);
         close(fd);
     }
-    while (n > 0 && data[n - 1] == '\n')
-        n--;
-    if (n <= 0) {
-        snprintf(buf, cap, "  (nothing; %s)", n == 0 ? "it wrote no log lines"
-                                                     : "the log is missing");
+    if (n < 0) {
+        snprintf(buf, cap, "  (nothing; the log is missing)");
         return;
     }
     data[n] = '\0';
-    /* Walk back over S_TAIL_LINES newlines. */
-    const char *start = data;
-    if (from > since) {
-        /* We read from the middle of the file: skip the cut first line. */
-        const char *nl = strchr(data, '\n');
-        start = nl ? nl + 1 : data;
-    }
-    int lines = 0;
-    for (ssize_t i = n - 1; i >= start - data; i--)
-        if (data[i] == '\n' && ++lines == S_TAIL_LINES) {
-            start = data + i + 1;
-            break;
+    /* Read from the middle of the file: the first line is cut. */
+    s_text_tail(data, from > since, buf, cap);
+}
+
+/* Reads what d's pipe holds (never blocks): appends it to d's log and to
+ * d->tail. Closes the pipe at EOF (every writer gone). */
+static void s_pump(s_daemon_t *d)
+{
+    while (d->outfd >= 0) {
+        char buf[4096];
+        ssize_t n = read(d->outfd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            close(d->outfd);
+            d->outfd = -1;
+            return;
         }
-    size_t used = 0;
-    buf[0] = '\0';
-    for (const char *line = start; *line && used + 1 < cap;) {
-        const char *nl = strchr(line, '\n');
-        int len = nl ? (int) (nl - line) : (int) strlen(line);
-        int w = snprintf(buf + used, cap - used, "%s  %.*s",
-                         used ? "\n" : "", len, line);
-        if (w < 0 || (size_t) w >= cap - used)
-            break;
-        used += (size_t) w;
-        line = nl ? nl + 1 : line + len;
+        /* The log is opened per chunk: it may be rotated or removed under us. */
+        int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        ssize_t w = fd < 0 ? -1 : write(fd, buf, (size_t) n);
+        if (w != n)
+            d->log_errno = w < 0 ? errno : ENOSPC;   /* short: the disk filled */
+        if (fd >= 0)
+            close(fd);
+        size_t k = (size_t) n;
+        if (k >= sizeof d->tail) {
+            memcpy(d->tail, buf + k - sizeof d->tail, sizeof d->tail);
+            d->tail_len = sizeof d->tail;
+        } else {
+            if (d->tail_len + k > sizeof d->tail) {
+                size_t drop = d->tail_len + k - sizeof d->tail;
+                memmove(d->tail, d->tail + drop, d->tail_len - drop);
+                d->tail_len -= drop;
+            }
+            memcpy(d->tail + d->tail_len, buf, k);
+            d->tail_len += k;
+        }
     }
 }
 
@@ -188,6 +247,20 @@ static int s_spawn(sup_t *self, s_daemon_t *d)
     pid_t parent = getpid();
     struct stat st;
     d->log_from = stat(d->log, &st) == 0 ? st.st_size : 0;
+    if (d->outfd >= 0)
+        s_pump(d);   /* whatever the last run left unread */
+    if (d->outfd >= 0) {
+        close(d->outfd);   /* a helper of the last run still holds it */
+        d->outfd = -1;
+    }
+    d->tail_len = 0;
+    d->log_errno = 0;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        int err = errno;
+        klog_error("cannot start %s: pipe: %s", d->name, strerror(err));
+        return err;
+    }
     sigset_t none;
     sigemptyset(&none);
     struct sigaction dfl = {.sa_handler = SIG_DFL};
@@ -197,6 +270,8 @@ static int s_spawn(sup_t *self, s_daemon_t *d)
     if (pid < 0) {
         int err = errno;
         klog_error("cannot start %s: fork: %s", d->name, strerror(err));
+        close(p[0]);
+        close(p[1]);
         return err;
     }
     if (pid == 0) {
@@ -207,16 +282,14 @@ static int s_spawn(sup_t *self, s_daemon_t *d)
         if (getppid() != parent)
             _exit(127);   /* the supervisor died before prctl took hold */
         int nul = open("/dev/null", O_RDONLY);
-        int log = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (nul < 0 || log < 0)
+        if (nul < 0)
             _exit(126);
+        /* dup2 clears close-on-exec on the copies only */
         dup2(nul, STDIN_FILENO);
-        dup2(log, STDOUT_FILENO);
-        dup2(log, STDERR_FILENO);
+        dup2(p[1], STDOUT_FILENO);
+        dup2(p[1], STDERR_FILENO);
         if (nul > STDERR_FILENO)
             close(nul);
-        if (log > STDERR_FILENO)
-            close(log);
         /* What we changed, or a parent shell set (a background job gets
          * SIGINT ignored), must not leak into the daemon. */
         sigaction(SIGPIPE, &dfl, NULL);
@@ -233,6 +306,9 @@ static int s_spawn(sup_t *self, s_daemon_t *d)
     /* Also here, not only in the child: whichever runs first, the group
      * exists before we might signal it. */
     setpgid(pid, pid);
+    close(p[1]);
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    d->outfd = p[0];
     d->pid = pid;
     d->started = kclock_mono_us();
     d->restart_pending = false;
@@ -251,6 +327,7 @@ static void s_reap(sup_t *self)
         s_daemon_t *d = s_find(self, pid);
         if (!d)
             continue;   /* not ours (cannot happen: we fork only daemons) */
+        s_pump(d);      /* its last words are in the pipe by now */
         d->pid = 0;
         d->status = status;
         char how[96];
@@ -304,11 +381,19 @@ static unsigned s_drain(sup_t *self)
 /* Sleeps until a signal arrives or timeout_ms passes (-1: no limit). */
 static void s_sleep(sup_t *self, int64_t timeout_ms)
 {
-    struct pollfd p = {.fd = self->sfd, .events = POLLIN};
+    /* Also wakes for output of the daemons, and copies it to their logs. */
+    struct pollfd p[1 + 16];
+    size_t n = 0;
+    p[n++] = (struct pollfd) {.fd = self->sfd, .events = POLLIN};
+    for (size_t i = 0; i < self->n && n < sizeof p / sizeof p[0]; i++)
+        if (self->daemons[i].outfd >= 0)
+            p[n++] = (struct pollfd) {.fd = self->daemons[i].outfd, .events = POLLIN};
     if (timeout_ms > INT_MAX)
         timeout_ms = INT_MAX;
-    if (poll(&p, 1, (int) timeout_ms) < 0 && errno != EINTR)
+    if (poll(p, n, (int) timeout_ms) < 0 && errno != EINTR)
         klog_error("poll: %s", strerror(errno));
+    for (size_t i = 0; i < self->n; i++)
+        s_pump(&self->daemons[i]);
 }
 
 /* ---- construction ------------------------------------------------------ */
@@ -381,6 +466,8 @@ sup_t *sup_new(const sup_opts_t *opts, char *err, size_t cap)
     while (site_daemons[self->n])
         self->n++;
     self->daemons = calloc(self->n, sizeof *self->daemons);
+    for (size_t i = 0; self->daemons && i < self->n; i++)
+        self->daemons[i].outfd = -1;
     if (!ok || !self->args || !self->daemons) {
         snprintf(err, cap, "out of memory");
         goto fail;
@@ -446,8 +533,12 @@ void sup_destroy(sup_t **self_p)
         close(self->sfd);
     /* The signal mask stays: the process is about to exit, and unblocking
      * would deliver a late SIGTERM with its default action. */
-    for (size_t i = 0; self->daemons && i < self->n; i++)
+    for (size_t i = 0; self->daemons && i < self->n; i++) {
+        s_pump(&self->daemons[i]);
+        if (self->daemons[i].outfd >= 0)
+            close(self->daemons[i].outfd);
         free(self->daemons[i].argv);
+    }
     free(self->daemons);
     for (size_t i = 0; self->args && self->args[i]; i++)
         free(self->args[i]);
@@ -478,9 +569,20 @@ static bool s_probe(ctlclient_t *client, int probe_ms)
 }
 
 /* Reports daemon d's failure into err with its log's tail. */
-static void s_fail(const s_daemon_t *d, const char *what, char *err, size_t cap)
+static void s_fail(s_daemon_t *d, const char *what, char *err, size_t cap)
 {
     char tail[S_TAIL_BYTES + 512];
+    s_pump(d);
+    if (d->log_errno) {
+        /* Its log could not take what it said: show it from memory. */
+        char tmp[S_TAIL_BYTES + 1];
+        memcpy(tmp, d->tail, d->tail_len);
+        tmp[d->tail_len] = '\0';
+        s_text_tail(tmp, false, tail, sizeof tail);
+        snprintf(err, cap, "%s %s; %s could not be written (%s); its last lines:\n%s",
+                 d->name, what, d->log, strerror(d->log_errno), tail);
+        return;
+    }
     s_log_tail(d->log, d->log_from, tail, sizeof tail);
     snprintf(err, cap, "%s %s; its last lines in %s:\n%s", d->name, what,
              d->log, tail);
@@ -510,7 +612,7 @@ static int s_await(sup_t *self, size_t idx, char *err, size_t cap)
             if (self->daemons[i].pid == 0)
                 dead = i;
         if (dead <= idx) {
-            const s_daemon_t *x = &self->daemons[dead];
+            s_daemon_t *x = &self->daemons[dead];
             char how[160];
             s_describe(x->status, how, sizeof how);
             if (dead == idx)
@@ -533,6 +635,7 @@ static int s_await(sup_t *self, size_t idx, char *err, size_t cap)
         int probe = left < S_PROBE_MS ? (int) left : S_PROBE_MS;
         int64_t probe_end = kclock_mono_us() + probe * S_MS;
         if (s_probe(client, probe)) {
+            s_pump(d);   /* what it said while starting is in its log now */
             rc = 0;
             break;
         }

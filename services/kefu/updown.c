@@ -3,7 +3,8 @@
  * `kefu up` checks everything it can before it changes anything: the
  * configuration (so a typo in --set is a usage error, exit 2, before any
  * daemon runs), the --sim-clock value, the daemon programs and socket
- * paths. Then it takes the site's lock (pidfile.h), writes the site clock
+ * paths, and, for a new log, that the disk has room for its first
+ * segment (evlog.segment_mb). Then it takes the site's lock (pidfile.h), writes the site clock
  * and hands over to the supervisor (supervise.h).
  *
  * --detach forks once; the child calls setsid(), owns the lock from then
@@ -20,8 +21,10 @@
  */
 #include "updown.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,7 +80,8 @@ static int s_libexec(char *buf)
 /* Loads the configuration as every daemon will, to refuse a bad one now.
  * Sets abs_config (PATH_MAX) to the config file's absolute path. Returns
  * 0, or 2 after one line on stderr. */
-static int s_check_config(const up_opts_t *o, char *abs_config, int64_t *restart_max)
+static int s_check_config(const up_opts_t *o, char *abs_config, int64_t *restart_max,
+                          int64_t *segment_mb)
 {
     kconfig_t *cfg = kconfig_new();
     char err[512];
@@ -95,10 +100,48 @@ static int s_check_config(const up_opts_t *o, char *abs_config, int64_t *restart
             fprintf(stderr, "kefu: --set: %s\n", err);
             status = 2;
         }
-    if (status == 0)
+    if (status == 0) {
         *restart_max = kconfig_duration(cfg, "kefu.restart_max");
+        *segment_mb = kconfig_int(cfg, "evlog.segment_mb");
+    }
     kconfig_destroy(&cfg);
     return status;
+}
+
+/* A new log starts by making one whole segment (evlog.segment_mb): on a
+ * disk with less room than that, kefu-evlog could only fail. Says so
+ * before anything starts. An existing log is left to kefu-evlog, which
+ * serves reads from what it has even on a full disk. Returns 0, or 1
+ * after one line on stderr. */
+static int s_check_space(const char *site, int64_t segment_mb)
+{
+    char dir[PATH_MAX];
+    if (site_path(site, "evlog", dir, sizeof dir) != 0)
+        return 0;   /* site_mkdirs and the daemons report a long path */
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        bool segments = false;
+        while (!segments && (e = readdir(d))) {
+            size_t n = strlen(e->d_name);
+            segments = n > 4 && strcmp(e->d_name + n - 4, ".seg") == 0;
+        }
+        closedir(d);
+        if (segments)
+            return 0;
+    }
+    struct statvfs vfs;
+    if (statvfs(d ? dir : site, &vfs) != 0)
+        return 0;   /* can't tell: kefu-evlog will say */
+    uint64_t avail = (uint64_t) vfs.f_bavail * (uint64_t) vfs.f_frsize;
+    uint64_t need = (uint64_t) segment_mb * 1024 * 1024;
+    if (avail >= need)
+        return 0;
+    fprintf(stderr, "kefu: not enough disk space for a new event log in %s: %" PRIu64
+            " MiB free, and its first segment needs %" PRId64 " MiB (evlog.segment_mb); "
+            "free some space or set a smaller evlog.segment_mb\n",
+            site, avail / (1024 * 1024), segment_mb);
+    return 1;
 }
 
 /* Writes all of s to fd; a reader that went away is not our problem. */
@@ -268,8 +311,8 @@ int updown_up(const up_opts_t *o)
         fprintf(stderr, "kefu: site directory: %s\n", kefu_strerror(rc));
         return 2;
     }
-    int64_t restart_max = 0;
-    int status = s_check_config(o, config, &restart_max);
+    int64_t restart_max = 0, segment_mb = 0;
+    int status = s_check_config(o, config, &restart_max, &segment_mb);
     if (status != 0)
         return status;
     bool sim = false;
@@ -318,6 +361,8 @@ int updown_up(const up_opts_t *o)
         fprintf(stderr, "kefu: the site path %s is too long\n", site);
         goto done;
     }
+    if (s_check_space(site, segment_mb) != 0)
+        goto done;
     pid_t holder = 0;
     rc = pidfile_lock(pidpath, &lockfd, &holder);
     if (rc == KEFU_EEXISTS) {

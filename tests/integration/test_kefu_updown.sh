@@ -3,8 +3,9 @@
 # (shared/contract.md "Starting and stopping").
 #
 # Starts a site with --detach in a fresh temp dir; checks a second start
-# is refused, a daemon killed with -9 is restarted (a new pid answers),
-# `kefu down` returns with every process gone, Ctrl-C (SIGINT) and SIGTERM
+# is refused, so is a second instance of one daemon (exit 3), a daemon
+# killed with -9 is restarted (a new pid answers), `kefu down` returns
+# with every process and socket file gone, Ctrl-C (SIGINT) and SIGTERM
 # stop a foreground site, and bad flags or configuration exit 2 without
 # starting anything.
 #
@@ -195,6 +196,21 @@ for name in "${DAEMONS[@]}"; do
         || fail "$name changed after a refused second start"
 done
 
+# ---- a second instance of one daemon is refused (real daemons only) -------
+# Each daemon holds DIR/run/NAME.lock: a kefu-NAME started by hand on a
+# live site exits 3 at once, naming the pid that runs, and the site's own
+# instance keeps its sockets.
+for name in "${DAEMONS[@]}"; do
+    case " ${FAKED[*]:-} " in *" $name "*) continue ;; esac
+    timeout 10 "$BUILD/bin/kefu-$name" --dir "$SITE" >"$OUT" 2>"$ERR"
+    rc=$?
+    [ "$rc" -eq 3 ] || fail_err "a second kefu-$name on a live site: exit $rc, want 3"
+    grep -q "another kefu-$name (pid ${PIDS[$name]}) already runs for the site $SITE" "$ERR" \
+        || fail_err "a second kefu-$name: stderr does not name the running pid ${PIDS[$name]}"
+    [ "$(status_pid "$SITE" "$name")" = "${PIDS[$name]}" ] \
+        || fail "$name does not answer from pid ${PIDS[$name]} after a second instance was refused"
+done
+
 # ---- a daemon killed with -9 comes back ------------------------------------
 VICTIM=${DAEMONS[${#DAEMONS[@]} - 1]}
 OLD=${PIDS[$VICTIM]}
@@ -220,6 +236,14 @@ if expect 0 down --dir "$SITE"; then
         status_pid "$SITE" "$name" >/dev/null && fail "$name still answers after kefu down"
     done
     [ -e "$SITE/run/kefu.pid" ] && fail "kefu down left $SITE/run/kefu.pid"
+    # A daemon removes its socket files as it exits, so clients of a stopped
+    # site find none to wait on.
+    for name in "${DAEMONS[@]}"; do
+        case " ${FAKED[*]:-} " in *" $name "*) continue ;; esac
+        for f in "$SITE/run/$name".*; do
+            [ -S "$f" ] && fail "kefu down left the socket $f"
+        done
+    done
 fi
 if expect 1 down --dir "$SITE"; then
     grep -q "no site is running in $SITE" "$ERR" || fail_err "second down: stderr does not say no site runs"

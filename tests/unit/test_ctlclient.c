@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -299,6 +301,46 @@ static void test_no_daemon_times_out(void **state)
     assert_int_equal(atomic_load(&srv->seen), 0);
 }
 
+/* ctlclient_nobody_listens: a missing file and a stale one (bound, then
+ * closed: what a killed daemon leaves) say so at once; a live ROUTER and
+ * non-ipc endpoints do not, and the probe's connection disturbs nothing. */
+static void test_nobody_listens(void **state)
+{
+    s_server_t *srv = *state;
+    assert_false(ctlclient_nobody_listens(srv->endpoint));
+
+    char ep[160];
+    snprintf(ep, sizeof ep, "ipc://%s/nobody.ctl", srv->dir);
+    assert_true(ctlclient_nobody_listens(ep));
+    snprintf(ep, sizeof ep, "ipc://%s/no-such-dir/x.ctl", srv->dir);
+    assert_true(ctlclient_nobody_listens(ep));
+
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s/stale.ctl", srv->dir);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof sa), 0);
+    close(fd);   /* the file stays, nobody listens */
+    assert_int_equal(access(sa.sun_path, F_OK), 0);
+    snprintf(ep, sizeof ep, "ipc://%s", sa.sun_path);
+    int64_t t0 = kclock_mono_us();
+    assert_true(ctlclient_nobody_listens(ep));
+    assert_true(kclock_mono_us() - t0 < 100000);
+    unlink(sa.sun_path);
+
+    assert_false(ctlclient_nobody_listens("tcp://127.0.0.1:1"));
+    assert_false(ctlclient_nobody_listens("inproc://x"));
+
+    /* The live server still answers, and saw no request from the probe. */
+    ctlclient_t *c = ctlclient_new(srv->endpoint);
+    assert_non_null(c);
+    Kefu__Reply *rep = NULL;
+    assert_rc(s_call(c, "echo", &rep, 2000, NULL), 0);
+    assert_int_equal(rep->status->pid, 1);
+    kefu__reply__free_unpacked(rep, NULL);
+    ctlclient_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +351,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_garbage_is_badreq, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_delimiter_and_error_reply, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_no_daemon_times_out, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_nobody_listens, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "kclock.h"
+#include "ktime.h"
 #include "kerr.h"
 
 #define assert_rc(rc, want)                                                    \
@@ -145,6 +146,26 @@ static void test_manual(void **state)
     assert_int_equal(kclock_now(c), -5);
     assert_rc(kclock_set(c, -6), KEFU_EINVAL);
     assert_rc(kclock_set(c, 0), 0);
+    kclock_destroy(&c);
+}
+
+/* The clock never leaves the years RFC 3339 can write: up to
+ * 9999-12-31T23:59:59.999999Z (253402300800 s after 1970, less 1 us) is
+ * fine, one usec more is refused and changes nothing, and so is what an
+ * int64 sum that wrapped would give. */
+static void test_manual_limit(void **state)
+{
+    (void) state;
+    assert_int_equal(KTIME_MAX_US, 253402300799999999LL);
+    assert_int_equal(KTIME_MIN_US, -62167219200000000LL);
+    kclock_t *c = kclock_new_manual(253402300799LL * 1000000 - 3600LL * 1000000);
+    assert_rc(kclock_set(c, KTIME_MAX_US + 1), KEFU_EINVAL);
+    assert_rc(kclock_set(c, INT64_MAX), KEFU_EINVAL);
+    assert_int_equal(kclock_now(c), 253402297199LL * 1000000);
+    assert_rc(kclock_set(c, KTIME_MAX_US), 0);
+    assert_int_equal(kclock_now(c), KTIME_MAX_US);
+    assert_rc(kclock_set(c, KTIME_MAX_US + 1), KEFU_EINVAL);
+    assert_int_equal(kclock_now(c), KTIME_MAX_US);
     kclock_destroy(&c);
 }
 
@@ -393,6 +414,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wall),
         cmocka_unit_test(test_manual),
+        cmocka_unit_test(test_manual_limit),
         cmocka_unit_test(test_mono),
         cmocka_unit_test_setup_teardown(test_site_file_layout, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_site_sim, s_setup, s_teardown),

@@ -192,6 +192,13 @@ static void test_format_time_limits(void **state)
     assert_int_equal(ktime_format_rfc3339(INT64_MIN, -60, buf, sizeof buf), -1);
     assert_int_equal(ktime_format_rfc3339(253402300799LL * KTIME_SEC, 0, buf, sizeof buf), 20);
     assert_string_equal(buf, "9999-12-31T23:59:59Z");
+    /* KTIME_MIN_US and KTIME_MAX_US are the ends of that range exactly. */
+    assert_int_equal(ktime_format_rfc3339(KTIME_MAX_US, 0, buf, sizeof buf), 27);
+    assert_string_equal(buf, "9999-12-31T23:59:59.999999Z");
+    assert_int_equal(ktime_format_rfc3339(KTIME_MAX_US + 1, 0, buf, sizeof buf), -1);
+    assert_int_equal(ktime_format_rfc3339(KTIME_MIN_US, 0, buf, sizeof buf), 20);
+    assert_string_equal(buf, "0000-01-01T00:00:00Z");
+    assert_int_equal(ktime_format_rfc3339(KTIME_MIN_US - 1, 0, buf, sizeof buf), -1);
 }
 
 static void test_time_round_trip(void **state)
