@@ -29,6 +29,7 @@ struct cmd_t {
     cmdq_t *q;
     ctl_call_t *call;
     int state;
+    bool writes;
     uint8_t *req;               /* packed Request */
     size_t req_len;
     /* the keys it named, its request id's, and the ids it generated */
@@ -38,6 +39,7 @@ struct cmd_t {
     uint8_t *first;             /* its first event, packed */
     size_t first_len;
     int64_t now;
+    int64_t due_us;             /* mono time by which the caller must hear something */
     char errmsg[512];
     cmd_t *next;
 };
@@ -60,6 +62,9 @@ struct cmdq_t {
     uint64_t applied;
     uint64_t gate;              /* nothing runs before applied reaches it */
     bool draining;
+    int failing;                /* the store can't take the log's events (the code), or 0 */
+    zloop_t *loop;
+    int timer;
     /* per kind of generated id, the highest N handed out (a hint: the
      * counter in the store and the held keys are the truth) */
     struct {
@@ -90,6 +95,7 @@ cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t
     self->arena = arena_new(0);
     self->held = zhashx_new();
     self->queue_tail = &self->queue;
+    self->timer = -1;
     return self;
 }
 
@@ -252,15 +258,50 @@ const char *cmd_new_id(cmd_t *cmd, store_txn_t *txn, store_table_t t, const char
 
 /* ---- answering --------------------------------------------------------------- */
 
-/* Sends the answer of a deferred command (rc 0: reply) and frees it. */
-static void s_send(cmdq_t *self, cmd_t *cmd, int rc, Kefu__Reply *reply)
+/* Answers a command's caller now (rc 0: reply), if it still waits: a
+ * command answered early (s_tell) goes on without a caller. */
+static void s_answer(cmdq_t *self, cmd_t *cmd, int rc, Kefu__Reply *reply)
 {
+    if (!cmd->call)
+        return;
     if (rc)
         ctlserver_fail(self->ctl, &cmd->call, rc, "%s", cmd->errmsg[0] ? cmd->errmsg : kefu_strerror(rc));
     else
         ctlserver_reply(self->ctl, &cmd->call, reply);
+}
+
+/* Sends the answer of a deferred command (rc 0: reply) and frees it. */
+static void s_send(cmdq_t *self, cmd_t *cmd, int rc, Kefu__Reply *reply)
+{
+    s_answer(self, cmd, rc, reply);
     self->pending--;
     s_cmd_free(cmd);
+}
+
+/* Tells a caller what holds its command up, before it gives up waiting;
+ * the command goes on (it keeps its keys until its events are applied,
+ * so nothing after it is checked against a state it has not made yet). */
+static void s_tell(cmdq_t *self, cmd_t *cmd, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void s_tell(cmdq_t *self, cmd_t *cmd, int rc, const char *fmt, ...)
+{
+    if (!cmd->call)
+        return;
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *rid = ctl_call_request_id(cmd->call);
+    if (rid && rid[0])
+        ctlserver_fail(self->ctl, &cmd->call, rc,
+                       "%s; it may still be made: repeat the command with --request-id %s to "
+                       "learn its outcome", msg, rid);
+    else
+        ctlserver_fail(self->ctl, &cmd->call, rc,
+                       "%s; it may still be made: look before you repeat it (a --request-id "
+                       "makes a repeat safe)", msg);
 }
 
 static Kefu__Request *s_unpack_request(cmdq_t *self, cmd_t *cmd)
@@ -286,13 +327,16 @@ static int s_keep_answer(store_txn_t *txn, void *arg)
 }
 
 /* The digest of a request's arguments: FNV-1a over the packed request
- * without corr and request_id (event.proto, Envelope.request_digest). */
+ * without corr, request_id and wait_ms (event.proto,
+ * Envelope.request_digest). */
 static uint64_t s_digest(const Kefu__Request *req)
 {
     Kefu__Request r = *req;
     r.has_corr = false;
     r.corr = 0;
     r.request_id = NULL;
+    r.has_wait_ms = false;  /* how long a caller waits is no argument */
+    r.wait_ms = 0;
     size_t len = kefu__request__get_packed_size(&r);
     uint8_t stack[2048];
     uint8_t *buf = len <= sizeof stack ? stack : malloc(len);
@@ -359,9 +403,12 @@ static void s_acked(void *arg, int rc, const uint64_t *seqs, size_t n)
         }
     cmd->next = NULL;
     if (rc) {
-        cmd_errmsg(cmd, "the event log refused the change: %s", kefu_strerror(rc));
+        if (rc == KEFU_ESTOREFULL)
+            cmd_errmsg(cmd, "the event log's disk is full; nothing was changed");
+        else
+            cmd_errmsg(cmd, "the event log refused the change: %s", kefu_strerror(rc));
         s_release(self, cmd);
-        s_send(self, cmd, rc == KEFU_EUNAVAIL ? rc : KEFU_EINTERNAL, NULL);
+        s_send(self, cmd, rc == KEFU_EUNAVAIL || rc == KEFU_ESTOREFULL ? rc : KEFU_EINTERNAL, NULL);
         s_drain(self);
         return;
     }
@@ -379,6 +426,13 @@ static void s_acked(void *arg, int rc, const uint64_t *seqs, size_t n)
     cmd->state = S_APPLYING;
     cmd->next = self->applying;
     self->applying = cmd;
+}
+
+static void s_failing_msg(cmdq_t *self, cmd_t *cmd)
+{
+    cmd_errmsg(cmd, "the daemon's store can't take changes now (%s): it is behind the log "
+                    "until there is room; nothing was written, reads still answer",
+               kefu_strerror(self->failing));
 }
 
 /* Runs a command whose keys are free. Returns 0 with reply filled (the
@@ -432,6 +486,11 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
             return rc;
         }
     }
+    if (self->failing && cmd->writes) {
+        s_failing_msg(self, cmd);
+        store_txn_end(&txn);
+        return self->failing;
+    }
     cmd->now = kclock_now(self->clock);
     Kefu__Envelope *events[CMDQ_MAX_EVENTS];
     int n = self->ops.exec(self->arg, cmd, req, txn, events, CMDQ_MAX_EVENTS);
@@ -475,16 +534,24 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
     return CTL_DEFER;
 }
 
+/* Held by the start gate: everything until the store has caught up with
+ * the log, except reads while the store can't catch up (it is full):
+ * those answer from the store as it is. */
+static bool s_gated(const cmdq_t *self, const cmd_t *cmd)
+{
+    return self->applied < self->gate && !(self->failing && !cmd->writes);
+}
+
 /* Runs the queued commands whose turn has come, in order. */
 static void s_drain(cmdq_t *self)
 {
-    if (self->draining || self->applied < self->gate)
+    if (self->draining)
         return;  /* s_run may answer at once and come back here */
     self->draining = true;
     cmd_t **pp = &self->queue;
     while (*pp) {
         cmd_t *cmd = *pp;
-        bool blocked = false;
+        bool blocked = s_gated(self, cmd);
         for (size_t i = 0; i < cmd->nkeys && !blocked; i++)
             blocked = s_held(self, cmd->keys[i]);
         for (cmd_t *e = self->queue; e != cmd && !blocked; e = e->next)
@@ -517,12 +584,22 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
         return KEFU_EINTERNAL;
     cmd->q = self;
     cmd->call = call;
+    cmd->writes = self->ops.writes(self->arg, req);
+    /* The caller hears something before it stops waiting (s_tick). */
+    int64_t wait_ms = req->has_wait_ms && req->wait_ms >= 1000 ? req->wait_ms : CMDQ_WAIT_MS;
+    cmd->due_us = kclock_mono_us() + (wait_ms - wait_ms / 5) * 1000;
     cmd->nkeys = self->ops.keys(self->arg, req, cmd->keys, CMDQ_MAX_KEYS);
-    if (self->ops.writes(self->arg, req) && req->request_id && req->request_id[0])
+    if (cmd->writes && req->request_id && req->request_id[0])
         snprintf(cmd->keys[cmd->nkeys++], CMDQ_KEY_MAX, "request/%s", req->request_id);
     arena_reset(self->arena);
 
-    bool blocked = self->applied < self->gate;
+    if (self->failing && cmd->writes) {
+        s_failing_msg(self, cmd);
+        ctl_call_errmsg(call, "%s", cmd->errmsg);
+        s_cmd_free(cmd);
+        return self->failing;
+    }
+    bool blocked = s_gated(self, cmd);
     for (size_t i = 0; i < cmd->nkeys && !blocked; i++)
         blocked = s_held(self, cmd->keys[i]);
     for (cmd_t *e = self->queue; e && !blocked; e = e->next)
@@ -571,6 +648,10 @@ int cmdq_record(cmdq_t *self, store_txn_t *txn, const evlog_record_t *rec,
 void cmdq_applied(cmdq_t *self, uint64_t applied)
 {
     self->applied = applied;
+    if (self->failing)
+        klog_info("the store takes the log's events again (applied %llu)",
+                  (unsigned long long) applied);
+    self->failing = 0;  /* a batch was committed */
     cmd_t **pp = &self->applying;
     while (*pp) {
         cmd_t *cmd = *pp;
@@ -586,4 +667,62 @@ void cmdq_applied(cmdq_t *self, uint64_t applied)
 void cmdq_gate(cmdq_t *self, uint64_t seq)
 {
     self->gate = seq;
+}
+
+void cmdq_store_failing(cmdq_t *self, int rc)
+{
+    if (rc == 0 || self->failing == rc)
+        return;
+    self->failing = rc;
+    /* Queued writes have not run: refused now, nothing written. */
+    cmd_t **pp = &self->queue;
+    while (*pp) {
+        cmd_t *c = *pp;
+        if (!c->writes) {
+            pp = &c->next;
+            continue;
+        }
+        *pp = c->next;
+        s_failing_msg(self, c);
+        s_send(self, c, rc, NULL);
+    }
+    self->queue_tail = pp;
+    /* Commands in the log but not applied: their callers learn why now.
+     * Queued reads may now pass the gate. */
+    for (cmd_t *c = self->applying; c; c = c->next)
+        s_tell(self, c, rc, "the change is in the log (seq %llu) but the daemon's store can't "
+                            "take it (%s); it is applied once there is room",
+               (unsigned long long) c->need, kefu_strerror(rc));
+    s_drain(self);
+}
+
+/* Every caller waiting past its due time hears what holds it up. */
+static int s_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    cmdq_t *self = arg;
+    int64_t now = kclock_mono_us();
+    for (cmd_t *c = self->inflight; c; c = c->next)
+        if (c->call && now >= c->due_us)
+            s_tell(self, c, KEFU_EUNAVAIL, "the event log has not acknowledged the change "
+                                           "in time (is it stopped, or its disk slow?)");
+    for (cmd_t *c = self->applying; c; c = c->next)
+        if (c->call && now >= c->due_us)
+            s_tell(self, c, self->failing ? self->failing : KEFU_EUNAVAIL,
+                   "the change is in the log (seq %llu) but not applied yet", (unsigned long long) c->need);
+    for (cmd_t *c = self->queue; c; c = c->next)
+        if (c->call && now >= c->due_us)
+            s_tell(self, c, KEFU_EUNAVAIL, "%s", self->applied < self->gate
+                       ? "the daemon is still catching up with the log"
+                       : "the command waits for an earlier one on the same record, which the "
+                         "event log has not acknowledged");
+    return 0;
+}
+
+int cmdq_attach(cmdq_t *self, zloop_t *loop)
+{
+    self->loop = loop;
+    self->timer = zloop_timer(loop, 250, 0, s_tick, self);
+    return self->timer >= 0 ? 0 : -1;
 }

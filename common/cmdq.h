@@ -37,6 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <czmq.h>
+
 #include "arena.h"
 #include "consumer.h"
 #include "control.pb-c.h"
@@ -50,6 +52,7 @@
 #define CMDQ_MAX_KEYS   8    /* keys a command names before it runs */
 #define CMDQ_MAX_NEW_IDS 4   /* ids one command may generate (cmd_new_id) */
 #define CMDQ_MAX_EVENTS 16
+#define CMDQ_WAIT_MS    5000 /* a caller's wait when its request names none (kefuctl's default) */
 
 typedef struct cmdq_t cmdq_t;
 typedef struct cmd_t cmd_t;
@@ -102,8 +105,26 @@ void cmdq_applied(cmdq_t *self, uint64_t applied);
 /* Holds every command (reads too) until the daemon has applied the log up
  * to seq: a daemon sets it to the log's head when it starts, so it never
  * answers from a store that is behind what it already wrote (ids it
- * handed out, states it changed) before a restart. */
+ * handed out, states it changed) before a restart. While the store can't
+ * catch up (cmdq_store_failing), reads pass and answer from the store as
+ * it is. */
 void cmdq_gate(cmdq_t *self, uint64_t seq);
+
+/* For the daemon's consumer, when a batch could not be applied (rc: the
+ * store's error, e.g. MDB_MAP_FULL or ENOSPC when its disk is full):
+ * until a batch is committed again (cmdq_applied), writes are refused
+ * with rc and nothing is written, reads still answer, and the callers of
+ * changes already in the log are told at once why they wait. */
+void cmdq_store_failing(cmdq_t *self, int rc);
+
+/* Registers cmdq's timer in loop: a caller waiting longer than its
+ * request's wait_ms less a fifth (CMDQ_WAIT_MS without one) is answered
+ * with what holds its command up (the log not acknowledging, the store
+ * not applying), typed unavailable or store-full; the command itself
+ * goes on and keeps its place (a repeat with its request id learns the
+ * outcome). The timer is the loop's: destroy the loop before cmdq (as a
+ * daemon's run does when it returns). Returns 0 or -1. */
+int cmdq_attach(cmdq_t *self, zloop_t *loop);
 
 /* Commands taken and not yet answered. */
 size_t cmdq_pending(const cmdq_t *self);

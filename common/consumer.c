@@ -15,6 +15,7 @@ struct consumer_t {
     evlog_client_t *client;
     consumer_apply_fn *apply;
     consumer_applied_fn *applied_cb;
+    consumer_failed_fn *failed_cb;
     void *arg;
     arena_t *arena;
     uint64_t applied;
@@ -94,12 +95,19 @@ static int s_deliver(void *arg, const evlog_record_t *recs, size_t n)
         klog_error("consumer: can't apply seq %llu..%llu: %s; will retry",
                    (unsigned long long) recs[0].seq, (unsigned long long) recs[n - 1].seq,
                    kefu_strerror(rc));
+        if (self->failed_cb)
+            self->failed_cb(self->arg, rc, recs[0].seq);
         return rc;
     }
     self->applied = recs[n - 1].seq;
     if (self->applied_cb)
         self->applied_cb(self->arg, self->applied, evlog_client_head(self->client));
     return 0;
+}
+
+void consumer_on_failure(consumer_t *self, consumer_failed_fn *failed)
+{
+    self->failed_cb = failed;
 }
 
 int consumer_start(consumer_t *self)

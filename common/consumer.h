@@ -34,11 +34,19 @@ typedef int (consumer_apply_fn)(void *arg, store_txn_t *txn, const evlog_record_
 /* Called after each committed batch with the new position. */
 typedef void (consumer_applied_fn)(void *arg, uint64_t applied, uint64_t head);
 
+/* Called when a batch could not be applied or committed (rc: the apply
+ * function's or the store's error; first: the batch's first seq). The
+ * batch is delivered again later. */
+typedef void (consumer_failed_fn)(void *arg, int rc, uint64_t first);
+
 /* New consumer applying the log through client to store. Reads the saved
  * position. Returns NULL with errno set on a store error. */
 consumer_t *consumer_new(store_t *store, evlog_client_t *client,
                          consumer_apply_fn *apply, consumer_applied_fn *applied, void *arg);
 void consumer_destroy(consumer_t **self_p);
+
+/* Sets a function told of every batch that fails (arg as consumer_new's). */
+void consumer_on_failure(consumer_t *self, consumer_failed_fn *failed);
 
 /* Starts the subscription from the saved position + 1. Returns 0. */
 int consumer_start(consumer_t *self);

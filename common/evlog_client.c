@@ -311,6 +311,45 @@ static void s_fail_all(evlog_client_t *self, int rc)
     self->fatal = rc;
 }
 
+/* Fails r (with rc) and every request after it (with later): none of
+ * them is in the log. The numbering is reset first, so appends made by
+ * their callbacks follow on from r's first producer_seq. */
+static void s_refuse_from(evlog_client_t *self, s_req_t *r, int rc, int later)
+{
+    uint64_t from = r->first_pseq;
+    size_t n = 0;
+    for (size_t i = self->qhead; i < self->qn; i++)
+        if (!self->q[i].done && self->q[i].first_pseq >= from)
+            n++;
+    typedef struct {
+        s_seg_t *segs;
+        size_t nsegs;
+        int rc;
+    } s_fail_t;
+    s_fail_t *f = calloc(n ? n : 1, sizeof *f);
+    if (!f)
+        abort();
+    size_t k = 0;
+    for (size_t i = self->qhead; i < self->qn; i++) {
+        s_req_t *q = &self->q[i];
+        if (q->done || q->first_pseq < from)
+            continue;
+        q->done = true;
+        if (q->sent)
+            self->nsent--;
+        self->inflight_events -= q->n;
+        /* the segment arrays stay put until their requests are popped */
+        f[k++] = (s_fail_t){q->segs, q->nsegs, q == r ? rc : later};
+    }
+    self->last_pseq = from - 1;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < f[i].nsegs; j++)
+            if (f[i].segs[j].cb)
+                f[i].segs[j].cb(f[i].segs[j].arg, f[i].rc, NULL, f[i].segs[j].n);
+    free(f);
+    s_pop_done(self);
+}
+
 /* The request with corr `acked` was answered: every request sent before
  * it (a lower corr) and still waiting was lost, or its answer was (see
  * the top of the file). Sends those again now. */
@@ -362,15 +401,16 @@ static void s_on_append_reply(evlog_client_t *self, const Kefu__LogReply *rep)
             s_resend_all(self);
             return;
         }
-        /* The log refused the request for good. The events after it were
-         * numbered past it and would all meet a gap: fail them too and
-         * start afresh with a new hello. */
+        /* The log refused the request for good, and took none of it. The
+         * requests after it were numbered past it and would all meet a
+         * gap: they fail too (with the same code if it is a full disk,
+         * else unavailable: not written, try again). The ones before it
+         * are untouched: the log may have them in a batch still waiting
+         * for its fsync (or for room on a full disk). Numbering goes on
+         * from the refused request's first producer_seq. */
         klog_error("log client %s: append refused: %s", self->producer,
                    rep->error->message ? rep->error->message : kefu_strerror(rc));
-        s_complete(self, r, rc, NULL);
-        s_fail_all(self, KEFU_EUNAVAIL);
-        self->fatal = 0;
-        self->introduced = false;
+        s_refuse_from(self, r, rc, rc == KEFU_ESTOREFULL ? rc : KEFU_EUNAVAIL);
         return;
     }
     if (rep->rep_case != KEFU__LOG_REPLY__REP_APPEND)

@@ -76,9 +76,9 @@ int evlog_client_append_wait(evlog_client_t *self, Kefu__Envelope **events,
                              size_t n, uint64_t *first_seq, int timeout_ms);
 
 /* Introduces the producer to the log now (rather than at its first
- * append) and sets *head to the log's head once every event the log had
- * taken from anyone so far is durable: a daemon starting after a crash
- * learns where the log really ends, its predecessor's last appends
+ * append) and sets *head to the log's durable head once every event the
+ * log had taken from this producer is durable: a daemon starting after a
+ * crash learns where the log ends, its predecessor's last appends
  * included. Only with nothing in flight. Returns 0, KEFU_EUNAVAIL (no
  * answer within timeout_ms) or KEFU_EINVAL. */
 int evlog_client_introduce(evlog_client_t *self, uint64_t *head, int timeout_ms);

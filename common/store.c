@@ -58,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "kerr.h"
@@ -326,6 +327,21 @@ int store_table(store_t *self, const char *name, store_table_t *table)
 
 /* ---- transactions ------------------------------------------------------ */
 
+/* LMDB reports a short write (the file system ran out of room in the
+ * middle of a commit's pages) as EIO, "short write, filesystem full?". When
+ * the store's file system has less than a map growth step of room left,
+ * that is what it was: the commit failed for want of space (ENOSPC, which
+ * reaches users as store-full), nothing of it took effect, and it can be
+ * tried again once there is room. */
+static bool s_disk_full(store_t *self)
+{
+    const char *path = NULL;
+    struct statvfs st;
+    if (mdb_env_get_path(self->env, &path) != 0 || !path || statvfs(path, &st) != 0)
+        return false;
+    return (uint64_t) st.f_bavail * st.f_frsize < 1024 * 1024;
+}
+
 int store_write(store_t *self, store_write_fn *fn, void *arg)
 {
     assert(self && fn);
@@ -350,9 +366,11 @@ int store_write(store_t *self, store_write_fn *fn, void *arg)
 
         rc = fn(t, arg);
         assert(t->cursors == 0);  /* fn closes its cursors */
-        if (rc == 0 && !t->map_full)
+        if (rc == 0 && !t->map_full) {
             rc = mdb_txn_commit(txn);   /* frees txn whatever it returns */
-        else
+            if (rc == EIO && s_disk_full(self))
+                rc = ENOSPC;
+        } else
             mdb_txn_abort(txn);
         bool full = t->map_full || rc == MDB_MAP_FULL;
         t->txn = NULL;

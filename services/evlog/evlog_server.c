@@ -59,6 +59,7 @@
 #include "evlog_sync.h"
 #include "kerr.h"
 #include "klog.h"
+#include "ktime.h"
 #include "kzmq.h"
 #include "producers.h"
 #include "site.h"
@@ -347,12 +348,26 @@ static int s_synced(zloop_t *loop, zsock_t *sock, void *arg)
 static void s_hello(evlog_server_t *self, const uint8_t *id, size_t idlen, uint64_t corr,
                     const Kefu__HelloRequest *hr)
 {
+    /* Answer once the producer's own last event is durable, so the last
+     * seq it is told is one the log can't lose (and a daemon restarting
+     * after a crash waits for its predecessor's last appends). Not on
+     * everyone's: a new producer is answered at once even while a batch
+     * waits for room on a full disk, and learns from its first append
+     * that the log is full. A client sends a hello with nothing else in
+     * flight, so answering it ahead of the queue keeps its order. */
+    producer_t *p = hr->producer && hr->producer[0]
+                        ? producers_get(self->producers, hr->producer, 0) : NULL;
+    uint64_t need = p && producer_last(p) ? producer_lookup(p, producer_last(p)) : 0;
+    if (need <= evlog_store_head(self->store)) {
+        s_ack_t now = {.kind = S_ACK_HELLO, .corr = corr, .producer = p,
+                       .idlen = (uint8_t) idlen};
+        memcpy(now.id, id, idlen);
+        s_send_ack(self, &now);
+        return;
+    }
     s_ack_t *a = s_ack_push(self, id, idlen, corr, S_ACK_HELLO);
-    /* Answer once what was assigned so far is durable, so the producer's
-     * last seq is one the log can't lose. */
-    a->need = self->assigned;
-    if (hr->producer && hr->producer[0])
-        a->producer = producers_get(self->producers, hr->producer, 0);
+    a->producer = p;
+    a->need = need;
 }
 
 /* Appends the events of one request, all or none of them checked first. */
@@ -402,6 +417,15 @@ static void s_append(evlog_server_t *self, const uint8_t *id, size_t idlen, uint
     }
     producer_t *p = producers_get(self->producers, evs[0]->producer, 1);
     uint64_t last = producer_last(p), first = evs[0]->producer_seq;
+    if (first + n - 1 > last && evlog_sync_full(self->sync)) {
+        /* New events while the disk has no room for the next segment:
+         * refused at once, nothing assigned (evlog_sync.h). Retries of
+         * events already taken are answered as usual below. */
+        snprintf(err, sizeof err, "the log's disk is full: no room for a new segment of "
+                                  "evlog.segment_mb; nothing was written");
+        s_send_error(self, id, idlen, corr, KEFU_ESTOREFULL, 0, err);
+        return;
+    }
     if (first > last + 1) {
         snprintf(err, sizeof err, "producer %s: producer_seq %" PRIu64 " but the log expects %" PRIu64,
                  evs[0]->producer, first, last + 1);
@@ -596,10 +620,28 @@ static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Re
     }
     int64_t now = kclock_now(self->d->clock);
     int64_t from = self->clock_target > now ? self->clock_target : now;
+    /* Business time stays where RFC 3339 can write it: past year 9999 no
+     * time could be shown or parsed back, deadlines could not be set, and
+     * further advances would overflow int64. from <= KTIME_MAX_US and
+     * by <= 3660d, so the sum itself can't overflow; checked anyway. */
+    int64_t to;
+    if (__builtin_add_overflow(from, by, &to) || to > KTIME_MAX_US) {
+        char fbuf[48];
+        if (ktime_format_rfc3339(from, 0, fbuf, sizeof fbuf) < 0)
+            snprintf(fbuf, sizeof fbuf, "%" PRId64 " us", from);
+        ctl_call_errmsg(call, "the clock is at %s; it can't move past "
+                              "9999-12-31T23:59:59Z, the last time RFC 3339 can write", fbuf);
+        return KEFU_EINVAL;
+    }
+    if (evlog_sync_full(self->sync)) {
+        ctl_call_errmsg(call, "the log's disk is full: no room for a new segment; "
+                              "the clock was not moved");
+        return KEFU_ESTOREFULL;
+    }
     Kefu__ClockAdvanced ca = KEFU__CLOCK_ADVANCED__INIT;
     ca.has_from = ca.has_to = true;
     ca.from = from;
-    ca.to = from + by;
+    ca.to = to;
     producer_t *p = producers_get(self->producers, S_PRODUCER, 1);
     Kefu__Envelope ev = KEFU__ENVELOPE__INIT;
     ev.producer = S_PRODUCER;

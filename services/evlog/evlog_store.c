@@ -35,6 +35,17 @@
  * syncer rolls over it only renames it into place. A next.tmp left by a
  * crash is simply written again.
  *
+ * A full disk
+ * -----------
+ * Before zero-filling a segment (or next.tmp) the free space of the file
+ * system is checked (statvfs, the blocks an unprivileged writer may use):
+ * with less than a segment free, nothing is written and the creation
+ * fails with ENOSPC and a message naming what is free and what is needed.
+ * If a write fails anyway (the space went to someone else meanwhile), the
+ * partial file is removed at once: a part-made segment holds nothing and
+ * would only keep the disk full. Recovery never sees one, so it never
+ * takes a part-made segment for a damaged one.
+ *
  * Reads
  * -----
  * Every segment is mapped read-only. A sparse index (the offset of every
@@ -56,6 +67,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -286,6 +298,17 @@ int evlog_store_open(evlog_store_t **out, const char *dir, size_t segment_bytes,
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[4200];
         s_seg_path(self, firsts[i], "seg", path, sizeof path);
+        struct stat st;
+        if (stat(path, &st) == 0 && st.st_size == 0) {
+            /* An empty file holds nothing to recover or keep aside (a
+             * segment whose creation failed, left by an older version or
+             * a crash between creat and the first write): remove it. A
+             * segment after it then does not follow, and goes aside. */
+            klog_warn("evlog: segment %s is empty; removing it", path);
+            if (unlink(path) < 0)
+                rc = errno;
+            continue;
+        }
         if (damaged || firsts[i] != next) {
             /* Does not follow on from what is valid: keep it aside. */
             char aside[4200];
@@ -393,6 +416,32 @@ uint64_t evlog_store_head(const evlog_store_t *self)
  * fdatasync flushes data only (measured here: ~280 us against ~580 us).
  * The zeros go by O_DIRECT where the file system allows it: no page cache
  * copy, ~25 ms of CPU for 256 MiB instead of ~550 ms. */
+int evlog_store_space(const char *dir, size_t need, uint64_t *avail)
+{
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) != 0)
+        return errno;
+    uint64_t free_bytes = (uint64_t) vfs.f_bavail * (uint64_t) vfs.f_frsize;
+    if (avail)
+        *avail = free_bytes;
+    return free_bytes < need ? ENOSPC : 0;
+}
+
+/* ENOSPC, logged with the figures, when the file system of self->dir has
+ * less than size bytes free for what goes to path; else 0. */
+static int s_check_space(const evlog_store_t *self, const char *path, size_t size)
+{
+    uint64_t avail = 0;
+    int rc = evlog_store_space(self->dir, size, &avail);
+    if (rc == ENOSPC)
+        klog_error("evlog: can't create %s: the disk holding %s has %" PRIu64
+                   " KiB free and a log segment needs %zu KiB (evlog.segment_mb)",
+                   path, self->dir, avail / 1024, size / 1024);
+    else if (rc)
+        rc = 0;   /* can't tell (statvfs failed): let the writes say */
+    return rc;
+}
+
 static int s_zero_file(const char *path, size_t size, bool excl, volatile bool *stop)
 {
     /* In the background (stop != NULL), go gently: a 1 MiB write, then a
@@ -430,6 +479,10 @@ static int s_zero_file(const char *path, size_t size, bool excl, volatile bool *
         rc = errno;
     free(zeros);
     close(fd);
+    /* We made (or truncated) it: a part-made file is no use to anyone
+     * and, on a full disk, holds the space the next attempt needs. */
+    if (rc)
+        unlink(path);
     return rc;
 }
 
@@ -454,7 +507,10 @@ static void *s_prep_run(void *arg)
         if (self->prep_ready)
             continue;  /* one is ready and not taken yet: never rewrite it */
         pthread_mutex_unlock(&self->prep_mu);
-        int rc = s_zero_file(path, self->segment_bytes, false, &self->prep_stop);
+        unlink(path);   /* a part-made one left by a crash counts as used space */
+        int rc = s_check_space(self, path, self->segment_bytes);
+        if (rc == 0)
+            rc = s_zero_file(path, self->segment_bytes, false, &self->prep_stop);
         if (rc && rc != ECANCELED)
             klog_warn("evlog: can't prepare the next segment: %s", strerror(rc));
         pthread_mutex_lock(&self->prep_mu);
@@ -493,12 +549,14 @@ static int s_new_segment(evlog_store_t *self, uint64_t first, size_t min, s_seg_
         pthread_mutex_unlock(&self->prep_mu);
     }
     int rc;
+    bool made = prepared;   /* path is ours to remove if we fail below */
     if (prepared) {
         seg->fd = open(path, O_RDWR | O_CLOEXEC);
         rc = seg->fd < 0 ? errno : s_fsync_dir(self->dir);
-    } else {
-        rc = s_zero_file(path, size, true, NULL);
+    } else if ((rc = s_check_space(self, path, size)) == 0) {
+        rc = s_zero_file(path, size, true, NULL);   /* removes it on failure */
         if (rc == 0) {
+            made = true;
             seg->fd = open(path, O_RDWR | O_CLOEXEC);
             rc = seg->fd < 0 ? errno : s_fsync_dir(self->dir);
         }
@@ -513,7 +571,7 @@ static int s_new_segment(evlog_store_t *self, uint64_t first, size_t min, s_seg_
     }
     if (rc) {
         klog_error("evlog: can't create segment %s: %s", path, strerror(rc));
-        if (seg->fd >= 0)
+        if (made)
             unlink(path);
         s_seg_free(seg);
         return rc;
@@ -526,11 +584,14 @@ void evlog_store_write_batch(evlog_store_t *self, evlog_batch_t *b)
 {
     b->newseg = NULL;
     b->rc = 0;
+    b->unwritten = false;
     if (self->wfd < 0 || self->woff + b->len > self->wsize) {
         s_seg_t *seg;
         b->rc = s_new_segment(self, b->first, b->len, &seg);
-        if (b->rc)
+        if (b->rc) {
+            b->unwritten = true;  /* nothing of it on disk: it can be tried again */
             return;
+        }
         b->newseg = seg;
         self->wfd = seg->fd;
         self->wsize = seg->size;

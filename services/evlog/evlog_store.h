@@ -15,6 +15,7 @@
 #ifndef KEFU_EVLOG_STORE_H
 #define KEFU_EVLOG_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,13 @@ int evlog_store_open(evlog_store_t **out, const char *dir, size_t segment_bytes,
                      evlog_scan_fn *scan, void *arg);
 void evlog_store_destroy(evlog_store_t **self_p);
 
+/* Free space for a new segment: 0 when the file system holding dir has at
+ * least need bytes free for an unprivileged writer, ENOSPC when not, or
+ * the statvfs errno. Sets *avail (if not NULL) to the bytes free. A new
+ * log (evlog_store_open on a dir without segments) and every later
+ * segment fail with ENOSPC, having written nothing, when this says so. */
+int evlog_store_space(const char *dir, size_t need, uint64_t *avail);
+
 /* Last durable seq (0 for an empty log). */
 uint64_t evlog_store_head(const evlog_store_t *self);
 
@@ -43,6 +51,7 @@ typedef struct {
     uint64_t first, last;
     /* filled by evlog_store_write_batch: */
     int rc;                 /* 0 or errno */
+    bool unwritten;         /* rc set before a byte was written (no room for a segment) */
     size_t offset;          /* byte offset in that segment */
     void *newseg;           /* a segment started for this batch, for commit */
     int64_t sync_us;        /* time the syncer took (statistics) */

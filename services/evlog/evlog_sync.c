@@ -6,16 +6,26 @@
  * fdatasync returns. Finished batches go back to the main thread as
  * pointers over an inproc PAIR, which the main zloop polls. Batches are
  * recycled through a free list only the main thread touches.
+ *
+ * A full disk: a batch that needs a new segment when the file system has
+ * no room for one is kept and tried again (s_wait_for_room), never
+ * failed: its records were given seqs, and failing it would leave the
+ * main thread's producer table ahead of the disk. While it waits,
+ * evlog_sync_full() is true and the main thread takes no new appends.
  */
 #include "evlog_sync.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kclock.h"
+#include "klog.h"
 
 /* Batches of fewer records than this may be written by the submitting
  * thread when the syncer is idle. */
@@ -30,11 +40,50 @@ struct evlog_sync_t {
     evlog_batch_t *queued;   /* under mu */
     bool writing;            /* under mu: a batch is being written */
     bool stop;               /* under mu */
+    atomic_bool full;        /* a batch waits for room for a new segment */
     zsock_t *main_end, *thread_end;
     evlog_batch_t **free;    /* main thread only */
     size_t nfree, capfree;
     unsigned outstanding;    /* main thread only */
 };
+
+/* The disk has no room for the segment batch b needs, and nothing of b
+ * was written: b is tried again every S_ROOM_MS until it goes through (or
+ * fails otherwise), its appends still waiting for their acknowledgement.
+ * Meanwhile `full` is set, and the main thread refuses new appends with
+ * ERR_STORE_FULL (evlog_server.c): so only what was in flight waits, and
+ * everything else is told the truth at once. Returns true if the daemon
+ * is stopping (b stays unwritten). */
+#define S_ROOM_MS 500
+
+static bool s_wait_for_room(evlog_sync_t *self, evlog_batch_t *b)
+{
+    atomic_store(&self->full, true);
+    klog_error("evlog: no room on the disk for a new segment; %llu..%llu wait for room, "
+               "new appends are refused (store-full)", (unsigned long long) b->first,
+               (unsigned long long) b->last);
+    for (;;) {
+        pthread_mutex_lock(&self->mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += S_ROOM_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        if (!self->stop)
+            pthread_cond_timedwait(&self->cv, &self->mu, &until);
+        bool stop = self->stop;
+        pthread_mutex_unlock(&self->mu);
+        if (stop)
+            return true;
+        evlog_store_write_batch(self->store, b);
+        if (!(b->rc == ENOSPC && b->unwritten))
+            break;
+    }
+    atomic_store(&self->full, false);
+    klog_info("evlog: room again; %llu..%llu written", (unsigned long long) b->first,
+              (unsigned long long) b->last);
+    return false;
+}
 
 static void *s_run(void *arg)
 {
@@ -52,6 +101,8 @@ static void *s_run(void *arg)
             break;  /* stopping, and nothing left to write */
         int64_t t0 = kclock_mono_us();
         evlog_store_write_batch(self->store, b);
+        if (b->rc == ENOSPC && b->unwritten && s_wait_for_room(self, b))
+            break;  /* stopping with the batch unwritten: never acknowledged */
         b->sync_us = kclock_mono_us() - t0;
         pthread_mutex_lock(&self->mu);
         self->writing = false;
@@ -164,9 +215,17 @@ evlog_batch_t *evlog_sync_submit(evlog_sync_t *self, evlog_batch_t **batch_p)
         b->sync_us = kclock_mono_us() - t0;
         pthread_mutex_lock(&self->mu);
         self->writing = false;
-        if (self->queued)
+        if (b->rc == ENOSPC && b->unwritten) {
+            /* No room for a segment: the syncer waits for it (s_wait_for_room),
+             * not the main thread. */
+            self->queued = b;
+            self->outstanding++;
             pthread_cond_signal(&self->cv);
-        inline_done = b;
+        } else {
+            if (self->queued)
+                pthread_cond_signal(&self->cv);
+            inline_done = b;
+        }
         *batch_p = NULL;
     } else if (!self->queued) {
         self->queued = b;
@@ -221,4 +280,9 @@ evlog_batch_t *evlog_sync_done(evlog_sync_t *self, int timeout_ms)
 unsigned evlog_sync_outstanding(const evlog_sync_t *self)
 {
     return self->outstanding;
+}
+
+bool evlog_sync_full(evlog_sync_t *self)
+{
+    return atomic_load(&self->full);
 }

@@ -41,6 +41,9 @@ zsock_t *evlog_sync_sock(evlog_sync_t *self);
  * evlog_sync_release() once it has acknowledged it. */
 evlog_batch_t *evlog_sync_done(evlog_sync_t *self, int timeout_ms);
 void evlog_sync_release(evlog_sync_t *self, evlog_batch_t *batch);
+/* True while a batch waits for room on the disk for a new segment (the
+ * file system is full): new appends should be refused, not queued. */
+bool evlog_sync_full(evlog_sync_t *self);
 /* Batches submitted and not yet returned by evlog_sync_done(). */
 unsigned evlog_sync_outstanding(const evlog_sync_t *self);
 

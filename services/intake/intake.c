@@ -33,6 +33,14 @@ static void s_applied(void *arg, uint64_t applied, uint64_t head)
     cmdq_applied(self->cmdq, applied);
 }
 
+/* The store can't take a batch (full): writes are refused, reads go on. */
+static void s_failed(void *arg, int rc, uint64_t first)
+{
+    intake_t *self = arg;
+    (void) first;
+    cmdq_store_failing(self->cmdq, rc);
+}
+
 int intake_new(intake_t **out, kdaemon_t *d)
 {
     *out = NULL;
@@ -64,6 +72,7 @@ int intake_new(intake_t **out, kdaemon_t *d)
         intake_destroy(&self);
         return rc;
     }
+    consumer_on_failure(self->consumer, s_failed);
     *out = self;
     return 0;
 }
@@ -73,6 +82,7 @@ int intake_run(intake_t *self)
     zloop_t *loop = zloop_new();
     ctlserver_attach(self->ctl, loop);
     evlog_client_attach(self->log, loop);
+    cmdq_attach(self->cmdq, loop);
     /* Hold commands until the store has caught up with the log as it is
      * now, this daemon's own last appends before a crash included (the
      * log answers the introduction once they are durable). The log may be

@@ -4,12 +4,12 @@
  * fresh DEALER each time costs nothing that matters and means a late reply
  * to a call that timed out can never be taken for the next one's.
  *
- * Before waiting on a daemon, a local (ipc://) endpoint is checked for its
- * socket file: a daemon that is not running has none (ZeroMQ removes it on
- * a clean exit), and `kefuctl status` on a stopped site then answers at
- * once instead of after a timeout per daemon. A stale file left by a crash
- * still costs one timeout, which is the honest answer for a daemon that
- * may be hung.
+ * Before waiting on a daemon, a local (ipc://) endpoint is checked for a
+ * listener (ctlclient_nobody_listens): a daemon that is not running has no
+ * socket file (it removes it on exit, kdaemon.h), or one left by a crash
+ * that refuses connections, and `kefuctl status` on a stopped site then
+ * answers at once instead of after a timeout per daemon. A daemon that is
+ * there but hung still costs one timeout, which is the honest answer.
  */
 #include <errno.h>
 #include <string.h>
@@ -45,9 +45,7 @@ static bool s_reads_only(Kefu__Request__ReqCase c)
 
 bool kctl_endpoint_absent(const char *endpoint)
 {
-    if (strncmp(endpoint, "ipc://", 6) != 0)
-        return false;
-    return access(endpoint + 6, F_OK) != 0 && (errno == ENOENT || errno == ENOTDIR);
+    return ctlclient_nobody_listens(endpoint);
 }
 
 int kctl_call(kctl_t *ctx, const char *daemon, Kefu__Request *req, Kefu__Reply **reply,
@@ -65,6 +63,12 @@ int kctl_call(kctl_t *ctx, const char *daemon, Kefu__Request *req, Kefu__Reply *
      * protobuf-c fields are char * but packing only reads them. */
     if (ctx->request_id && !req->request_id && !s_reads_only(req->req_case))
         req->request_id = (char *) ctx->request_id;
+    /* How long we wait: the daemon answers before that, if only with what
+     * holds the command up (cmdq.h), rather than leave us to time out. */
+    if (timeout_ms > 0 && !req->has_wait_ms) {
+        req->has_wait_ms = true;
+        req->wait_ms = (uint32_t) timeout_ms;
+    }
     ctlclient_t *client = ctlclient_new(endpoint);
     if (!client)
         return KEFU_EINTERNAL;  /* out of memory: the endpoint came from site.h */

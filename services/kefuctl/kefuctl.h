@@ -194,7 +194,8 @@ int kctl_parse_month(const char *s, int64_t *from, int64_t *to);
  * (status, sync, the get/list/query requests). Returns 0 with
  * *reply set (caller frees it with kefu__reply__free_unpacked(*reply,
  * NULL); it may carry an Error), or ctlclient_call()'s code; KEFU_ETIMEOUT
- * at once when the daemon's ipc socket file does not exist. */
+ * at once when nobody listens on the daemon's ipc socket (no file, or a
+ * stale one: kctl_endpoint_absent). */
 int kctl_call(kctl_t *ctx, const char *daemon, Kefu__Request *req, Kefu__Reply **reply,
               int timeout_ms);
 
@@ -204,8 +205,9 @@ int kctl_call(kctl_t *ctx, const char *daemon, Kefu__Request *req, Kefu__Reply *
 int kctl_request(kctl_t *ctx, const char *daemon, Kefu__Request *req,
                  Kefu__Reply__RepCase expect, Kefu__Reply **reply, int timeout_ms);
 
-/* True when endpoint is ipc:// and its socket file is missing: nobody can
- * be listening, so there is no point waiting for an answer. */
+/* True when endpoint is ipc:// and nobody listens on it (its socket file
+ * is missing, or refuses connections: ctlclient_nobody_listens), so there
+ * is no point waiting for an answer. */
 bool kctl_endpoint_absent(const char *endpoint);
 
 /* ---- commands ----------------------------------------------------------- */

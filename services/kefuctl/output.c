@@ -143,8 +143,11 @@ int kctl_refused(kctl_t *ctx, const char *who, const Kefu__Error *err)
     const char *msg = json_string_value(json_object_get(j, "message"));
     if (!msg || !*msg)
         msg = kefu_strerror(rc);
-    int exit_code = kctl_fail(ctx, KCTL_EXIT_REFUSED, kefu_errname(rc), "%s%s%s",
-                              who ? who : "", who ? ": " : "", msg);
+    /* A daemon that answers "unavailable" can't serve now (the log
+     * stalled, the daemon stopping): like no answer at all, it is exit 3,
+     * the one a script retries on; its message says what holds it up. */
+    int exit_code = kctl_fail(ctx, rc == KEFU_EUNAVAIL ? KCTL_EXIT_UNREACHABLE : KCTL_EXIT_REFUSED,
+                              kefu_errname(rc), "%s%s%s", who ? who : "", who ? ": " : "", msg);
     json_decref(j);
     return exit_code;
 }

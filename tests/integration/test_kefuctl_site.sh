@@ -2,8 +2,9 @@
 # test_kefuctl_site.sh: kefuctl's site commands against a live site, as
 # contract.md words them: status (daemons with name, pid, ok, applied;
 # head), sync (head), clock advance (now; refused on a wall clock with
-# exit 1), log tail (one JSON object per line with seq, type, at, data;
-# --from; --follow), and exit 3 once the site is down.
+# exit 1, and past year 9999 with exit 1, code invalid), log tail (one JSON object per line with seq, type, at, data;
+# --from; --follow), and exit 3 at once once the site is down: cleanly
+# (no socket files left) or killed outright (stale socket files).
 set -eu
 BUILD=${BUILD:-build}
 B=$BUILD/bin
@@ -67,8 +68,52 @@ else
     check "wall" "$out" '.error.code' conflict
 fi
 
-# once the site is down: exit 3
+# once the site is down: exit 3, at once (no socket files are left to
+# wait on; the default --timeout is 5s per daemon)
 "$B/kefu" down --dir "$D"
+t0=$(date +%s%N)
 if "$B/kefuctl" --dir "$D" status >/dev/null 2>&1; then fail "status of a stopped site succeeded"; else
     rc=$?; [ $rc -eq 3 ] || fail "status of a stopped site: exit $rc, want 3"; fi
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $ms -lt 2000 ] || fail "status of a stopped site took $ms ms"
+for f in "$D"/run/*; do [ -S "$f" ] && fail "kefu down left the socket $f"; done
+
+# the clock stops at the end of what RFC 3339 can write (year 9999): an
+# advance past 9999-12-31T23:59:59Z is refused (exit 1, invalid) and moves
+# nothing; up to it is fine. (D restarts on a later --sim-clock, which stands.)
+"$B/kefu" up --dir "$D" --detach --sim-clock 9999-12-25T00:00:00Z
+export TZ=UTC
+check "near 9999" "$(K clock advance 6d23h59m59s)" '.now' "9999-12-31T23:59:59Z"
+for dur in 1s 3660d; do
+    if out=$(K clock advance "$dur" 2>/dev/null); then
+        fail "clock advance $dur past year 9999 was accepted: $out"
+    else
+        rc=$?
+        [ $rc -eq 1 ] || fail "clock advance $dur past year 9999: exit $rc, want 1"
+        check "past 9999" "$out" '.error.code' invalid
+        check "past 9999 message" "$out" '.error.message | test("past 9999-12-31T23:59:59Z")' true
+    fi
+done
+check "clock after refusals" "$(K status)" '.now' "9999-12-31T23:59:59Z"
+"$B/kefu" down --dir "$D"
+
+# a site killed outright leaves its socket files, with nobody listening:
+# kefuctl still answers exit 3 at once rather than after its timeout
+sup=$(cat "$W/run/kefu.pid")
+pids=$("$B/kefuctl" --dir "$W" --json status | jq -r '.daemons[].pid')
+any_alive() { for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+kill -STOP "$sup"               # no restarts
+for p in $pids; do kill -9 "$p"; done
+kill -9 "$sup"
+i=0
+while [ $i -lt 50 ] && any_alive $pids "$sup"; do sleep 0.1; i=$((i + 1)); done
+[ -S "$W/run/evlog.ctl" ] || fail "the killed site left no socket file to test with"
+for cmd in status "log tail"; do
+    t0=$(date +%s%N)
+    # shellcheck disable=SC2086
+    if "$B/kefuctl" --dir "$W" $cmd >/dev/null 2>&1; then fail "$cmd of a killed site succeeded"; else
+        rc=$?; [ $rc -eq 3 ] || fail "$cmd of a killed site: exit $rc, want 3"; fi
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    [ $ms -lt 2000 ] || fail "$cmd of a killed site (stale socket files) took $ms ms"
+done
 echo "ok: status, sync, clock advance, log tail (and --follow) against a live site"

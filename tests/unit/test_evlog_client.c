@@ -64,6 +64,9 @@ typedef struct {
     uint64_t drop_pseq;         /* the request holding it ... */
     int drop_copies;            /* ... gets no answer this many times */
     uint64_t zero_pseq;         /* the first copy holding it is answered with seq 0 */
+    bool full_after_drop;       /* refuse (store-full) the first request after the one
+                                   holding drop_pseq, while that one waits unanswered */
+    uint64_t drop_last;         /* the last pseq of the request holding drop_pseq */
     /* what it saw */
     pthread_mutex_t mu;
     uint64_t last;              /* the producer's last producer_seq */
@@ -115,14 +118,37 @@ static void s_fake_request(s_fake_t *f, zsock_t *router, zframe_t *id, zframe_t 
         uint64_t first = 0, lastp = 0;
         bool has_drop = false, has_zero = false;
         pthread_mutex_lock(&f->mu);
+        uint64_t *pseqs = calloc(n, sizeof *pseqs);
         for (size_t i = 0; i < n; i++) {
             Kefu__Envelope *ev = kefu__envelope__unpack(NULL, req->append->events[i].len,
                                                         req->append->events[i].data);
             S_CHECK(ev);
-            uint64_t pseq = ev->producer_seq;
+            pseqs[i] = ev->producer_seq;
             kefu__envelope__free_unpacked(ev, NULL);
-            S_CHECK(pseq > 0 && pseq < S_MAXP);
-            S_CHECK(pseq <= f->last + 1);  /* the client never makes a gap here */
+            S_CHECK(pseqs[i] > 0 && pseqs[i] < S_MAXP);
+        }
+        /* As the log: a gap or a refusal takes nothing of the request. */
+        bool refuse = f->full_after_drop && f->drop_last && pseqs[0] > f->drop_last &&
+                      pseqs[0] == f->last + 1 && f->copies[f->drop_first] <= (uint64_t) f->drop_copies;
+        if (refuse)
+            f->full_after_drop = false;  /* once */
+        if (pseqs[0] > f->last + 1 || refuse) {
+            Kefu__Error e = KEFU__ERROR__INIT;
+            e.has_code = true;
+            e.code = refuse ? KEFU__ERROR_CODE__ERR_STORE_FULL : KEFU__ERROR_CODE__ERR_GAP;
+            e.message = refuse ? "the disk is full" : "gap";
+            e.has_expected = !refuse;
+            e.expected = f->last + 1;
+            rep.error = &e;
+            pthread_mutex_unlock(&f->mu);
+            s_reply(router, id, &rep);
+            free(pseqs);
+            free(seqs);
+            kefu__log_request__free_unpacked(req, NULL);
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t pseq = pseqs[i];
             if (i == 0)
                 first = pseq;
             lastp = pseq;
@@ -132,11 +158,14 @@ static void s_fake_request(s_fake_t *f, zsock_t *router, zframe_t *id, zframe_t 
             has_drop |= pseq == f->drop_pseq;
             has_zero |= pseq == f->zero_pseq;
         }
+        free(pseqs);
         uint64_t copy = ++f->copies[first];
         bool answer = !(has_drop && copy <= (uint64_t) f->drop_copies);
         bool zero = has_zero && copy == 1;
-        if (has_drop)
+        if (has_drop) {
             f->drop_first = first;
+            f->drop_last = lastp;
+        }
         if (has_drop && copy > 1)
             f->retried = true;
         if (f->drop_first && !has_drop && !f->retried && lastp > f->max_seen_before_retry)
@@ -223,7 +252,8 @@ typedef struct {
     uint64_t pseq[S_MAXP];      /* call i's first producer_seq */
     uint64_t got[S_MAXP];       /* the seq acknowledged for each producer_seq */
     size_t acked;               /* events acknowledged */
-    int failed;
+    size_t sent;                /* events handed to the client and not failed */
+    int failed;                 /* calls failed */
 } s_prod_t;
 
 typedef struct {
@@ -234,9 +264,10 @@ typedef struct {
 static void s_ack(void *arg, int rc, const uint64_t *seqs, size_t n)
 {
     s_call_t *c = arg;
-    if (rc)
+    if (rc) {
         c->p->failed++;
-    else
+        c->p->sent -= n;  /* not in the log: s_produce makes them again */
+    } else
         for (size_t i = 0; i < n; i++) {
             assert_int_equal(c->p->got[c->first_pseq + i], 0);  /* once only */
             c->p->got[c->first_pseq + i] = seqs[i];
@@ -251,19 +282,18 @@ static void s_produce(evlog_client_t *cl, s_prod_t *p, size_t count, size_t per,
                       int timeout_ms)
 {
     uint8_t payload[8] = "12345678";
-    size_t sent = 0;
     int64_t deadline = kclock_mono_us() + timeout_ms * 1000LL;
     while (p->acked < count) {
         assert_true(kclock_mono_us() < deadline);
-        while (sent < count && evlog_client_inflight(cl) < window) {
+        while (p->sent < count && evlog_client_inflight(cl) < window) {
             Kefu__Envelope env[8], *evs[8];
             Kefu__Probe probe[8];
-            size_t n = count - sent < per ? count - sent : per;
+            size_t n = count - p->sent < per ? count - p->sent : per;
             for (size_t i = 0; i < n; i++) {
                 kefu__envelope__init(&env[i]);
                 kefu__probe__init(&probe[i]);
                 probe[i].has_n = probe[i].has_payload = true;
-                probe[i].n = sent + i;
+                probe[i].n = p->sent + i;
                 probe[i].payload.data = payload;
                 probe[i].payload.len = sizeof payload;
                 env[i].has_at = true;
@@ -289,7 +319,7 @@ static void s_produce(evlog_client_t *cl, s_prod_t *p, size_t count, size_t per,
                     oldest = q;
             if (oldest)
                 assert_true(env[n - 1].producer_seq - oldest < EVLOG_CLIENT_SPAN);
-            sent += n;
+            p->sent += n;
         }
         evlog_client_poll(cl, 20);
     }
@@ -428,6 +458,39 @@ static void test_seq_zero_refused(void **state)
     s_fake_stop(&f);
 }
 
+/* The log refuses a request (store-full) while the answer to an earlier
+ * one, holding event 90, is still to come (its first 3 copies go
+ * unanswered): that earlier request is acknowledged as usual in the end,
+ * the refused one and those after it fail with store-full, and numbering
+ * goes on from the refused request with no gap (the stand-in answers
+ * one with ERR_GAP) and no new hello. */
+static void test_refused_request(void **state)
+{
+    (void) state;
+    s_fake_t *f = s_fake_start(90, 3, 0);
+    pthread_mutex_lock(&f->mu);
+    f->full_after_drop = true;
+    pthread_mutex_unlock(&f->mu);
+    evlog_client_t *cl = evlog_client_new(s_site, "p");
+    s_prod_t *p = calloc(1, sizeof *p);
+    s_produce(cl, p, 1000, 1, 32, 10000);
+    assert_true(p->failed > 0);          /* the refused request and those after it */
+    pthread_mutex_lock(&f->mu);
+    uint64_t last = f->last;
+    bool retried = f->retried;
+    assert_false(f->full_after_drop);    /* the refusal happened */
+    pthread_mutex_unlock(&f->mu);
+    assert_true(retried);                /* event 90's request was answered after all */
+    assert_int_equal(p->got[90], s_seq_of(90));
+    /* s_produce counts failed events as not sent: the 1000 acknowledged
+     * ones are producer_seqs 1..1000, each with the log's seq */
+    assert_int_equal(last, 1000);
+    s_check_seqs(p, 1000);
+    evlog_client_destroy(&cl);
+    free(p);
+    s_fake_stop(&f);
+}
+
 static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void) st, (void) flag, (void) ftw;
@@ -462,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_lost_answer_resent_at_once),
         cmocka_unit_test(test_span_bounded),
         cmocka_unit_test(test_seq_zero_refused),
+        cmocka_unit_test(test_refused_request),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

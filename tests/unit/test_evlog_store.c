@@ -22,6 +22,10 @@
  * before it, later segments renamed *.damaged and kept byte for byte) and
  * a missing middle segment, (d) an empty log, (e) a segment file created
  * but holding no records: zero-filled, empty (0 bytes) and short.
+ * A full disk (f): less free space than a segment (ENOSPC, nothing
+ * written), a write failing during the zero fill (the part-made file
+ * removed; RLIMIT_FSIZE stands in for a full disk), and a 0-byte segment
+ * that does not follow on (removed, not kept as *.damaged).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,7 +41,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -921,6 +927,99 @@ static void test_empty_segment_short(void **state)
     s_check_read(data, len, NRECS + 1, 100);
 }
 
+/* ---- tests: a full disk ----------------------------------------------------- */
+
+/* Entries in f->log other than "." and "..". */
+static size_t s_nfiles(const fixture_t *f)
+{
+    DIR *d = opendir(f->log);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* Caps the size of any file this process writes at bytes (a write past it
+ * fails with EFBIG, as one past a full disk fails with ENOSPC); old gets
+ * the limit to restore. */
+static void s_limit_fsize(rlim_t bytes, struct rlimit *old)
+{
+    signal(SIGXFSZ, SIG_IGN);   /* EFBIG rather than the signal */
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, old), 0);
+    struct rlimit lim = {.rlim_cur = bytes, .rlim_max = old->rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+/* (f) Less free space than one segment: a new log fails with ENOSPC and
+ * writes nothing, rather than fill the disk with a part-made segment. The
+ * file size limit keeps the machine safe should the check be missing:
+ * the zero fill would stop at 4 MiB (EFBIG) instead of filling /tmp. */
+static void test_no_space_new_log(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(mkdir(f->log, 0700), 0);
+    uint64_t avail = 0;
+    assert_ok(evlog_store_space(f->log, 0, &avail));
+    size_t seg = (size_t) avail + 64 * 1024 * 1024;
+    assert_rc(evlog_store_space(f->log, seg, NULL), ENOSPC);
+    assert_ok(evlog_store_space(f->log, SEG, NULL));
+
+    struct rlimit old;
+    s_limit_fsize(4 * 1024 * 1024, &old);
+    int rc = evlog_store_open(&f->st, f->log, seg, NULL, NULL);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_rc(rc, ENOSPC);
+    assert_null(f->st);
+    assert_int_equal(s_nfiles(f), 0);
+
+    /* with a segment that fits, the same directory makes a log */
+    assert_ok(evlog_store_open(&f->st, f->log, SEG, NULL, NULL));
+    s_append_many(f->st, 1, 10);
+    assert_int_equal(s_reopen(f), 10);
+}
+
+/* (f) A write that fails while a segment is being made (the space went
+ * elsewhere after the check): the part-made file is removed at once, so
+ * nothing holds the space and recovery never sees it. */
+static void test_failed_fill_removes_segment(void **state)
+{
+    fixture_t *f = *state;
+    struct rlimit old;
+    s_limit_fsize(SEG / 2, &old);
+    int rc = evlog_store_open(&f->st, f->log, SEG, NULL, NULL);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_rc(rc, EFBIG);
+    assert_null(f->st);
+    assert_int_equal(s_nfiles(f), 0);
+    assert_int_equal(s_reopen(f), 0);
+    s_append_many(f->st, 1, 10);
+    assert_int_equal(s_reopen(f), 10);
+}
+
+/* (f) A 0-byte segment that does not follow on (left by a failed
+ * creation after the log moved on, or by an older version): it holds
+ * nothing, so it is removed, never kept as an empty *.damaged. */
+static void test_empty_segment_0_bytes_not_following(void **state)
+{
+    fixture_t *f = *state;
+    evlog_store_destroy(&f->st);
+    char path[160], aside[160];
+    s_seg_path(f, NRECS + 100, "seg", path, sizeof path);
+    s_seg_path(f, NRECS + 100, "damaged", aside, sizeof aside);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(s_reopen(f), NRECS);
+    assert_false(s_exists(path));
+    assert_false(s_exists(aside));
+    s_seginfo_t segs[16];
+    s_check_files(f, NRECS, segs, 16);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -939,6 +1038,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_segment, s_setup_full, s_teardown),
         cmocka_unit_test_setup_teardown(test_empty_segment_0_bytes, s_setup_full, s_teardown),
         cmocka_unit_test_setup_teardown(test_empty_segment_short, s_setup_full, s_teardown),
+        cmocka_unit_test_setup_teardown(test_no_space_new_log, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_failed_fill_removes_segment, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_empty_segment_0_bytes_not_following, s_setup_full,
+                                        s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
