@@ -131,6 +131,8 @@ bench:
 run:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
+	@echo "kefu: the programs are in $(BUILD)/bin (kefu, kefuctl, kefu-*); in another shell:"
+	@echo "kefu:   export PATH=\"$(CURDIR)/$(BUILD)/bin:\$$PATH\"; kefuctl status"
 	$(BUILD)/bin/kefu up
 
 # The sanitizer build: ASan + UBSan, every test, in its own build folder.

@@ -380,6 +380,11 @@ static int s_exec_case_open(intake_t *self, cmd_t *cmd, const Kefu__CaseOpen *in
                              c->complexity == KEFU__COMPLEXITY__COMPLEXITY_SIMPLE ? "complaint_simple"
                                                                                  : "complaint_complex",
                              c->opened_at, &c->reply_due);
+    if (rc == KEFU_EINVAL) {
+        cmd_errmsg(cmd, "the case's reply deadline would fall past 9999-12-31, the last time "
+                        "kefu can write: the site clock is too far ahead");
+        return KEFU_EINVAL;
+    }
     if (rc) {
         cmd_errmsg(cmd, "no reply deadline policy for this case");
         return KEFU_EINTERNAL;

@@ -13,24 +13,80 @@
  *   aftersales  request id  -> packed kefu.AfterSales
  *   consults    id          -> packed kefu.Consultation
  *   requests    (cmdq.h) request id -> the first event it made
- *   meta        applied position (consumer.h), id counters (kid.h)
+ *   meta        applied position (consumer.h), id counters (kid.h), the
+ *               layout ("schema": another one is rebuilt from the log)
  * Records are the protobuf state messages of proto/intake.proto, so what
  * is stored is what the answers carry.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "intake.h"
 #include "kerr.h"
 #include "klog.h"
 #include "site.h"
 
+/* The layout of the tables below. A store of another layout is emptied
+ * at start and rebuilt from the log (it is derived from the log alone):
+ *   1  (no "schema" key) before case_index and case_history
+ *   2  case_index, case_history, the newest 20 history entries per case */
+#define S_SCHEMA 2
+
+typedef struct {
+    uint64_t schema, applied;
+} s_meta_t;
+
+static int s_read_meta(store_txn_t *txn, void *arg)
+{
+    s_meta_t *m = arg;
+    int rc = store_meta_get_u64(txn, "schema", &m->schema);
+    if (rc == 0)
+        rc = store_meta_get_u64(txn, "applied", &m->applied);  /* consumer.h */
+    return rc;
+}
+
+static int s_write_schema(store_txn_t *txn, void *arg)
+{
+    (void) arg;
+    return store_meta_put_u64(txn, "schema", S_SCHEMA);
+}
+
+/* Opens the store at path; one written by another schema is removed and
+ * made afresh (the consumer then replays the log from seq 1). */
+static int s_open(store_t **store, const char *path)
+{
+    int rc = store_open(store, path, NULL);
+    s_meta_t m = {0, 0};
+    if (rc == 0)
+        rc = store_write(*store, s_read_meta, &m);
+    if (rc || m.schema == S_SCHEMA)
+        return rc;
+    if (m.schema != 0 || m.applied != 0) {
+        klog_warn("the store in %s has layout %llu, this build uses %u: it is emptied and "
+                  "rebuilt from the log", path, (unsigned long long) (m.schema ? m.schema : 1),
+                  S_SCHEMA);
+        store_destroy(store);
+        char f[PATH_MAX + 32];
+        const char *files[] = {"data.mdb", "lock.mdb"};
+        for (size_t i = 0; i < 2; i++) {
+            snprintf(f, sizeof f, "%s/%s", path, files[i]);
+            if (unlink(f) != 0 && errno != ENOENT)
+                return errno;
+        }
+        if ((rc = store_open(store, path, NULL)) != 0)
+            return rc;
+    }
+    return store_write(*store, s_write_schema, NULL);
+}
+
 int intake_store_open(intake_t *self)
 {
     char path[PATH_MAX + 16];
     site_path(self->d->site, "intake", path, sizeof path);
-    int rc = store_open(&self->store, path, NULL);
+    int rc = s_open(&self->store, path);
     if (rc)
         return rc;
     struct {

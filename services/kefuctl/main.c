@@ -92,8 +92,9 @@ static const kctl_cmd_t s_commands[] = {
      "[--channel phone|counter|letter|im|email] [--text T] [--query]",
      "open a case owned by STAFF",
      "Whoever takes a case owns it to the end (000 §一.5). A simple case is\n"
-     "answered within 2h, a complex one within 24h (configurable); a major\n"
-     "one goes to leadership at once.\n"
+     "answered within 2h, a complex one within 24h (configurable). A major\n"
+     "one is recorded as such (--severity major); escalating it to leadership\n"
+     "comes with the SLA watchers, not yet on this site.\n"
      "  --query        a query about an order (客件查询) rather than a complaint\n"
      "Prints the case; --json {\"id\",\"owner\",\"reply_due\",\"state\",...}.",
      kctl_cmd_complaint_open},
