@@ -89,10 +89,13 @@ $(foreach s,$(SERVICES),$(eval $(call service_rules,$(s))))
 svc_objs = $(filter-out %/main.o,$($(1)_OBJ))
 $(BUILD)/tests/test_evlog_%: EXTRA_OBJ = $(call svc_objs,evlog)
 $(BUILD)/tests/test_evlog_%: $(evlog_OBJ)
+$(BUILD)/tests/test_intake_%: EXTRA_OBJ = $(call svc_objs,intake)
+$(BUILD)/tests/test_intake_%: EXTRA_INC = -Iservices/intake
+$(BUILD)/tests/test_intake_%: $(intake_OBJ)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBKEFU) $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iservices/evlog $(LDFLAGS) -o $@ $< $(EXTRA_OBJ) $(LIBKEFU) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Iservices/evlog $(EXTRA_INC) $(LDFLAGS) -o $@ $< $(EXTRA_OBJ) $(LIBKEFU) $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/%: tests/integration/%.c $(LIBKEFU) $(GEN_H)
 	@mkdir -p $(dir $@)

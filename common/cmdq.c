@@ -22,11 +22,13 @@
 #include "kerr.h"
 #include "kid.h"
 #include "klog.h"
+#include "pbdesc.h"
 
 enum { S_QUEUED, S_IN_FLIGHT, S_APPLYING };
 
 struct cmd_t {
     cmdq_t *q;
+    const cmd_row_t *row;
     ctl_call_t *call;
     int state;
     bool writes;
@@ -51,7 +53,9 @@ struct cmdq_t {
     evlog_client_t *log;
     ctlserver_t *ctl;
     kclock_t *clock;
-    cmdq_ops_t ops;
+    const cmd_table_t *table;
+    const cmd_row_t **by_case;  /* request case -> row */
+    int ncases;
     void *arg;
     arena_t *arena;
     zhashx_t *held;             /* key -> count of holders (as a pointer) */
@@ -75,14 +79,44 @@ struct cmdq_t {
 
 static void s_drain(cmdq_t *self);
 
+const cmd_row_t *cmd_table_row(const cmd_table_t *table, int req_case)
+{
+    for (size_t i = 0; i < table->n; i++)
+        if (table->rows[i].req == req_case)
+            return &table->rows[i];
+    return NULL;
+}
+
 cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t *clock,
-                 const cmdq_ops_t *ops, void *arg)
+                 const cmd_table_t *table, void *arg)
 {
     cmdq_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
+    for (size_t i = 0; i < table->n; i++)
+        if (table->rows[i].req >= self->ncases)
+            self->ncases = table->rows[i].req + 1;
+    self->by_case = calloc((size_t) self->ncases + 1, sizeof *self->by_case);
+    if (!self->by_case) {
+        free(self);
+        return NULL;
+    }
+    for (size_t i = 0; i < table->n; i++) {
+        const cmd_row_t *r = &table->rows[i];
+        if (r->req <= 0 || self->by_case[r->req] || (r->event != 0) != (r->exec != NULL) ||
+            !r->answer) {
+            klog_error("%s's command table: row %zu (request %d) is a second row for its "
+                       "request, or a write without exec, or has no answer", table->daemon, i,
+                       r->req);
+            free(self->by_case);
+            free(self);
+            return NULL;
+        }
+        self->by_case[r->req] = r;
+    }
     if (store_table(store, "requests", &self->requests) != 0 ||
         store_table(store, "replies", &self->answers) != 0) {
+        free(self->by_case);
         free(self);
         return NULL;
     }
@@ -90,7 +124,7 @@ cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t
     self->log = log;
     self->ctl = ctl;
     self->clock = clock;
-    self->ops = *ops;
+    self->table = table;
     self->arg = arg;
     self->arena = arena_new(0);
     self->held = zhashx_new();
@@ -128,6 +162,7 @@ void cmdq_destroy(cmdq_t **self_p)
         }
     zhashx_destroy(&self->held);
     arena_destroy(&self->arena);
+    free(self->by_case);
     free(self);
     *self_p = NULL;
 }
@@ -147,6 +182,11 @@ void *cmd_alloc(cmd_t *cmd, size_t size)
 arena_t *cmd_arena(cmd_t *cmd)
 {
     return cmd->q->arena;
+}
+
+const cmd_row_t *cmd_row(const cmd_t *cmd)
+{
+    return cmd->row;
 }
 
 int64_t cmd_now(const cmd_t *cmd)
@@ -374,6 +414,39 @@ static void s_remember(cmdq_t *self, const Kefu__Request *req, Kefu__Reply *repl
     free(k.val);
 }
 
+/* The body of req: the message its oneof case names. */
+static const ProtobufCMessage *s_body(const Kefu__Request *req)
+{
+    return pbdesc_oneof_message(&req->base, (unsigned) req->req_case);
+}
+
+/* The answer to cmd, through its row: ev is its first event for a write
+ * (the one in the log: for a repeat, the request's first), NULL for a read. */
+static int s_answer_row(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                        const Kefu__Envelope *ev, Kefu__Reply *reply)
+{
+    const cmd_row_t *row = cmd->row;
+    if (ev && (int) ev->body_case != row->event) {
+        /* a repeated request id, first used for another command */
+        cmd_errmsg(cmd, "request id %s was used for another command",
+                   req->request_id ? req->request_id : "");
+        return KEFU_ECONFLICT;
+    }
+    const char *id = NULL;
+    if (row->subject && ev)
+        id = pbdesc_string_at(pbdesc_oneof_message(&ev->base, (unsigned) ev->body_case),
+                              row->subject);
+    else if (row->subject)
+        id = pbdesc_string_at(s_body(req), row->subject);
+    int rc = row->answer(self->arg, cmd, req, txn, id, reply);
+    if (rc == 0 && (int) reply->rep_case != row->rep) {
+        klog_error("%s: the answer to request %d is reply %d, its row says %d",
+                   self->table->daemon, req->req_case, reply->rep_case, row->rep);
+        return KEFU_EINTERNAL;
+    }
+    return rc;
+}
+
 /* The command's events are applied: build and send its answer. */
 static void s_finish(cmdq_t *self, cmd_t *cmd)
 {
@@ -384,7 +457,7 @@ static void s_finish(cmdq_t *self, cmd_t *cmd)
     store_txn_t *txn = NULL;
     int rc = req && ev ? store_read_begin(self->store, &txn) : KEFU_EINTERNAL;
     if (rc == 0)
-        rc = self->ops.answer(self->arg, cmd, req, txn, ev, &reply);
+        rc = s_answer_row(self, cmd, req, txn, ev, &reply);
     store_txn_end(&txn);
     if (rc == 0)
         s_remember(self, req, &reply);
@@ -446,7 +519,7 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
     /* A repeated request: the first answer again, nothing written; but
      * the same id with other arguments is another request, refused (as
      * Stripe's idempotency keys are). */
-    bool idem = req->request_id && req->request_id[0] && self->ops.writes(self->arg, req);
+    bool idem = req->request_id && req->request_id[0] && cmd->writes;
     uint64_t digest = idem ? s_digest(req) : 0;
     if (idem) {
         const void *v;
@@ -481,7 +554,7 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
                 cmd_errmsg(cmd, "request id %s was used with other arguments", req->request_id);
                 return KEFU_ECONFLICT;
             }
-            rc = ev ? self->ops.answer(self->arg, cmd, req, txn, ev, reply) : KEFU_EINTERNAL;
+            rc = ev ? s_answer_row(self, cmd, req, txn, ev, reply) : KEFU_EINTERNAL;
             store_txn_end(&txn);
             return rc;
         }
@@ -493,11 +566,19 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
     }
     cmd->now = kclock_now(self->clock);
     Kefu__Envelope *events[CMDQ_MAX_EVENTS];
-    int n = self->ops.exec(self->arg, cmd, req, txn, events, CMDQ_MAX_EVENTS);
-    if (n <= 0) {
-        rc = n == 0 ? self->ops.answer(self->arg, cmd, req, txn, NULL, reply) : n;
+    if (!cmd->row->exec) {
+        rc = s_answer_row(self, cmd, req, txn, NULL, reply);  /* a read */
         store_txn_end(&txn);
         return rc;
+    }
+    int n = cmd->row->exec(self->arg, cmd, req, txn, events, CMDQ_MAX_EVENTS);
+    if (n <= 0) {
+        if (n == 0) {
+            klog_error("%s: a write (request %d) made no event", self->table->daemon, req->req_case);
+            n = KEFU_EINTERNAL;
+        }
+        store_txn_end(&txn);
+        return n;
     }
     store_txn_end(&txn);
     for (int i = 0; i < n; i++) {
@@ -584,11 +665,25 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
         return KEFU_EINTERNAL;
     cmd->q = self;
     cmd->call = call;
-    cmd->writes = self->ops.writes(self->arg, req);
+    cmd->row = req->req_case > 0 && (int) req->req_case < self->ncases ? self->by_case[req->req_case] : NULL;
+    if (!cmd->row) {
+        free(cmd);
+        ctl_call_errmsg(call, "%s does not serve this request", self->table->daemon);
+        return KEFU_EUNSUPPORTED;
+    }
+    cmd->writes = cmd->row->event != 0;
     /* The caller hears something before it stops waiting (s_tick). */
     int64_t wait_ms = req->has_wait_ms && req->wait_ms >= 1000 ? req->wait_ms : CMDQ_WAIT_MS;
     cmd->due_us = kclock_mono_us() + (wait_ms - wait_ms / 5) * 1000;
-    cmd->nkeys = self->ops.keys(self->arg, req, cmd->keys, CMDQ_MAX_KEYS);
+    cmd->nkeys = 0;
+    if (cmd->row->key) {
+        /* "KIND/PATH": the record the command's checks read and it changes */
+        const char *slash = strchr(cmd->row->key, '/');
+        const char *id = slash ? pbdesc_string_at(s_body(req), slash + 1) : NULL;
+        if (slash && id && id[0])
+            snprintf(cmd->keys[cmd->nkeys++], CMDQ_KEY_MAX, "%.*s/%s",
+                     (int) (slash - cmd->row->key), cmd->row->key, id);
+    }
     if (cmd->writes && req->request_id && req->request_id[0])
         snprintf(cmd->keys[cmd->nkeys++], CMDQ_KEY_MAX, "request/%s", req->request_id);
     arena_reset(self->arena);

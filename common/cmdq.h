@@ -57,41 +57,66 @@
 typedef struct cmdq_t cmdq_t;
 typedef struct cmd_t cmd_t;
 
+/* Checks req against the store (read transaction txn) and writes the
+ * events it makes into events[0..max) (allocate them with cmd_alloc();
+ * set the body only: cmdq sets producer, seq, at, request id and actor).
+ * Returns how many events (> 0), or a kefu error code with the message
+ * set by cmd_errmsg() (name the field: "kind: one of colour, ..."). */
+typedef int (cmd_exec_fn)(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                          Kefu__Envelope **events, size_t max);
+/* Fills reply (its oneof member and rep_case, the row's rep) from the
+ * store: for a write once its events are applied, for a read at once. id
+ * is the record the row's subject names (NULL without one). Allocate
+ * with cmd_alloc(). Returns 0 or a kefu error code. */
+typedef int (cmd_answer_fn)(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                            const char *id, Kefu__Reply *reply);
+
+/* One row of a daemon's command table, one per request it serves (Redis's
+ * command table is the model): all that cmdq needs to know of it, so no
+ * daemon keeps parallel switches over its requests. */
 typedef struct {
-    /* True if req is a write command (it may make events and may carry a
-     * request id); false for a read. */
-    bool (*writes)(void *arg, const Kefu__Request *req);
-    /* The keys whose state req's checks depend on and that it changes
-     * ("case/C-12"). Writes up to max NUL-terminated keys into keys and
-     * returns how many (0: no ordering needed, e.g. a new record with a
-     * generated id that only reads records that never change). */
-    size_t (*keys)(void *arg, const Kefu__Request *req, char (*keys)[CMDQ_KEY_MAX], size_t max);
-    /* Checks req against the store (read transaction txn) and writes the
-     * events it makes into events[0..max) (allocate them with
-     * cmd_alloc(); set the body only: cmdq sets producer, seq, at,
-     * request id and actor). Returns how many events (> 0); 0 for a
-     * request that writes nothing (then answer is called at once, with
-     * ev NULL); or a kefu error code, with the message set by
-     * cmd_errmsg(). */
-    int (*exec)(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
-                Kefu__Envelope **events, size_t max);
-    /* Fills reply once the command's events are applied: ev is the first
-     * event the command made (NULL for a request that wrote nothing).
-     * Allocate with cmd_alloc(). Returns 0 or a kefu error code. */
-    int (*answer)(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
-                  const Kefu__Envelope *ev, Kefu__Reply *reply);
-} cmdq_ops_t;
+    int req;                /* its Request oneof case (KEFU__REQUEST__REQ_...) */
+    int rep;                /* the Reply oneof case it answers with */
+    int event;              /* the Envelope body case of the first event it makes; 0: a read */
+    /* The record whose state its checks read and it changes, as
+     * "KIND/PATH": the key KIND/ + the string at PATH in the request's
+     * body ("case/id" for CaseReply{id}: key "case/C-7"). Commands on one
+     * key run in arrival order. NULL: no key (a read, or a creation whose
+     * generated id becomes its key: cmd_new_id). An id the client chose
+     * is a key too ("order/order.id"), so it is reserved from arrival. */
+    const char *key;
+    /* Where the answer's record id is: for a write, a path in its first
+     * event's body ("case.id" in CaseOpened, "id" in CaseReplied); for a
+     * read, a path in the request's body ("id"). NULL: none (lists). */
+    const char *subject;
+    cmd_exec_fn *exec;      /* a write's checks and events; NULL for a read */
+    cmd_answer_fn *answer;  /* the reply */
+    const char *roles;      /* who may (the security issue fills it); NULL: anyone */
+} cmd_row_t;
+
+/* A daemon's commands. */
+typedef struct {
+    const char *daemon;     /* "intake": for messages */
+    const cmd_row_t *rows;
+    size_t n;
+} cmd_table_t;
+
+/* The row of table for a request case; NULL if the daemon does not serve it. */
+const cmd_row_t *cmd_table_row(const cmd_table_t *table, int req_case);
 
 /* New command queue for a daemon: its store, log client (with a producer
- * id), control server and clock. Opens the store's "requests" table.
- * Returns NULL on a store error. */
+ * id), control server, clock, and command table (not copied: it outlives
+ * the queue); arg goes to the table's functions. Opens the store's
+ * "requests" and "replies" tables. Returns NULL on a store error, or if
+ * two rows serve one request (a bug: logged). */
 cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t *clock,
-                 const cmdq_ops_t *ops, void *arg);
+                 const cmd_table_t *table, void *arg);
 void cmdq_destroy(cmdq_t **self_p);
 
 /* For the daemon's control handler: takes a request. Returns 0 with reply
  * filled (answered at once), CTL_DEFER (answered later through call), or
- * a kefu error code (message set on call). */
+ * a kefu error code (message set on call): KEFU_EUNSUPPORTED for a
+ * request the table has no row for. */
 int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__Reply *reply);
 
 /* For the daemon's consumer, inside the apply transaction: records the
@@ -129,6 +154,8 @@ int cmdq_attach(cmdq_t *self, zloop_t *loop);
 /* Commands taken and not yet answered. */
 size_t cmdq_pending(const cmdq_t *self);
 
+/* Inside exec or answer: the row of the command running. */
+const cmd_row_t *cmd_row(const cmd_t *cmd);
 /* Inside exec or answer: memory freed when the call returns. Never NULL. */
 void *cmd_alloc(cmd_t *cmd, size_t size);
 /* Inside exec or answer: the arena cmd_alloc() uses, for decoding records

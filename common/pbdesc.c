@@ -81,3 +81,37 @@ bool pbdesc_is_set(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
         return *(const protobuf_c_boolean *) (base + f->quantifier_offset);
     return true;
 }
+
+const ProtobufCMessage *pbdesc_oneof_message(const ProtobufCMessage *msg, unsigned field)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(msg->descriptor, field);
+    if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE || !pbdesc_is_set(msg, f))
+        return NULL;
+    return *(ProtobufCMessage *const *) ((const char *) msg + f->offset);
+}
+
+const char *pbdesc_string_at(const ProtobufCMessage *msg, const char *path)
+{
+    char name[64];
+    while (msg && path && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t) (dot - path) : strlen(path);
+        if (n >= sizeof name)
+            return NULL;
+        memcpy(name, path, n);
+        name[n] = '\0';
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, name);
+        if (!f || f->label == PROTOBUF_C_LABEL_REPEATED || !pbdesc_is_set(msg, f))
+            return NULL;
+        const void *p = (const char *) msg + f->offset;
+        if (!dot)
+            return f->type == PROTOBUF_C_TYPE_STRING ? *(char *const *) p : NULL;
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            return NULL;
+        msg = *(ProtobufCMessage *const *) p;
+        path = dot + 1;
+    }
+    return NULL;
+}

@@ -27,4 +27,14 @@ size_t pbdesc_elem_size(ProtobufCType t);
  * by its has_ flag; required and proto3 fields always. */
 bool pbdesc_is_set(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f);
 
+/* The member of msg's oneof that is set, given its field number (the
+ * oneof case, e.g. a Request's req_case): the sub-message, or NULL if that
+ * member is not a set message. */
+const ProtobufCMessage *pbdesc_oneof_message(const ProtobufCMessage *msg, unsigned field);
+
+/* The string at path in msg: field names joined by '.', every one but the
+ * last a message ("order.id": msg.order.id). NULL when a field on the way
+ * is absent, unknown, or not of that type. The string is msg's. */
+const char *pbdesc_string_at(const ProtobufCMessage *msg, const char *path);
+
 #endif

@@ -18,11 +18,6 @@
 static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Reply *reply)
 {
     intake_t *self = arg;
-    if (req->req_case < KEFU__REQUEST__REQ_CUSTOMER_ADD ||
-        req->req_case > KEFU__REQUEST__REQ_CONSULTATION_LIST) {
-        ctl_call_errmsg(call, "intake does not serve this request");
-        return KEFU_EUNSUPPORTED;
-    }
     return cmdq_submit(self->cmdq, call, req, reply);
 }
 
@@ -63,7 +58,7 @@ int intake_new(intake_t **out, kdaemon_t *d)
     if (rc == 0 && !(self->ctl = ctlserver_new(d->site, "intake", d->clock, s_ctl, self)))
         rc = errno ? errno : KEFU_EINTERNAL;
     if (rc == 0 && !(self->cmdq = cmdq_new(self->store, self->log, self->ctl, d->clock,
-                                           &intake_cmd_ops, self)))
+                                           &intake_commands, self)))
         rc = KEFU_EINTERNAL;
     if (rc == 0 && !(self->consumer = consumer_new(self->store, self->log, intake_apply,
                                                    s_applied, self)))

@@ -97,7 +97,8 @@ size_t intake_index_prefix(uint8_t *key, char tag, const char *value);
 size_t intake_index_prefix_enum(uint8_t *key, char tag, int value);
 
 /* ---- intake_cmd.c ---- */
-extern const cmdq_ops_t intake_cmd_ops;
+/* intake's commands, one row per request it serves (cmdq.h). */
+extern const cmd_table_t intake_commands;
 
 /* ---- intake_apply.c ---- */
 int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev);

@@ -129,64 +129,6 @@ static int s_due(intake_t *self, cmd_t *cmd, int64_t dur_us, int64_t now, int64_
     return 0;
 }
 
-/* ---- keys ------------------------------------------------------------------------ */
-
-static size_t s_keys(void *arg, const Kefu__Request *req, char (*keys)[CMDQ_KEY_MAX], size_t max)
-{
-    (void) arg;
-    (void) max;
-    size_t n = 0;
-#define K(fmt, v) snprintf(keys[n++], CMDQ_KEY_MAX, fmt, (v) ? (v) : "")
-    switch (req->req_case) {
-    case KEFU__REQUEST__REQ_CUSTOMER_ADD:
-        K("customer/%s", req->customer_add->customer ? req->customer_add->customer->id : "");
-        break;
-    case KEFU__REQUEST__REQ_CUSTOMER_UPDATE:
-        K("customer/%s", req->customer_update->customer ? req->customer_update->customer->id : "");
-        break;
-    case KEFU__REQUEST__REQ_ORDER_ADD: {
-        /* An id chosen by hand is reserved from now on; a generated one
-         * is reserved when it is made (cmd_new_id). */
-        const Kefu__Order *o = req->order_add->order;
-        if (o && o->id && o->id[0])
-            K("order/%s", o->id);
-        break;
-    }
-    case KEFU__REQUEST__REQ_CASE_OPEN:
-        /* A new case with a generated id; the customer and order it reads
-         * never change in what is checked (they exist, the order is the
-         * customer's), so opens need no order among themselves. */
-        break;
-    case KEFU__REQUEST__REQ_CASE_REPLY:
-        K("case/%s", req->case_reply->id);
-        break;
-    case KEFU__REQUEST__REQ_CASE_HANDOFF:
-        K("case/%s", req->case_handoff->id);
-        break;
-    case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE:
-        K("case/%s", req->case_add_evidence->id);
-        break;
-    case KEFU__REQUEST__REQ_CASE_RESOLVE:
-        K("case/%s", req->case_resolve->id);
-        break;
-    case KEFU__REQUEST__REQ_CASE_FOLLOWUP:
-        K("case/%s", req->case_followup->id);
-        break;
-    case KEFU__REQUEST__REQ_AFTER_SALES_OPEN:
-        K("order/%s", req->after_sales_open->order);
-        break;
-    case KEFU__REQUEST__REQ_AFTER_SALES_STEP:
-        K("aftersales/%s", req->after_sales_step->id);
-        break;
-    case KEFU__REQUEST__REQ_CONSULTATION_ADD:
-        break;  /* like a case open: a new record that only reads */
-    default:
-        break;  /* reads */
-    }
-#undef K
-    return n;
-}
-
 /* ---- exec: checks and events --------------------------------------------------------- */
 
 static int s_customer_check(cmd_t *cmd, const Kefu__Customer *c, bool adding)
@@ -661,65 +603,59 @@ static int s_exec_consult(intake_t *self, cmd_t *cmd, const Kefu__ConsultationAd
     return 1;
 }
 
-static int s_exec(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
-                  Kefu__Envelope **events, size_t max)
+/* ---- the exec functions of the table --------------------------------------------------- */
+
+/* Records read for checking live as long as the command's memory. */
+static int s_x_customer(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                        Kefu__Envelope **events, size_t max)
 {
-    intake_t *self = arg;
     (void) max;
-    /* Records read for checking live as long as the command's memory. */
-    arena_t *a = cmd_arena(cmd);
-    switch (req->req_case) {
-    case KEFU__REQUEST__REQ_CUSTOMER_ADD:
-    case KEFU__REQUEST__REQ_CUSTOMER_UPDATE:
-        return s_exec_customer(self, cmd, req, txn, events, a);
-    case KEFU__REQUEST__REQ_ORDER_ADD:
-        return s_exec_order(self, cmd, req->order_add, txn, events, a);
-    case KEFU__REQUEST__REQ_CASE_OPEN:
-        return s_exec_case_open(self, cmd, req->case_open, txn, events, a);
-    case KEFU__REQUEST__REQ_CASE_REPLY:
-    case KEFU__REQUEST__REQ_CASE_HANDOFF:
-    case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE:
-    case KEFU__REQUEST__REQ_CASE_RESOLVE:
-    case KEFU__REQUEST__REQ_CASE_FOLLOWUP:
-        return s_exec_case_change(self, cmd, req, txn, events, a);
-    case KEFU__REQUEST__REQ_AFTER_SALES_OPEN:
-    case KEFU__REQUEST__REQ_AFTER_SALES_STEP:
-        return s_exec_aftersales(self, cmd, req, txn, events, a);
-    case KEFU__REQUEST__REQ_CONSULTATION_ADD:
-        return s_exec_consult(self, cmd, req->consultation_add, txn, events, a);
-    default:
-        return 0;  /* reads: answered by s_answer */
-    }
+    return s_exec_customer(arg, cmd, req, txn, events, cmd_arena(cmd));
+}
+
+static int s_x_order(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                     Kefu__Envelope **events, size_t max)
+{
+    (void) max;
+    return s_exec_order(arg, cmd, req->order_add, txn, events, cmd_arena(cmd));
+}
+
+static int s_x_case_open(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                         Kefu__Envelope **events, size_t max)
+{
+    (void) max;
+    return s_exec_case_open(arg, cmd, req->case_open, txn, events, cmd_arena(cmd));
+}
+
+static int s_x_case_change(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                           Kefu__Envelope **events, size_t max)
+{
+    (void) max;
+    return s_exec_case_change(arg, cmd, req, txn, events, cmd_arena(cmd));
+}
+
+static int s_x_aftersales(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                          Kefu__Envelope **events, size_t max)
+{
+    (void) max;
+    return s_exec_aftersales(arg, cmd, req, txn, events, cmd_arena(cmd));
+}
+
+static int s_x_consult(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                       Kefu__Envelope **events, size_t max)
+{
+    (void) max;
+    return s_exec_consult(arg, cmd, req->consultation_add, txn, events, cmd_arena(cmd));
 }
 
 /* ---- answers ------------------------------------------------------------------------ */
-
-/* The id the command's first event is about. */
-static const char *s_event_id(const Kefu__Envelope *ev)
-{
-    switch (ev->body_case) {
-    case KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED: return ev->customer_registered->customer->id;
-    case KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED: return ev->customer_updated->customer->id;
-    case KEFU__ENVELOPE__BODY_ORDER_TAKEN: return ev->order_taken->order->id;
-    case KEFU__ENVELOPE__BODY_CASE_OPENED: return ev->case_opened->case_->id;
-    case KEFU__ENVELOPE__BODY_CASE_REPLIED: return ev->case_replied->id;
-    case KEFU__ENVELOPE__BODY_CASE_HANDED_OFF: return ev->case_handed_off->id;
-    case KEFU__ENVELOPE__BODY_CASE_EVIDENCE_ADDED: return ev->case_evidence_added->id;
-    case KEFU__ENVELOPE__BODY_CASE_RESOLVED: return ev->case_resolved->id;
-    case KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP: return ev->case_followed_up->id;
-    case KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED: return ev->after_sales_opened->after_sales->id;
-    case KEFU__ENVELOPE__BODY_AFTER_SALES_STEPPED: return ev->after_sales_stepped->id;
-    case KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED: return ev->consultation_recorded->consultation->id;
-    default: return NULL;
-    }
-}
 
 static int s_answer_record(cmd_t *cmd, store_txn_t *txn, store_table_t t,
                            const char *id, const ProtobufCMessageDescriptor *desc,
                            const char *what, void **out)
 {
     if (s_empty(id)) {
-        cmd_errmsg(cmd, "%s id is required", what);
+        cmd_errmsg(cmd, "id: %s id is required", what);
         return KEFU_EINVAL;
     }
     *out = intake_get(txn, t, id, desc, cmd_arena(cmd));
@@ -737,131 +673,133 @@ static int s_case_page(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu_
 {
     uint32_t limit = g->has_history_limit && g->history_limit ? g->history_limit : S_HISTORY_PAGE;
     if (limit > S_HISTORY_PAGE_MAX) {
-        cmd_errmsg(cmd, "at most %d history entries at a time", S_HISTORY_PAGE_MAX);
+        cmd_errmsg(cmd, "history_limit: at most %d history entries at a time", S_HISTORY_PAGE_MAX);
         return KEFU_EINVAL;
     }
     return intake_history_page(self, txn, c, cmd_arena(cmd),
                                g->has_history_from ? (int64_t) g->history_from : -1, limit);
 }
 
-/* The event each write command makes first. */
-static int s_first_event_of(int req_case)
-{
-    switch (req_case) {
-    case KEFU__REQUEST__REQ_CUSTOMER_ADD: return KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED;
-    case KEFU__REQUEST__REQ_CUSTOMER_UPDATE: return KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED;
-    case KEFU__REQUEST__REQ_ORDER_ADD: return KEFU__ENVELOPE__BODY_ORDER_TAKEN;
-    case KEFU__REQUEST__REQ_CASE_OPEN: return KEFU__ENVELOPE__BODY_CASE_OPENED;
-    case KEFU__REQUEST__REQ_CASE_REPLY: return KEFU__ENVELOPE__BODY_CASE_REPLIED;
-    case KEFU__REQUEST__REQ_CASE_HANDOFF: return KEFU__ENVELOPE__BODY_CASE_HANDED_OFF;
-    case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE: return KEFU__ENVELOPE__BODY_CASE_EVIDENCE_ADDED;
-    case KEFU__REQUEST__REQ_CASE_RESOLVE: return KEFU__ENVELOPE__BODY_CASE_RESOLVED;
-    case KEFU__REQUEST__REQ_CASE_FOLLOWUP: return KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP;
-    case KEFU__REQUEST__REQ_AFTER_SALES_OPEN: return KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED;
-    case KEFU__REQUEST__REQ_AFTER_SALES_STEP: return KEFU__ENVELOPE__BODY_AFTER_SALES_STEPPED;
-    case KEFU__REQUEST__REQ_CONSULTATION_ADD: return KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED;
-    default: return -1;
-    }
-}
-
-static int s_answer(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
-                    const Kefu__Envelope *ev, Kefu__Reply *reply)
+static int s_a_customer(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                        const char *id, Kefu__Reply *reply)
 {
     intake_t *self = arg;
-    if (ev && (int) ev->body_case != s_first_event_of(req->req_case)) {
-        /* a repeated request id, first used for another command */
-        cmd_errmsg(cmd, "request id %s was used for another command",
-                   req->request_id ? req->request_id : "");
-        return KEFU_ECONFLICT;
-    }
-    const char *id = ev ? s_event_id(ev) : NULL;
+    (void) req;
     void *m = NULL;
-    int rc;
-    switch (req->req_case) {
-    case KEFU__REQUEST__REQ_CUSTOMER_ADD:
-    case KEFU__REQUEST__REQ_CUSTOMER_UPDATE:
-    case KEFU__REQUEST__REQ_CUSTOMER_GET:
-        if (!id)
-            id = req->customer_get->id;
-        rc = s_answer_record(cmd, txn, self->t.customers, id, &kefu__customer__descriptor,
+    int rc = s_answer_record(cmd, txn, self->t.customers, id, &kefu__customer__descriptor,
                              "customer", &m);
-        reply->rep_case = KEFU__REPLY__REP_CUSTOMER;
-        reply->customer = m;
-        return rc;
-    case KEFU__REQUEST__REQ_ORDER_ADD:
-    case KEFU__REQUEST__REQ_ORDER_GET:
-        if (!id)
-            id = req->order_get->id;
-        rc = s_answer_record(cmd, txn, self->t.orders, id, &kefu__order__descriptor, "order", &m);
-        reply->rep_case = KEFU__REPLY__REP_ORDER;
-        reply->order = m;
-        return rc;
-    case KEFU__REQUEST__REQ_CASE_OPEN:
-    case KEFU__REQUEST__REQ_CASE_REPLY:
-    case KEFU__REQUEST__REQ_CASE_HANDOFF:
-    case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE:
-    case KEFU__REQUEST__REQ_CASE_RESOLVE:
-    case KEFU__REQUEST__REQ_CASE_FOLLOWUP:
-    case KEFU__REQUEST__REQ_CASE_GET:
-        if (!id)
-            id = req->case_get->id;
-        rc = s_answer_record(cmd, txn, self->t.cases, id, &kefu__case__descriptor, "case", &m);
-        if (rc == 0 && req->req_case == KEFU__REQUEST__REQ_CASE_GET)
-            rc = s_case_page(self, cmd, txn, req->case_get, m);
-        reply->rep_case = KEFU__REPLY__REP_CASE;
-        reply->case_ = m;
-        return rc;
-    case KEFU__REQUEST__REQ_AFTER_SALES_OPEN:
-    case KEFU__REQUEST__REQ_AFTER_SALES_STEP:
-    case KEFU__REQUEST__REQ_AFTER_SALES_GET:
-        if (!id)
-            id = req->after_sales_get->id;
-        rc = s_answer_record(cmd, txn, self->t.aftersales, id,
-                             &kefu__after_sales__descriptor, "after-sales request", &m);
-        reply->rep_case = KEFU__REPLY__REP_AFTER_SALES;
-        reply->after_sales = m;
-        return rc;
-    case KEFU__REQUEST__REQ_CONSULTATION_ADD:
-        rc = s_answer_record(cmd, txn, self->t.consults, id, &kefu__consultation__descriptor,
-                             "consultation", &m);
-        reply->rep_case = KEFU__REPLY__REP_CONSULTATION;
-        reply->consultation = m;
-        return rc;
-    case KEFU__REQUEST__REQ_CASE_QUERY:
-        return intake_query_cases(self, cmd, txn, req->case_query, reply);
-    case KEFU__REQUEST__REQ_CASE_ANALYSIS:
-        return intake_query_analysis(self, cmd, txn, req->case_analysis, reply);
-    case KEFU__REQUEST__REQ_CUSTOMER_LIST:
-    case KEFU__REQUEST__REQ_ORDER_LIST:
-    case KEFU__REQUEST__REQ_AFTER_SALES_LIST:
-    case KEFU__REQUEST__REQ_CONSULTATION_LIST:
-        return intake_list(self, cmd, txn, req, reply);
-    default:
-        cmd_errmsg(cmd, "intake does not serve this request");
-        return KEFU_EUNSUPPORTED;
-    }
+    reply->rep_case = KEFU__REPLY__REP_CUSTOMER;
+    reply->customer = m;
+    return rc;
 }
 
-static bool s_writes(void *arg, const Kefu__Request *req)
+static int s_a_order(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                     const char *id, Kefu__Reply *reply)
 {
-    (void) arg;
-    switch (req->req_case) {
-    case KEFU__REQUEST__REQ_CUSTOMER_ADD:
-    case KEFU__REQUEST__REQ_CUSTOMER_UPDATE:
-    case KEFU__REQUEST__REQ_ORDER_ADD:
-    case KEFU__REQUEST__REQ_CASE_OPEN:
-    case KEFU__REQUEST__REQ_CASE_REPLY:
-    case KEFU__REQUEST__REQ_CASE_HANDOFF:
-    case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE:
-    case KEFU__REQUEST__REQ_CASE_RESOLVE:
-    case KEFU__REQUEST__REQ_CASE_FOLLOWUP:
-    case KEFU__REQUEST__REQ_AFTER_SALES_OPEN:
-    case KEFU__REQUEST__REQ_AFTER_SALES_STEP:
-    case KEFU__REQUEST__REQ_CONSULTATION_ADD:
-        return true;
-    default:
-        return false;
-    }
+    intake_t *self = arg;
+    (void) req;
+    void *m = NULL;
+    int rc = s_answer_record(cmd, txn, self->t.orders, id, &kefu__order__descriptor, "order", &m);
+    reply->rep_case = KEFU__REPLY__REP_ORDER;
+    reply->order = m;
+    return rc;
 }
 
-const cmdq_ops_t intake_cmd_ops = {s_writes, s_keys, s_exec, s_answer};
+static int s_a_case(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                    const char *id, Kefu__Reply *reply)
+{
+    intake_t *self = arg;
+    void *m = NULL;
+    int rc = s_answer_record(cmd, txn, self->t.cases, id, &kefu__case__descriptor, "case", &m);
+    if (rc == 0 && req->req_case == KEFU__REQUEST__REQ_CASE_GET)
+        rc = s_case_page(self, cmd, txn, req->case_get, m);
+    reply->rep_case = KEFU__REPLY__REP_CASE;
+    reply->case_ = m;
+    return rc;
+}
+
+static int s_a_aftersales(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                          const char *id, Kefu__Reply *reply)
+{
+    intake_t *self = arg;
+    (void) req;
+    void *m = NULL;
+    int rc = s_answer_record(cmd, txn, self->t.aftersales, id, &kefu__after_sales__descriptor,
+                             "after-sales request", &m);
+    reply->rep_case = KEFU__REPLY__REP_AFTER_SALES;
+    reply->after_sales = m;
+    return rc;
+}
+
+static int s_a_consult(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                       const char *id, Kefu__Reply *reply)
+{
+    intake_t *self = arg;
+    (void) req;
+    void *m = NULL;
+    int rc = s_answer_record(cmd, txn, self->t.consults, id, &kefu__consultation__descriptor,
+                             "consultation", &m);
+    reply->rep_case = KEFU__REPLY__REP_CONSULTATION;
+    reply->consultation = m;
+    return rc;
+}
+
+static int s_a_cases(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                     const char *id, Kefu__Reply *reply)
+{
+    (void) id;
+    return intake_query_cases(arg, cmd, txn, req->case_query, reply);
+}
+
+static int s_a_analysis(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                        const char *id, Kefu__Reply *reply)
+{
+    (void) id;
+    return intake_query_analysis(arg, cmd, txn, req->case_analysis, reply);
+}
+
+static int s_a_list(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                    const char *id, Kefu__Reply *reply)
+{
+    (void) id;
+    return intake_list(arg, cmd, txn, req, reply);
+}
+
+/* ---- the command table: one row per request intake serves ----------------------------- */
+
+#define Q(x) KEFU__REQUEST__REQ_##x
+#define R(x) KEFU__REPLY__REP_##x
+#define E(x) KEFU__ENVELOPE__BODY_##x
+
+static const cmd_row_t s_rows[] = {
+    /* request            reply            first event           key                    subject          exec             answer */
+    {Q(CUSTOMER_ADD),     R(CUSTOMER),     E(CUSTOMER_REGISTERED), "customer/customer.id", "customer.id", s_x_customer, s_a_customer, NULL},
+    {Q(CUSTOMER_UPDATE),  R(CUSTOMER),     E(CUSTOMER_UPDATED),  "customer/customer.id", "customer.id",  s_x_customer,    s_a_customer,   NULL},
+    {Q(CUSTOMER_GET),     R(CUSTOMER),     0,                    NULL,                   "id",           NULL,            s_a_customer,   NULL},
+    {Q(CUSTOMER_LIST),    R(CUSTOMERS),    0,                    NULL,                   NULL,           NULL,            s_a_list,       NULL},
+    {Q(ORDER_ADD),        R(ORDER),        E(ORDER_TAKEN),       "order/order.id",       "order.id",     s_x_order,       s_a_order,      NULL},
+    {Q(ORDER_GET),        R(ORDER),        0,                    NULL,                   "id",           NULL,            s_a_order,      NULL},
+    {Q(ORDER_LIST),       R(ORDERS),       0,                    NULL,                   NULL,           NULL,            s_a_list,       NULL},
+    {Q(CASE_OPEN),        R(CASE),         E(CASE_OPENED),       NULL,                   "case.id",      s_x_case_open,   s_a_case,       NULL},
+    {Q(CASE_REPLY),       R(CASE),         E(CASE_REPLIED),      "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_HANDOFF),     R(CASE),         E(CASE_HANDED_OFF),   "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_ADD_EVIDENCE),R(CASE),         E(CASE_EVIDENCE_ADDED), "case/id",            "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_RESOLVE),     R(CASE),         E(CASE_RESOLVED),     "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_FOLLOWUP),    R(CASE),         E(CASE_FOLLOWED_UP),  "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_GET),         R(CASE),         0,                    NULL,                   "id",           NULL,            s_a_case,       NULL},
+    {Q(CASE_QUERY),       R(CASES),        0,                    NULL,                   NULL,           NULL,            s_a_cases,      NULL},
+    {Q(CASE_ANALYSIS),    R(ANALYSIS),     0,                    NULL,                   NULL,           NULL,            s_a_analysis,   NULL},
+    /* after-sales opens on one order run in order (the order's key) */
+    {Q(AFTER_SALES_OPEN), R(AFTER_SALES),  E(AFTER_SALES_OPENED), "order/order",         "after_sales.id", s_x_aftersales, s_a_aftersales, NULL},
+    {Q(AFTER_SALES_STEP), R(AFTER_SALES),  E(AFTER_SALES_STEPPED), "aftersales/id",      "id",           s_x_aftersales,  s_a_aftersales, NULL},
+    {Q(AFTER_SALES_GET),  R(AFTER_SALES),  0,                    NULL,                   "id",           NULL,            s_a_aftersales, NULL},
+    {Q(AFTER_SALES_LIST), R(AFTER_SALES_ITEMS), 0,               NULL,                   NULL,           NULL,            s_a_list,       NULL},
+    {Q(CONSULTATION_ADD), R(CONSULTATION), E(CONSULTATION_RECORDED), NULL,               "consultation.id", s_x_consult,  s_a_consult,    NULL},
+    {Q(CONSULTATION_LIST),R(CONSULTATIONS), 0,                   NULL,                   NULL,           NULL,            s_a_list,       NULL},
+};
+
+#undef Q
+#undef R
+#undef E
+
+const cmd_table_t intake_commands = {"intake", s_rows, sizeof s_rows / sizeof s_rows[0]};
