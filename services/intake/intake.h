@@ -3,9 +3,11 @@
  * intake takes the desk's front-line work (../shared/domain.md §1 and "Who
  * and what"): customers, orders, complaints and queries with their reply
  * deadlines, after-sales requests, consultations, and answers the
- * complaint register and its analysis. Its files:
- *   intake.c        wiring: store, log client, consumer, control, cmdq
- *   intake_store.c  the LMDB schema and record access
+ * complaint register and its analysis. It is built on the daemon kit
+ * (kservice.h), which owns the store, the log client, the consumer, the
+ * control socket and cmdq. Its files:
+ *   intake.c        its spec for the kit: name, tables, commands, appliers
+ *   intake_store.c  the LMDB schema: tables, layout, time keys
  *   intake_cmd.c    commands: keys, checks against the state, events
  *   intake_apply.c  event appliers: how each event changes the state
  *   intake_query.c  the register, searches and the analysis
@@ -16,11 +18,10 @@
 
 #include "arena.h"
 #include "cmdq.h"
-#include "consumer.h"
-#include "ctlserver.h"
 #include "deadline.h"
-#include "evlog_client.h"
 #include "kdaemon.h"
+#include "krecord.h"
+#include "kservice.h"
 #include "store.h"
 
 #include "control.pb-c.h"
@@ -42,26 +43,18 @@ typedef struct {
 
 typedef struct {
     kdaemon_t *d;
-    store_t *store;
+    kservice_t *svc;            /* the kit: store, log, consumer, control, cmdq */
     intake_tables_t t;
-    evlog_client_t *log;
-    consumer_t *consumer;
-    ctlserver_t *ctl;
-    cmdq_t *cmdq;
     deadline_policy_t *policy;
     arena_t *apply_arena;       /* decoding while applying, reset per event */
 } intake_t;
 
 /* ---- intake_store.c ---- */
-int intake_store_open(intake_t *self);
-/* Reads the record id of table t, decoded into arena memory; NULL if absent
- * (or undecodable: logged). */
-void *intake_get(store_txn_t *txn, store_table_t t, const char *id,
-                 const ProtobufCMessageDescriptor *desc, arena_t *arena);
-/* True if table t holds a record id. */
-bool intake_exists(store_txn_t *txn, store_table_t t, const char *id);
-/* Writes msg as the record id of table t. Returns 0 or a store error. */
-int intake_put(store_txn_t *txn, store_table_t t, const char *id, const ProtobufCMessage *msg);
+/* The store's tables (NULL-terminated) and their layout (kservice.h). */
+extern const char *const intake_table_names[];
+#define INTAKE_SCHEMA 2
+/* Fills self->t from the kit's open tables. */
+void intake_store_tables(intake_t *self);
 /* The case_time key: opened_at as 8 bytes big-endian (so keys sort by
  * time), then the case id (none if id is NULL). key needs 8 + strlen(id)
  * bytes; returns the length. intake_key_time reads the time back. */

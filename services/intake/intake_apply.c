@@ -43,7 +43,7 @@ static int s_history(intake_t *self, store_txn_t *txn, Kefu__Case *c, arena_t *a
 static bool s_second_creation(store_txn_t *txn, store_table_t t, uint64_t seq, const char *what,
                               const char *id)
 {
-    if (!intake_exists(txn, t, id))
+    if (!krecord_exists(txn, t, id))
         return false;
     klog_error("seq %llu: a second creation of %s %s; the first is kept and this event skipped "
                "(a bug: ids are reserved until applied)", (unsigned long long) seq, what, id);
@@ -53,7 +53,7 @@ static bool s_second_creation(store_txn_t *txn, store_table_t t, uint64_t seq, c
 static Kefu__Case *s_case(intake_t *self, store_txn_t *txn, arena_t *a, const char *id, uint64_t seq,
                           Kefu__CaseState *was)
 {
-    Kefu__Case *c = intake_get(txn, self->t.cases, id, &kefu__case__descriptor, a);
+    Kefu__Case *c = krecord_get(txn, self->t.cases, id, &kefu__case__descriptor, a);
     if (!c)
         klog_warn("seq %llu: event for unknown case %s skipped", (unsigned long long) seq,
                   id ? id : "(none)");
@@ -64,7 +64,7 @@ static Kefu__Case *s_case(intake_t *self, store_txn_t *txn, arena_t *a, const ch
 
 static int s_put_case(intake_t *self, store_txn_t *txn, Kefu__Case *c)
 {
-    return intake_put(txn, self->t.cases, c->id, &c->base);
+    return krecord_put(txn, self->t.cases, c->id, &c->base);
 }
 
 static bool s_replied(Kefu__Case *c, int64_t at)
@@ -193,10 +193,10 @@ static int s_apply_aftersales(intake_t *self, store_txn_t *txn, arena_t *a, uint
         e.text = x->reason;
         x->n_history = 1;
         x->history = h;
-        return intake_put(txn, self->t.aftersales, x->id, &x->base);
+        return krecord_put(txn, self->t.aftersales, x->id, &x->base);
     }
     const Kefu__AfterSalesStepped *s = ev->after_sales_stepped;
-    x = intake_get(txn, self->t.aftersales, s->id, &kefu__after_sales__descriptor, a);
+    x = krecord_get(txn, self->t.aftersales, s->id, &kefu__after_sales__descriptor, a);
     if (!x) {
         klog_warn("seq %llu: step of unknown after-sales request %s skipped",
                   (unsigned long long) seq, s->id ? s->id : "(none)");
@@ -227,7 +227,7 @@ static int s_apply_aftersales(intake_t *self, store_txn_t *txn, arena_t *a, uint
     e->text = s->text;
     h[x->n_history++] = e;
     x->history = h;
-    return intake_put(txn, self->t.aftersales, x->id, &x->base);
+    return krecord_put(txn, self->t.aftersales, x->id, &x->base);
 }
 
 int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev)
@@ -247,13 +247,13 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
         if (c && c->id &&
             !(ev->body_case == KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED &&
               s_second_creation(txn, self->t.customers, rec->seq, "customer", c->id)))
-            rc = intake_put(txn, self->t.customers, c->id, &c->base);
+            rc = krecord_put(txn, self->t.customers, c->id, &c->base);
         break;
     }
     case KEFU__ENVELOPE__BODY_ORDER_TAKEN: {
         Kefu__Order *o = ev->order_taken->order;
         if (o && o->id && !s_second_creation(txn, self->t.orders, rec->seq, "order", o->id)) {
-            rc = intake_put(txn, self->t.orders, o->id, &o->base);
+            rc = krecord_put(txn, self->t.orders, o->id, &o->base);
             if (rc == 0)
                 rc = kid_counter_see(txn, "order", "O", o->id);
         }
@@ -275,7 +275,7 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
         Kefu__Consultation *q = ev->consultation_recorded->consultation;
         if (q && q->id &&
             !s_second_creation(txn, self->t.consults, rec->seq, "consultation", q->id)) {
-            rc = intake_put(txn, self->t.consults, q->id, &q->base);
+            rc = krecord_put(txn, self->t.consults, q->id, &q->base);
             if (rc == 0)
                 rc = kid_counter_see(txn, "consult", "Q", q->id);
         }
@@ -284,7 +284,5 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
     default:
         break;  /* other daemons' events and probes */
     }
-    if (rc == 0 && ev->producer && strcmp(ev->producer, INTAKE_PRODUCER) == 0)
-        rc = cmdq_record(self->cmdq, txn, rec, ev);
-    return rc;
+    return rc;  /* the kit records intake's own request ids (kservice.h) */
 }

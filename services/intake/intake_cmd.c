@@ -88,7 +88,7 @@ static Kefu__Case *s_get_case(intake_t *self, cmd_t *cmd, store_txn_t *txn, cons
         cmd_errmsg(cmd, "a case id is required");
         return NULL;
     }
-    Kefu__Case *c = intake_get(txn, self->t.cases, id, &kefu__case__descriptor, a);
+    Kefu__Case *c = krecord_get(txn, self->t.cases, id, &kefu__case__descriptor, a);
     if (!c)
         cmd_errmsg(cmd, "case %s does not exist", id);
     return c;
@@ -161,7 +161,7 @@ static int s_exec_customer(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
     int rc = s_customer_check(cmd, in, adding);
     if (rc)
         return rc;
-    Kefu__Customer *old = intake_get(txn, self->t.customers, in->id, &kefu__customer__descriptor, a);
+    Kefu__Customer *old = krecord_get(txn, self->t.customers, in->id, &kefu__customer__descriptor, a);
     if (adding && old) {
         cmd_errmsg(cmd, "customer %s exists already", in->id);
         return KEFU_EEXISTS;
@@ -218,7 +218,7 @@ static int s_exec_order(intake_t *self, cmd_t *cmd, const Kefu__OrderAdd *oa, st
         cmd_errmsg(cmd, "an order needs a customer (--customer ID)");
         return KEFU_EINVAL;
     }
-    if (!intake_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
+    if (!krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
         cmd_errmsg(cmd, "customer %s does not exist", in->customer);
         return KEFU_ENOTFOUND;
     }
@@ -244,7 +244,7 @@ static int s_exec_order(intake_t *self, cmd_t *cmd, const Kefu__OrderAdd *oa, st
             cmd_errmsg(cmd, "%s", err);
             return KEFU_EINVAL;
         }
-        if (intake_exists(txn, self->t.orders, in->id)) {
+        if (krecord_exists(txn, self->t.orders, in->id)) {
             cmd_errmsg(cmd, "order %s exists already", in->id);
             return KEFU_EEXISTS;
         }
@@ -273,12 +273,12 @@ static int s_exec_case_open(intake_t *self, cmd_t *cmd, const Kefu__CaseOpen *in
         cmd_errmsg(cmd, "a case needs a customer (--customer ID)");
         return KEFU_EINVAL;
     }
-    if (!intake_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
+    if (!krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
         cmd_errmsg(cmd, "customer %s does not exist", in->customer);
         return KEFU_ENOTFOUND;
     }
     if (!s_empty(in->order)) {
-        Kefu__Order *o = intake_get(txn, self->t.orders, in->order, &kefu__order__descriptor, a);
+        Kefu__Order *o = krecord_get(txn, self->t.orders, in->order, &kefu__order__descriptor, a);
         if (!o) {
             cmd_errmsg(cmd, "order %s does not exist", in->order);
             return KEFU_ENOTFOUND;
@@ -506,7 +506,7 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
         if ((rc = s_need_by(cmd, in->by)))
             return rc;
         Kefu__Order *o = s_empty(in->order) ? NULL
-                         : intake_get(txn, self->t.orders, in->order, &kefu__order__descriptor, a);
+                         : krecord_get(txn, self->t.orders, in->order, &kefu__order__descriptor, a);
         if (!o) {
             cmd_errmsg(cmd, s_empty(in->order) ? "an after-sales request needs an order"
                                                : "order %s does not exist", in->order);
@@ -537,7 +537,7 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
     if ((rc = s_need_by(cmd, in->by)))
         return rc;
     Kefu__AfterSales *x = s_empty(in->id) ? NULL
-                          : intake_get(txn, self->t.aftersales, in->id, &kefu__after_sales__descriptor, a);
+                          : krecord_get(txn, self->t.aftersales, in->id, &kefu__after_sales__descriptor, a);
     if (!x) {
         cmd_errmsg(cmd, "after-sales request %s does not exist", in->id ? in->id : "(none)");
         return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
@@ -577,7 +577,7 @@ static int s_exec_consult(intake_t *self, cmd_t *cmd, const Kefu__ConsultationAd
     if (rc)
         return rc;
     if (s_empty(in->customer) ||
-        !intake_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
+        !krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
         cmd_errmsg(cmd, s_empty(in->customer) ? "a consultation needs the customer who asked"
                                               : "customer %s does not exist", in->customer);
         return s_empty(in->customer) ? KEFU_EINVAL : KEFU_ENOTFOUND;
@@ -658,7 +658,7 @@ static int s_answer_record(cmd_t *cmd, store_txn_t *txn, store_table_t t,
         cmd_errmsg(cmd, "id: %s id is required", what);
         return KEFU_EINVAL;
     }
-    *out = intake_get(txn, t, id, desc, cmd_arena(cmd));
+    *out = krecord_get(txn, t, id, desc, cmd_arena(cmd));
     if (!*out) {
         cmd_errmsg(cmd, "%s %s does not exist", what, id);
         return KEFU_ENOTFOUND;

@@ -42,7 +42,7 @@ static int s_each_case(intake_t *self, cmd_t *cmd, store_txn_t *txn, int64_t fro
         char id[80];
         memcpy(id, (const uint8_t *) k + 8, kl - 8);
         id[kl - 8] = '\0';
-        Kefu__Case *c = intake_get(txn, self->t.cases, id, &kefu__case__descriptor, cmd_arena(cmd));
+        Kefu__Case *c = krecord_get(txn, self->t.cases, id, &kefu__case__descriptor, cmd_arena(cmd));
         if (c && fn(arg, c))
             break;
     }
@@ -209,7 +209,7 @@ int intake_query_cases(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu_
         memcpy(id, target + 8, tlen - 8);
         id[tlen - 8] = '\0';
         Kefu__Case *c = skip ? NULL
-                        : intake_get(txn, self->t.cases, id, &kefu__case__descriptor, cmd_arena(cmd));
+                        : krecord_get(txn, self->t.cases, id, &kefu__case__descriptor, cmd_arena(cmd));
         if (c && s_match(q, c)) {
             if (n == limit || bytes > S_MAX_ANSWER) {
                 items->has_more = items->more = true;

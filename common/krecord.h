@@ -1,0 +1,28 @@
+/* krecord.h: protobuf records by id in a store table.
+ *
+ * A business daemon keeps its state as the protobuf messages its answers
+ * carry, one per record, keyed by the record's id (kid.h): what is stored
+ * is what is answered. These three calls are the whole access layer; the
+ * table and the message type are the caller's.
+ */
+#ifndef KEFU_KRECORD_H
+#define KEFU_KRECORD_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+
+#include "arena.h"
+#include "store.h"
+
+/* The record id of table t, decoded into arena memory (valid until the
+ * arena is reset); NULL if absent, id NULL or empty, or undecodable
+ * (logged: a store written by a build that can't be read). */
+void *krecord_get(store_txn_t *txn, store_table_t t, const char *id,
+                  const ProtobufCMessageDescriptor *desc, arena_t *arena);
+/* True if table t holds a record id. */
+bool krecord_exists(store_txn_t *txn, store_table_t t, const char *id);
+/* Writes msg as the record id of table t (write txn). Returns 0 or a
+ * store error. */
+int krecord_put(store_txn_t *txn, store_table_t t, const char *id, const ProtobufCMessage *msg);
+
+#endif

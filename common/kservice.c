@@ -1,0 +1,217 @@
+/* kservice.c: a business daemon's machinery (kservice.h).
+ *
+ * One zloop serves the control socket (commands, handed to cmdq), the log
+ * client (acks of the daemon's appends, and the subscription), the
+ * consumer that applies the log to the store, and cmdq's timer. Commands
+ * wait (cmdq_gate) until the consumer has caught up with the log's head
+ * as it was at start, so after a crash or a rebuild the daemon never
+ * answers from a store that is behind what it wrote before.
+ */
+#include "kservice.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctlserver.h"
+#include "evlog_client.h"
+#include "kerr.h"
+#include "klog.h"
+#include "site.h"
+
+struct kservice_t {
+    kdaemon_t *d;
+    const kservice_spec_t *spec;
+    void *arg;
+    store_t *store;
+    store_table_t *handles;     /* one per spec->tables[i] */
+    size_t ntables;
+    evlog_client_t *log;
+    consumer_t *consumer;
+    ctlserver_t *ctl;
+    cmdq_t *cmdq;
+};
+
+/* ---- the store and its layout ------------------------------------------------ */
+
+typedef struct {
+    uint64_t schema, applied;
+} s_meta_t;
+
+static int s_read_meta(store_txn_t *txn, void *arg)
+{
+    s_meta_t *m = arg;
+    int rc = store_meta_get_u64(txn, "schema", &m->schema);
+    if (rc == 0)
+        rc = store_meta_get_u64(txn, "applied", &m->applied);  /* consumer.h */
+    return rc;
+}
+
+static int s_write_schema(store_txn_t *txn, void *arg)
+{
+    return store_meta_put_u64(txn, "schema", *(const uint64_t *) arg);
+}
+
+/* Opens the store at path; one written with another layout is removed and
+ * made afresh (the consumer then replays the log from seq 1). */
+static int s_store_open(store_t **store, const char *path, uint64_t schema)
+{
+    int rc = store_open(store, path, NULL);
+    s_meta_t m = {0, 0};
+    if (rc == 0)
+        rc = store_write(*store, s_read_meta, &m);
+    if (rc || m.schema == schema)
+        return rc;
+    if (m.schema != 0 || m.applied != 0) {
+        klog_warn("the store in %s has layout %llu, this build uses %llu: it is emptied and "
+                  "rebuilt from the log", path, (unsigned long long) (m.schema ? m.schema : 1),
+                  (unsigned long long) schema);
+        store_destroy(store);
+        char f[PATH_MAX + 32];
+        const char *files[] = {"data.mdb", "lock.mdb"};
+        for (size_t i = 0; i < 2; i++) {
+            snprintf(f, sizeof f, "%s/%s", path, files[i]);
+            if (unlink(f) != 0 && errno != ENOENT)
+                return errno;
+        }
+        if ((rc = store_open(store, path, NULL)) != 0)
+            return rc;
+    }
+    return store_write(*store, s_write_schema, &schema);
+}
+
+/* ---- the consumer's side ----------------------------------------------------------- */
+
+static int s_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev)
+{
+    kservice_t *self = arg;
+    int rc = self->spec->apply(self->arg, txn, rec, ev);
+    /* The daemon's own events with a request id: the request's first one
+     * is kept (cmdq.h, idempotency), in the same transaction. */
+    if (rc == 0 && ev && ev->producer && strcmp(ev->producer, self->spec->name) == 0)
+        rc = cmdq_record(self->cmdq, txn, rec, ev);
+    return rc;
+}
+
+static void s_applied(void *arg, uint64_t applied, uint64_t head)
+{
+    kservice_t *self = arg;
+    ctlserver_set_position(self->ctl, applied, head);
+    cmdq_applied(self->cmdq, applied);
+}
+
+/* The store can't take a batch (full): writes are refused, reads go on. */
+static void s_failed(void *arg, int rc, uint64_t first)
+{
+    kservice_t *self = arg;
+    (void) first;
+    cmdq_store_failing(self->cmdq, rc);
+}
+
+static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Reply *reply)
+{
+    kservice_t *self = arg;
+    return cmdq_submit(self->cmdq, call, req, reply);
+}
+
+/* ---- life ------------------------------------------------------------------------------ */
+
+int kservice_new(kservice_t **out, kdaemon_t *d, const kservice_spec_t *spec, void *arg)
+{
+    *out = NULL;
+    kservice_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return ENOMEM;
+    self->d = d;
+    self->spec = spec;
+    self->arg = arg;
+    while (spec->tables && spec->tables[self->ntables])
+        self->ntables++;
+    self->handles = calloc(self->ntables + 1, sizeof *self->handles);
+    char path[PATH_MAX + 16];
+    int rc = self->handles ? 0 : ENOMEM;
+    if (rc == 0 && site_path(d->site, spec->name, path, sizeof path) != 0)
+        rc = ENAMETOOLONG;
+    if (rc == 0 && (rc = s_store_open(&self->store, path, spec->schema)) != 0)
+        klog_error("can't open the store in %s: %s", path, kefu_strerror(rc));
+    for (size_t i = 0; rc == 0 && i < self->ntables; i++)
+        if ((rc = store_table(self->store, spec->tables[i], &self->handles[i])) != 0)
+            klog_error("can't open table %s: %s", spec->tables[i], kefu_strerror(rc));
+    if (rc == 0 && !(self->log = evlog_client_new(d->site, spec->name)))
+        rc = errno ? errno : KEFU_EINTERNAL;
+    if (rc == 0 && !(self->ctl = ctlserver_new(d->site, spec->name, d->clock, s_ctl, self)))
+        rc = errno ? errno : KEFU_EINTERNAL;
+    if (rc == 0 && !(self->cmdq = cmdq_new(self->store, self->log, self->ctl, d->clock,
+                                           spec->commands, arg)))
+        rc = KEFU_EINTERNAL;
+    if (rc == 0 && !(self->consumer = consumer_new(self->store, self->log, s_apply, s_applied,
+                                                   self)))
+        rc = KEFU_EINTERNAL;
+    if (rc) {
+        kservice_destroy(&self);
+        return rc;
+    }
+    consumer_on_failure(self->consumer, s_failed);
+    *out = self;
+    return 0;
+}
+
+int kservice_run(kservice_t *self)
+{
+    zloop_t *loop = zloop_new();
+    ctlserver_attach(self->ctl, loop);
+    evlog_client_attach(self->log, loop);
+    cmdq_attach(self->cmdq, loop);
+    /* Hold commands until the store has caught up with the log as it is
+     * now, this daemon's own last appends before a crash included (the
+     * log answers the introduction once they are durable). The log may be
+     * down: then wait for it. */
+    uint64_t head = 0;
+    while (evlog_client_introduce(self->log, &head, 1000) != 0 && !zsys_interrupted)
+        klog_warn("waiting for the event log");
+    cmdq_gate(self->cmdq, head);
+    uint64_t applied = consumer_applied(self->consumer);
+    ctlserver_set_position(self->ctl, applied, head);
+    cmdq_applied(self->cmdq, applied);
+    consumer_start(self->consumer);
+    klog_info("serving %s of %s; applied %llu of %llu", self->spec->name, self->d->site,
+              (unsigned long long) applied, (unsigned long long) head);
+    zloop_start(loop);
+    klog_info("stopped at %llu", (unsigned long long) consumer_applied(self->consumer));
+    evlog_client_destroy(&self->log);  /* before the loop it is attached to */
+    zloop_destroy(&loop);
+    return 0;
+}
+
+void kservice_destroy(kservice_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    kservice_t *self = *self_p;
+    consumer_destroy(&self->consumer);
+    cmdq_destroy(&self->cmdq);
+    ctlserver_destroy(&self->ctl);
+    evlog_client_destroy(&self->log);
+    store_destroy(&self->store);
+    free(self->handles);
+    free(self);
+    *self_p = NULL;
+}
+
+store_t *kservice_store(kservice_t *self)
+{
+    return self->store;
+}
+
+store_table_t kservice_table(kservice_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->ntables; i++)
+        if (strcmp(self->spec->tables[i], name) == 0)
+            return self->handles[i];
+    klog_error("%s has no table %s", self->spec->name, name);
+    abort();
+}

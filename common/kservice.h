@@ -1,0 +1,73 @@
+/* kservice.h: the kit every business daemon is built on.
+ *
+ * intake, sched, dispatch, sla and appraisal work alike (cmdq.h,
+ * consumer.h): a command is checked against the daemon's store, turned
+ * into events, appended to the log and answered once the daemon's own
+ * consumer has applied them; the store changes only by applying the log
+ * and is rebuilt from it. The machinery for that is here, once:
+ *
+ *   the store      DIR/NAME/, its tables opened by name; a store of
+ *                  another layout (spec.schema) is emptied and rebuilt
+ *                  from the log at start;
+ *   the log client producer NAME;
+ *   the consumer   every event through spec.apply, in the batch's
+ *                  transaction, and the first event of each of the
+ *                  daemon's own request ids recorded (cmdq_record);
+ *   the control    ipc://DIR/run/NAME.ctl, every request to cmdq, which
+ *                  serves it by spec.commands (or refuses it);
+ *   cmdq           with its timer, the start gate (nothing answered
+ *                  before the store has caught up with the log as it was
+ *                  at start), the applied position for status and sync,
+ *                  and the store-failing glue (a full disk: writes
+ *                  refused, reads answered).
+ *
+ * A daemon is then its tables, its command table and its appliers: a
+ * thin main (kdaemon_init, kservice_new, kservice_run), its schema, its
+ * commands, its appliers and its queries (docs/architecture.md, "Adding
+ * a daemon").
+ */
+#ifndef KEFU_KSERVICE_H
+#define KEFU_KSERVICE_H
+
+#include <stdint.h>
+
+#include "cmdq.h"
+#include "consumer.h"
+#include "kdaemon.h"
+#include "store.h"
+
+typedef struct kservice_t kservice_t;
+
+typedef struct {
+    const char *name;            /* "intake": the producer id, store folder, control socket */
+    /* The layout of the tables below, a number the daemon raises when it
+     * changes them: a store of another layout is emptied at start and
+     * rebuilt from the log (a store without one is layout 1). */
+    uint64_t schema;
+    const char *const *tables;   /* the store's tables, NULL-terminated */
+    const cmd_table_t *commands; /* one row per request the daemon serves */
+    /* Applies one event inside the batch's transaction (consumer.h: every
+     * event of the log comes through; skip what is not yours). */
+    consumer_apply_fn *apply;
+} kservice_spec_t;
+
+/* Opens the daemon's store, log client, consumer, control server and
+ * command queue for the site of d; arg goes to apply and to the command
+ * table's functions. spec and its tables must outlive the service.
+ * Returns 0 and sets *out, or errno / a kefu or LMDB code (logged). */
+int kservice_new(kservice_t **out, kdaemon_t *d, const kservice_spec_t *spec, void *arg);
+/* Serves until the daemon is told to stop (SIGTERM/SIGINT): waits for the
+ * log at start, holds commands until the store has caught up with it,
+ * then applies the log and answers commands. Returns 0. */
+int kservice_run(kservice_t *self);
+/* Answers what is not answered yet ("repeat with the request id"),
+ * closes everything and nulls *self_p. Accepts NULL. */
+void kservice_destroy(kservice_t **self_p);
+
+/* The daemon's store. */
+store_t *kservice_store(kservice_t *self);
+/* The handle of table name, one of spec.tables (a name not among them is
+ * a bug: abort). */
+store_table_t kservice_table(kservice_t *self, const char *name);
+
+#endif
