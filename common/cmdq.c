@@ -202,6 +202,41 @@ void cmd_errmsg(cmd_t *cmd, const char *fmt, ...)
     va_end(ap);
 }
 
+int cmd_field_missing(cmd_t *cmd, const char *field, const char *what)
+{
+    cmd_errmsg(cmd, "%s: %s is required", field, what);
+    return KEFU_EINVAL;
+}
+
+int cmd_field_enum(cmd_t *cmd, const char *field, const char *what,
+                   const ProtobufCEnumDescriptor *ed)
+{
+    char words[300] = "";
+    size_t len = 0;
+    for (unsigned i = 0; i < ed->n_values && len < sizeof words; i++) {
+        char w[48];
+        if (ed->values[i].value == 0 || !pbdesc_enum_word(ed, ed->values[i].value, w, sizeof w))
+            continue;
+        int n = snprintf(words + len, sizeof words - len, "%s%s", len ? ", " : "", w);
+        if (n < 0)
+            break;
+        len += (size_t) n;
+    }
+    cmd_errmsg(cmd, "%s: %s: one of %s", field, what, words);
+    return KEFU_EINVAL;
+}
+
+int cmd_field_bad(cmd_t *cmd, const char *field, const char *fmt, ...)
+{
+    char rest[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rest, sizeof rest, fmt, ap);
+    va_end(ap);
+    cmd_errmsg(cmd, "%s: %s", field, rest);
+    return KEFU_EINVAL;
+}
+
 /* ---- keys ------------------------------------------------------------------ */
 
 static bool s_held(cmdq_t *self, const char *key)

@@ -171,6 +171,19 @@ const char *cmd_new_id(cmd_t *cmd, store_txn_t *txn, store_table_t t, const char
                        const char *prefix);
 /* Inside exec: the time of the command (the site clock when it ran). */
 int64_t cmd_now(const cmd_t *cmd);
+/* Inside exec: refusals in the daemon's terms, naming the field of the
+ * request's body by its path (docs/protocol.md: a remote client has no
+ * flags; kefuctl maps the field back to its flag). Each sets the message
+ * and returns KEFU_EINVAL:
+ *   cmd_field_missing  "FIELD: WHAT is required"
+ *   cmd_field_enum     "FIELD: WHAT: one of a, b, c" (the enum's words,
+ *                      from its descriptor, its 0 value left out)
+ *   cmd_field_bad      "FIELD: " and the printf-style rest */
+int cmd_field_missing(cmd_t *cmd, const char *field, const char *what);
+int cmd_field_enum(cmd_t *cmd, const char *field, const char *what,
+                   const ProtobufCEnumDescriptor *ed);
+int cmd_field_bad(cmd_t *cmd, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Inside exec or answer: sets the error message for the code returned. */
 void cmd_errmsg(cmd_t *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

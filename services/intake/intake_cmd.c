@@ -85,7 +85,7 @@ static Kefu__Case *s_get_case(intake_t *self, cmd_t *cmd, store_txn_t *txn, cons
                               arena_t *a)
 {
     if (s_empty(id)) {
-        cmd_errmsg(cmd, "a case id is required");
+        cmd_errmsg(cmd, "id: the case's id is required");
         return NULL;
     }
     Kefu__Case *c = krecord_get(txn, self->t.cases, id, &kefu__case__descriptor, a);
@@ -96,11 +96,7 @@ static Kefu__Case *s_get_case(intake_t *self, cmd_t *cmd, store_txn_t *txn, cons
 
 static int s_need_by(cmd_t *cmd, const char *by)
 {
-    if (s_empty(by)) {
-        cmd_errmsg(cmd, "who did it is required (--by STAFF)");
-        return KEFU_EINVAL;
-    }
-    return 0;
+    return s_empty(by) ? cmd_field_missing(cmd, "by", "who did it (a staff member)") : 0;
 }
 
 /* What every change to a case checks first: who does it, that the case
@@ -134,7 +130,7 @@ static int s_due(intake_t *self, cmd_t *cmd, int64_t dur_us, int64_t now, int64_
 static int s_customer_check(cmd_t *cmd, const Kefu__Customer *c, bool adding)
 {
     if (!c || s_empty(c->id)) {
-        cmd_errmsg(cmd, "a customer id is required");
+        cmd_errmsg(cmd, "customer.id: the customer's id is required");
         return KEFU_EINVAL;
     }
     char err[200];
@@ -142,14 +138,10 @@ static int s_customer_check(cmd_t *cmd, const Kefu__Customer *c, bool adding)
         cmd_errmsg(cmd, "%s", err);
         return KEFU_EINVAL;
     }
-    if (adding && s_empty(c->name)) {
-        cmd_errmsg(cmd, "customer %s: a shop name is required (--name)", c->id);
-        return KEFU_EINVAL;
-    }
-    if (adding && (!c->has_tier || c->tier == KEFU__TIER__TIER_UNSET)) {
-        cmd_errmsg(cmd, "customer %s: a tier is required (--tier key|special|general)", c->id);
-        return KEFU_EINVAL;
-    }
+    if (adding && s_empty(c->name))
+        return cmd_field_missing(cmd, "customer.name", "the shop's name");
+    if (adding && (!c->has_tier || c->tier == KEFU__TIER__TIER_UNSET))
+        return cmd_field_enum(cmd, "customer.tier", "the customer's tier", &kefu__tier__descriptor);
     return 0;
 }
 
@@ -215,20 +207,17 @@ static int s_exec_order(intake_t *self, cmd_t *cmd, const Kefu__OrderAdd *oa, st
 {
     const Kefu__Order *in = oa->order;
     if (!in || s_empty(in->customer)) {
-        cmd_errmsg(cmd, "an order needs a customer (--customer ID)");
-        return KEFU_EINVAL;
+        return cmd_field_missing(cmd, "order.customer", "the customer the order is for");
     }
     if (!krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
         cmd_errmsg(cmd, "customer %s does not exist", in->customer);
         return KEFU_ENOTFOUND;
     }
     if (!in->has_product || in->product == KEFU__PRODUCT__PRODUCT_UNSET) {
-        cmd_errmsg(cmd, "an order needs a product (--product print|album|crystal|frame)");
-        return KEFU_EINVAL;
+        return cmd_field_enum(cmd, "order.product", "the product", &kefu__product__descriptor);
     }
     if (!in->has_qty || in->qty == 0 || in->qty > S_MAX_QTY) {
-        cmd_errmsg(cmd, "an order needs a quantity from 1 to %d (--qty N)", S_MAX_QTY);
-        return KEFU_EINVAL;
+        return cmd_field_bad(cmd, "order.qty", "a quantity from 1 to %d", S_MAX_QTY);
     }
     if (in->has_batches && (in->batches == 0 || in->batches > in->qty)) {
         cmd_errmsg(cmd, "batches must be from 1 to the quantity (%u)", in->qty);
@@ -270,8 +259,7 @@ static int s_exec_case_open(intake_t *self, cmd_t *cmd, const Kefu__CaseOpen *in
     if (rc)
         return rc;
     if (s_empty(in->customer)) {
-        cmd_errmsg(cmd, "a case needs a customer (--customer ID)");
-        return KEFU_EINVAL;
+        return cmd_field_missing(cmd, "customer", "the customer the case is about");
     }
     if (!krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
         cmd_errmsg(cmd, "customer %s does not exist", in->customer);
@@ -290,12 +278,11 @@ static int s_exec_case_open(intake_t *self, cmd_t *cmd, const Kefu__CaseOpen *in
         }
     }
     if (!in->has_kind || in->kind == KEFU__CASE_KIND__CASE_KIND_UNSET) {
-        cmd_errmsg(cmd, "a case needs a kind (--kind colour|damage|missing|quality|service|delay)");
-        return KEFU_EINVAL;
+        return cmd_field_enum(cmd, "kind", "the case's kind", &kefu__case_kind__descriptor);
     }
     if (!in->has_complexity || in->complexity == KEFU__COMPLEXITY__COMPLEXITY_UNSET) {
-        cmd_errmsg(cmd, "a case needs a complexity (--complexity simple|complex)");
-        return KEFU_EINVAL;
+        return cmd_field_enum(cmd, "complexity", "the case's complexity",
+                              &kefu__complexity__descriptor);
     }
     Kefu__Case *c = S_NEW(cmd, Kefu__Case, kefu__case__init);
     if (!(c->id = (char *) cmd_new_id(cmd, txn, self->t.cases, "case", "C")))
@@ -352,8 +339,8 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_REPLY, &c)))
             return rc;
         if (in->has_commit_us && (in->commit_us <= 0 || in->commit_us > 366LL * 86400 * 1000000)) {
-            cmd_errmsg(cmd, "a committed reply time must be within a year (--commit 2h)");
-            return KEFU_EINVAL;
+            return cmd_field_bad(cmd, "commit_us", "a committed reply time is from now to a "
+                                                   "year ahead");
         }
         Kefu__CaseReplied *e = S_NEW(cmd, Kefu__CaseReplied, kefu__case_replied__init);
         e->id = c->id;
@@ -374,12 +361,10 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_HANDOFF, &c)))
             return rc;
         if (s_empty(in->department)) {
-            cmd_errmsg(cmd, "a hand-off needs a department (--to DEPARTMENT)");
-            return KEFU_EINVAL;
+            return cmd_field_missing(cmd, "department", "the department it goes to");
         }
         if (in->has_due_us && in->due_us <= 0) {
-            cmd_errmsg(cmd, "a department's due time must be in the future");
-            return KEFU_EINVAL;
+            return cmd_field_bad(cmd, "due_us", "a department's due time is in the future");
         }
         if (c->n_handoffs >= S_MAX_HANDOFFS) {  /* the record and its answers stay bounded */
             cmd_errmsg(cmd, "case %s has %d hand-offs, the most a case takes", c->id, S_MAX_HANDOFFS);
@@ -405,10 +390,10 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         const Kefu__CaseAddEvidence *in = req->case_add_evidence;
         if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_EVIDENCE, &c)))
             return rc;
-        if (!in->has_kind || in->kind == KEFU__EVIDENCE_KIND__EVIDENCE_KIND_UNSET || s_empty(in->text)) {
-            cmd_errmsg(cmd, "evidence needs a kind and a text (--kind photo --text ...)");
-            return KEFU_EINVAL;
-        }
+        if (!in->has_kind || in->kind == KEFU__EVIDENCE_KIND__EVIDENCE_KIND_UNSET)
+            return cmd_field_enum(cmd, "kind", "the evidence's kind", &kefu__evidence_kind__descriptor);
+        if (s_empty(in->text))
+            return cmd_field_missing(cmd, "text", "what the evidence shows");
         if (c->n_evidence >= S_MAX_EVIDENCE) {
             cmd_errmsg(cmd, "case %s has %d items of evidence, the most a case takes", c->id,
                        S_MAX_EVIDENCE);
@@ -432,9 +417,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_RESOLVE, &c)))
             return rc;
         if (!in->has_outcome || in->outcome == KEFU__OUTCOME__OUTCOME_UNSET) {
-            cmd_errmsg(cmd, "a resolution needs an outcome (--outcome rework|reissue|refund|exchange|"
-                            "compensate|explained|carrier-claim|declined)");
-            return KEFU_EINVAL;
+            return cmd_field_enum(cmd, "outcome", "the resolution's outcome", &kefu__outcome__descriptor);
         }
         Kefu__CaseResolved *e = S_NEW(cmd, Kefu__CaseResolved, kefu__case_resolved__init);
         e->id = c->id;
@@ -507,14 +490,15 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
             return rc;
         Kefu__Order *o = s_empty(in->order) ? NULL
                          : krecord_get(txn, self->t.orders, in->order, &kefu__order__descriptor, a);
+        if (!o && s_empty(in->order))
+            return cmd_field_missing(cmd, "order", "the order the request is about");
         if (!o) {
-            cmd_errmsg(cmd, s_empty(in->order) ? "an after-sales request needs an order"
-                                               : "order %s does not exist", in->order);
-            return s_empty(in->order) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+            cmd_errmsg(cmd, "order %s does not exist", in->order);
+            return KEFU_ENOTFOUND;
         }
         if (!in->has_kind || in->kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_UNSET) {
-            cmd_errmsg(cmd, "an after-sales request is a refund or an exchange (--kind)");
-            return KEFU_EINVAL;
+            return cmd_field_enum(cmd, "kind", "the request's kind",
+                                  &kefu__after_sales_kind__descriptor);
         }
         Kefu__AfterSales *x = S_NEW(cmd, Kefu__AfterSales, kefu__after_sales__init);
         if (!(x->id = (char *) cmd_new_id(cmd, txn, self->t.aftersales, "aftersales", "A")))
@@ -554,8 +538,7 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
     }
     if (in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED &&
         (!in->has_method || in->method == KEFU__REFUND_METHOD__REFUND_METHOD_UNSET)) {
-        cmd_errmsg(cmd, "a refund needs a method (--method bank|balance|gift-card|alipay)");
-        return KEFU_EINVAL;
+        return cmd_field_enum(cmd, "method", "a refund's method", &kefu__refund_method__descriptor);
     }
     Kefu__AfterSalesStepped *e = S_NEW(cmd, Kefu__AfterSalesStepped, kefu__after_sales_stepped__init);
     e->id = x->id;
@@ -576,15 +559,14 @@ static int s_exec_consult(intake_t *self, cmd_t *cmd, const Kefu__ConsultationAd
     int rc = s_need_by(cmd, in->by);
     if (rc)
         return rc;
-    if (s_empty(in->customer) ||
-        !krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
-        cmd_errmsg(cmd, s_empty(in->customer) ? "a consultation needs the customer who asked"
-                                              : "customer %s does not exist", in->customer);
-        return s_empty(in->customer) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+    if (s_empty(in->customer))
+        return cmd_field_missing(cmd, "customer", "the customer who asked");
+    if (!krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
+        cmd_errmsg(cmd, "customer %s does not exist", in->customer);
+        return KEFU_ENOTFOUND;
     }
     if (s_empty(in->question)) {
-        cmd_errmsg(cmd, "a consultation needs the question (--question)");
-        return KEFU_EINVAL;
+        return cmd_field_missing(cmd, "question", "the question");
     }
     Kefu__Consultation *q = S_NEW(cmd, Kefu__Consultation, kefu__consultation__init);
     if (!(q->id = (char *) cmd_new_id(cmd, txn, self->t.consults, "consult", "Q")))
@@ -655,7 +637,7 @@ static int s_answer_record(cmd_t *cmd, store_txn_t *txn, store_table_t t,
                            const char *what, void **out)
 {
     if (s_empty(id)) {
-        cmd_errmsg(cmd, "id: %s id is required", what);
+        cmd_errmsg(cmd, "id: the %s's id is required", what);
         return KEFU_EINVAL;
     }
     *out = krecord_get(txn, t, id, desc, cmd_arena(cmd));

@@ -302,7 +302,7 @@ int intake_query_analysis(intake_t *self, cmd_t *cmd, store_txn_t *txn,
                           const Kefu__CaseAnalysisQuery *q, Kefu__Reply *reply)
 {
     if (!q->has_from || !q->has_to || q->to <= q->from) {
-        cmd_errmsg(cmd, "an analysis needs a period (--from and --to, --week or --month)");
+        cmd_errmsg(cmd, "from, to: an analysis needs a period, from before to");
         return KEFU_EINVAL;
     }
     s_analysis_t *an = cmd_alloc(cmd, sizeof *an);

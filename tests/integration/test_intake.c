@@ -247,8 +247,9 @@ static void test_customers_and_orders(void **state)
     s_refused(s_customer_add("K-1", "Again", KEFU__TIER__TIER_KEY, NULL), KEFU__ERROR_CODE__ERR_EXISTS,
               "exists already", head);
     s_refused(s_customer_add("K-2", "", KEFU__TIER__TIER_KEY, NULL), KEFU__ERROR_CODE__ERR_INVALID,
-              "shop name", head);
-    s_refused(s_customer_add("K-2", "No Tier", 0, NULL), KEFU__ERROR_CODE__ERR_INVALID, "tier", head);
+              "customer.name: the shop's name is required", head);
+    s_refused(s_customer_add("K-2", "No Tier", 0, NULL), KEFU__ERROR_CODE__ERR_INVALID,
+              "customer.tier: the customer's tier: one of key, special, general", head);
     s_refused(s_customer_add("K-2", "Bad enum", (Kefu__Tier) 9, NULL), KEFU__ERROR_CODE__ERR_INVALID,
               "not a value of Tier", head);
     s_refused(s_customer_add("K-2", "Bad \xff\xfe UTF-8", KEFU__TIER__TIER_KEY, NULL),
@@ -312,9 +313,10 @@ static void test_case_life(void **state)
               "order O-404 does not exist", head);
     s_refused(s_open("K-1", "O-101", 1, 1, "li", NULL, NULL), KEFU__ERROR_CODE__ERR_CONFLICT,
               "order O-101 is customer G-7's", head);
-    s_refused(s_open("K-1", NULL, 1, 1, "", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID, "--by", head);
-    s_refused(s_open("K-1", NULL, 1, 1, "  ", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID, "--by", head);
-    s_refused(s_open("K-1", NULL, 0, 1, "li", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID, "kind", head);
+    s_refused(s_open("K-1", NULL, 1, 1, "", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID, "by: who did it", head);
+    s_refused(s_open("K-1", NULL, 1, 1, "  ", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID, "by: who did it", head);
+    s_refused(s_open("K-1", NULL, 0, 1, "li", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID,
+              "kind: the case's kind: one of colour, damage, missing, quality, service, delay", head);
     s_refused(s_open("K-1", NULL, 77, 1, "li", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID,
               "not a value of CaseKind", head);
     s_refused(s_open("K-1", NULL, 1, 0, "li", NULL, NULL), KEFU__ERROR_CODE__ERR_INVALID, "complexity", head);
@@ -342,7 +344,7 @@ static void test_case_life(void **state)
     kefu__reply__free_unpacked(rep, NULL);
     head = s_head();
     s_refused(s_reply("C-9", "li", 0, NULL), KEFU__ERROR_CODE__ERR_NOT_FOUND, "case C-9 does not exist", head);
-    s_refused(s_reply("C-1", NULL, 0, NULL), KEFU__ERROR_CODE__ERR_INVALID, "--by", head);
+    s_refused(s_reply("C-1", NULL, 0, NULL), KEFU__ERROR_CODE__ERR_INVALID, "by: who did it", head);
     s_refused(s_followup("C-1", "li", 5), KEFU__ERROR_CODE__ERR_CONFLICT,
               "case C-1 is replied; a follow-up visit needs a resolved case", head);
     s_refused(s_resolve("C-1", "li", 0), KEFU__ERROR_CODE__ERR_INVALID, "outcome", head);
@@ -414,7 +416,8 @@ static void test_handoff_evidence_aftersales(void **state)
     e.by = "wang";
     req.req_case = KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE;
     req.case_add_evidence = &e;
-    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID, "kind and a text", head);
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID,
+              "kind: the evidence's kind: one of chat-log, photo, statement, site-check, other", head);
     e.has_kind = true;
     e.kind = KEFU__EVIDENCE_KIND__EVIDENCE_KIND_STATEMENT;
     e.text = "packer says the album was checked";
