@@ -25,7 +25,7 @@ PROTOS   := error domain intake event evlog control
 GEN_C    := $(PROTOS:%=$(BUILD)/gen/%.pb-c.c)
 GEN_H    := $(PROTOS:%=$(BUILD)/gen/%.pb-c.h)
 
-COMMON   := kerr kid krecord kservice kclock ktime klog kvalid kconfig deadline store arena site pbjson kdaemon \
+COMMON   := kerr kid krecord kservice pbkind kclock ktime klog kvalid kconfig deadline store arena site pbjson kdaemon \
             evlog_record evlog_event evlog_client consumer ctlserver ctlclient cmdq pbdesc kzmq
 COMMON_OBJ := $(COMMON:%=$(BUILD)/common/%.o) $(PROTOS:%=$(BUILD)/gen/%.pb-c.o)
 LIBKEFU  := $(BUILD)/libkefu.a

@@ -28,6 +28,7 @@
 
 #include "kerr.h"
 #include "pbdesc.h"
+#include "pbkind.h"
 
 /* Nesting deeper than this is refused: no kefu message nests more than a
  * few levels, and a recursive type could otherwise run the stack out. */
@@ -157,20 +158,12 @@ static void s_snake(const char *name, char *out, size_t cap)
     out[o] = '\0';
 }
 
-static bool s_ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-/* Ids, producer names and actors are short keys, stored and compared
- * everywhere: they get the tighter limit. */
+/* Ids (producer names and actors among them) are short keys, stored and
+ * compared everywhere: the fields declared ids (pbkind.h) get the tighter
+ * limit. */
 static size_t s_string_limit(const ProtobufCFieldDescriptor *f)
 {
-    if (strcmp(f->name, "id") == 0 || s_ends_with(f->name, "_id")
-        || strcmp(f->name, "producer") == 0 || strcmp(f->name, "actor") == 0)
-        return KVALID_MAX_ID;
-    return KVALID_MAX_STRING;
+    return pbkind_of(f) == PBKIND_ID ? KVALID_MAX_ID : KVALID_MAX_STRING;
 }
 
 static int s_message(s_walk_t *w, const ProtobufCMessage *msg, int depth);

@@ -15,7 +15,7 @@
 
 /* Default per-field limits for kvalid_message(). */
 #define KVALID_MAX_STRING 4096    /* bytes of any string field */
-#define KVALID_MAX_ID     64      /* bytes of an id field: named "id", "*_id", "producer" or "actor" */
+#define KVALID_MAX_ID     64      /* bytes of a field declared an id (pbkind.h) */
 #define KVALID_MAX_BYTES  65536   /* bytes of any bytes field */
 #define KVALID_MAX_REPEAT 10000   /* elements of any repeated field */
 

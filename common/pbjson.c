@@ -30,6 +30,7 @@
 #include "pbjson.h"
 
 #include "pbdesc.h"
+#include "pbkind.h"
 
 #include <assert.h>
 #include <math.h>
@@ -156,23 +157,24 @@ static json_t *s_enum(const ProtobufCEnumDescriptor *ed, int value)
     return json_string(word);
 }
 
-static bool s_ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* A signed 64-bit field: by kefu's convention a time in usec, or a
- * duration when its name ends in "_us". A value the formatters cannot
- * print falls back to the plain number rather than losing it. */
+/* A signed 64-bit field, as its kind declares (pbkind.h): a time in usec
+ * as RFC 3339, a duration as 2h30m, anything else as the number. A value
+ * the formatters cannot print falls back to the plain number rather than
+ * losing it. */
 static json_t *s_int64(const ProtobufCFieldDescriptor *f, int64_t v, int offset_min)
 {
     char buf[64];
-    if (s_ends_with(f->name, "_us")) {
-        int n = ktime_format_duration(v, buf, sizeof buf);
-        return n > 0 ? json_string(buf) : json_integer(v);
+    int n = -1;
+    switch (pbkind_of(f)) {
+    case PBKIND_DURATION:
+        n = ktime_format_duration(v, buf, sizeof buf);
+        break;
+    case PBKIND_TIME:
+        n = ktime_format_rfc3339(v, offset_min, buf, sizeof buf);
+        break;
+    default:
+        break;
     }
-    int n = ktime_format_rfc3339(v, offset_min, buf, sizeof buf);
     return n > 0 ? json_string(buf) : json_integer(v);
 }
 
