@@ -21,19 +21,31 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) \
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   += $(PKG_LIBS) -lpthread
 
-PROTOS   := error domain intake event evlog control
+# Every proto/*.proto (a daemon's own .proto is built by being there).
+PROTOS   := $(sort $(basename $(notdir $(wildcard proto/*.proto))))
 GEN_C    := $(PROTOS:%=$(BUILD)/gen/%.pb-c.c)
 GEN_H    := $(PROTOS:%=$(BUILD)/gen/%.pb-c.h)
 
+# The daemons, in start order: the names of common/daemons.def's lines
+# (the registry, common/registry.h), so a daemon is listed once for the
+# C code and the build alike. kefu and kefuctl are programs, not daemons.
+# (The sed's "." stands for the line's "(", which make would count.)
+DAEMONS  := $(shell sed -n 's/^KEFU_DAEMON.\([a-z][a-z0-9]*\),.*/\1/p' common/daemons.def)
+
 COMMON   := kerr kid krecord kservice pbkind kclock ktime klog kvalid kconfig deadline store arena site pbjson kdaemon \
-            evlog_record evlog_event evlog_client consumer ctlserver ctlclient cmdq pbdesc kzmq
-COMMON_OBJ := $(COMMON:%=$(BUILD)/common/%.o) $(PROTOS:%=$(BUILD)/gen/%.pb-c.o)
+            evlog_record evlog_event evlog_client consumer ctlserver ctlclient cmdq pbdesc kzmq \
+            registry site_keys
+# Each daemon's configuration keys, services/NAME/NAME_keys.c: data only,
+# built into the library (not into kefu-NAME) so `kefu up` checks every
+# daemon's keys before it starts one (registry.h says why).
+KEYS_OBJ := $(foreach d,$(DAEMONS),$(BUILD)/services/$(d)/$(d)_keys.o)
+COMMON_OBJ := $(COMMON:%=$(BUILD)/common/%.o) $(PROTOS:%=$(BUILD)/gen/%.pb-c.o) $(KEYS_OBJ)
 LIBKEFU  := $(BUILD)/libkefu.a
 
-# Each services/NAME/ directory is one program; all its .c files link into it.
-SERVICES := evlog intake kefu kefuctl
-BIN_evlog   := kefu-evlog
-BIN_intake  := kefu-intake
+# Each services/NAME/ directory is one program; all its .c files but the
+# key table link into it: kefu-NAME for each daemon, and two programs more.
+SERVICES := $(DAEMONS) kefu kefuctl
+$(foreach d,$(DAEMONS),$(eval BIN_$(d) := kefu-$(d)))
 BIN_kefu    := kefu
 BIN_kefuctl := kefuctl
 BINS := $(foreach s,$(SERVICES),$(BUILD)/bin/$(BIN_$(s)))
@@ -62,7 +74,7 @@ $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(GEN_H)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # ---- the common library --------------------------------------------------
-$(BUILD)/common/%.o: common/%.c $(GEN_H) $(wildcard common/*.h)
+$(BUILD)/common/%.o: common/%.c $(GEN_H) $(wildcard common/*.h common/*.def)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -72,9 +84,9 @@ $(LIBKEFU): $(COMMON_OBJ)
 
 # ---- services ------------------------------------------------------------
 define service_rules
-$(1)_SRC := $$(wildcard services/$(1)/*.c)
+$(1)_SRC := $$(filter-out services/$(1)/$(1)_keys.c,$$(wildcard services/$(1)/*.c))
 $(1)_OBJ := $$($(1)_SRC:services/$(1)/%.c=$(BUILD)/services/$(1)/%.o)
-$(BUILD)/services/$(1)/%.o: services/$(1)/%.c $(GEN_H) $$(wildcard common/*.h services/$(1)/*.h)
+$(BUILD)/services/$(1)/%.o: services/$(1)/%.c $(GEN_H) $$(wildcard common/*.h common/*.def services/$(1)/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) -Iservices/$(1) -c -o $$@ $$<
 $(BUILD)/bin/$(BIN_$(1)): $$($(1)_OBJ) $(LIBKEFU)
@@ -84,18 +96,25 @@ endef
 $(foreach s,$(SERVICES),$(eval $(call service_rules,$(s))))
 
 # ---- tests, tools, benchmarks --------------------------------------------
-# A unit test may test a service module: it links the service's objects
-# other than main.o when its name says so (test_evlog_*.c -> services/evlog).
+# A unit test may test a service module: test_NAME_*.c links the objects
+# of services/NAME/ other than main.o, and sees its headers, for every
+# service of the list (test_evlog_store.c -> services/evlog,
+# test_intake_cmd.c -> services/intake).
 svc_objs = $(filter-out %/main.o,$($(1)_OBJ))
-$(BUILD)/tests/test_evlog_%: EXTRA_OBJ = $(call svc_objs,evlog)
-$(BUILD)/tests/test_evlog_%: $(evlog_OBJ)
-$(BUILD)/tests/test_intake_%: EXTRA_OBJ = $(call svc_objs,intake)
-$(BUILD)/tests/test_intake_%: EXTRA_INC = -Iservices/intake
-$(BUILD)/tests/test_intake_%: $(intake_OBJ)
+define unit_rules
+$(BUILD)/tests/test_$(1)_%: EXTRA_OBJ = $$(call svc_objs,$(1))
+$(BUILD)/tests/test_$(1)_%: EXTRA_INC = -Iservices/$(1)
+$(BUILD)/tests/test_$(1)_%: $$(call svc_objs,$(1))
+endef
+$(foreach s,$(SERVICES),$(eval $(call unit_rules,$(s))))
+# test_registry checks the build's daemon list against the registry and
+# the tree.
+$(BUILD)/tests/test_registry: EXTRA_INC = -DKEFU_SERVICES='"$(DAEMONS)"' -DKEFU_SRCDIR='"$(CURDIR)"'
+$(BUILD)/tests/test_registry: common/daemons.def
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBKEFU) $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iservices/evlog $(EXTRA_INC) $(LDFLAGS) -o $@ $< $(EXTRA_OBJ) $(LIBKEFU) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(EXTRA_INC) $(LDFLAGS) -o $@ $< $(EXTRA_OBJ) $(LIBKEFU) $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/%: tests/integration/%.c $(LIBKEFU) $(GEN_H)
 	@mkdir -p $(dir $@)
@@ -144,18 +163,29 @@ san:
 	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  test
 
+# systemd: one template, kefu@.service, for every daemon; kefu.target's
+# Wants= and the "after the log" drop-ins come from the registry
+# (DAEMONS), so a new daemon adds no unit file.
+UNITDIR   = $(DESTDIR)$(PREFIX)/lib/systemd/system
+FIRST     = $(firstword $(DAEMONS))
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/kefu
+	install -d $(DESTDIR)$(PREFIX)/bin $(UNITDIR) $(DESTDIR)$(PREFIX)/share/kefu
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	for u in deploy/systemd/*.service deploy/systemd/*.target; do \
-	  [ -f "$$u" ] || continue; \
-	  sed 's|@PREFIX@|$(PREFIX)|g' "$$u" > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u); \
+	sed 's|@PREFIX@|$(PREFIX)|g' deploy/systemd/kefu@.service > $(UNITDIR)/kefu@.service
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e '/^#/!s|@WANTS@|$(DAEMONS:%=kefu@%.service)|' \
+	    -e '/^#/!s|@FIRST@|kefu@$(FIRST).service|' deploy/systemd/kefu.target.in > $(UNITDIR)/kefu.target
+	for d in $(filter-out $(FIRST),$(DAEMONS)); do \
+	  install -d $(UNITDIR)/kefu@$$d.service.d; \
+	  printf '# written by make install (Makefile): %s starts after the log\n[Unit]\nAfter=kefu@%s.service\n' \
+	    "$$d" "$(FIRST)" > $(UNITDIR)/kefu@$$d.service.d/after-$(FIRST).conf; \
 	done
 	install -m 644 deploy/kefu.ini.example $(DESTDIR)$(PREFIX)/share/kefu/
 
 uninstall:
 	rm -f $(foreach s,$(SERVICES),$(DESTDIR)$(PREFIX)/bin/$(BIN_$(s)))
-	rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/kefu*.service $(DESTDIR)$(PREFIX)/lib/systemd/system/kefu.target
+	rm -f $(UNITDIR)/kefu@.service $(UNITDIR)/kefu.target
+	rm -f $(UNITDIR)/kefu-*.service    # one unit a daemon, before the template
+	rm -rf $(DAEMONS:%=$(UNITDIR)/kefu@%.service.d)
 	rm -rf $(DESTDIR)$(PREFIX)/share/kefu
 
 clean:

@@ -38,18 +38,17 @@ typedef struct {
     int64_t dur_us;   /* S_WALL, S_WORK */
 } s_spec_t;
 
-/* The [sla] keys that are rules. A deadline key added to kconfig's table
- * is added here too. */
-static const char *const s_rule_names[] = {
-    "complaint_simple", "complaint_complex", "rework_print", "rework_album",
-    "rework_crystal", "rework_frame", "level2_after",
-};
-#define S_NRULES (sizeof s_rule_names / sizeof s_rule_names[0])
-
+/* A rule: one [sla] key of the configuration. Every [sla] key is one,
+ * whoever owns it (intake's services/intake/intake_keys.c, the site's
+ * common/site_keys.c, a new daemon's table), so a daemon that adds a
+ * deadline to its table adds nothing here. */
 typedef struct {
+    char *name;   /* owned: the key without "sla." ("complaint_simple") */
     s_spec_t spec;
     char *text;   /* owned: the value as configured */
 } s_rule_t;
+
+#define S_RULE_SECTION "sla."
 
 struct deadline_policy_t {
     int64_t offset_us;     /* local = utc + offset */
@@ -60,7 +59,8 @@ struct deadline_policy_t {
     int64_t week_us;       /* working time in a week without holidays */
     int64_t *holidays;     /* owned; sorted local day numbers */
     size_t nholidays;
-    s_rule_t rules[S_NRULES];
+    s_rule_t *rules;       /* owned; nrules of them */
+    size_t nrules;
 };
 
 static const char *const s_day_names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -375,6 +375,26 @@ int deadline_calendar_check(const char *key, const char *value, char *err, size_
     return KEFU_ENOTFOUND;
 }
 
+int deadline_key_check_spec(const kconfig_key_t *key, const char *value, char *what,
+                            size_t cap)
+{
+    assert(key && value);
+    if (deadline_spec_check(value) == 0)
+        return 0;
+    s_err(what, cap, "\"%.*s%s\" is not a deadline like 24h, 4h30m@work, same-day or next-day",
+          S_Q(value));
+    return KEFU_EINVAL;
+}
+
+int deadline_key_check_calendar(const kconfig_key_t *key, const char *value, char *what,
+                                size_t cap)
+{
+    assert(key && value);
+    /* A row of another key with this check is a bug in a table: the
+     * ENOTFOUND says so at kconfig_new (its default fails). */
+    return deadline_calendar_check(key->key, value, what, cap) == 0 ? 0 : KEFU_EINVAL;
+}
+
 /* ---- policy ------------------------------------------------------------- */
 
 /* The value of key, which kconfig's table must have: a missing one is a
@@ -422,19 +442,27 @@ deadline_policy_t *deadline_policy_new(const kconfig_t *config, char *err, size_
     self->close_us = (int64_t) close * KTIME_MIN;
     self->week_us = __builtin_popcount(self->workdays) * (self->close_us - self->open_us);
 
-    for (size_t i = 0; i < S_NRULES; i++) {
-        char key[64];
-        snprintf(key, sizeof key, "sla.%s", s_rule_names[i]);
+    size_t nkeys = kconfig_count(config);
+    self->rules = calloc(nkeys ? nkeys : 1, sizeof *self->rules);
+    if (!self->rules)
+        abort();
+    for (size_t i = 0; i < nkeys; i++) {
+        const char *key = kconfig_key(config, i)->key;
+        if (strncmp(key, S_RULE_SECTION, strlen(S_RULE_SECTION)) != 0)
+            continue;
         const char *v = s_get(config, key);
-        if (s_spec_parse(v, &self->rules[i].spec) != 0) {
+        s_rule_t *r = &self->rules[self->nrules];
+        if (s_spec_parse(v, &r->spec) != 0) {
             s_err(err, cap, "%s: \"%.*s%s\" is not same-day, next-day, a duration like 24h "
                   "or working time like 4h30m@work", key, S_Q(v));
             deadline_policy_destroy(&self);
             return NULL;
         }
-        self->rules[i].text = strdup(v);
-        if (!self->rules[i].text)
+        r->name = strdup(key + strlen(S_RULE_SECTION));
+        r->text = strdup(v);
+        if (!r->name || !r->text)
             abort();
+        self->nrules++;
     }
     return self;
 }
@@ -444,8 +472,11 @@ void deadline_policy_destroy(deadline_policy_t **self_p)
     if (!self_p || !*self_p)
         return;
     deadline_policy_t *self = *self_p;
-    for (size_t i = 0; i < S_NRULES; i++)
+    for (size_t i = 0; i < self->nrules; i++) {
+        free(self->rules[i].name);
         free(self->rules[i].text);
+    }
+    free(self->rules);
     free(self->holidays);
     free(self);
     *self_p = NULL;
@@ -465,8 +496,8 @@ int deadline_policy_utc_offset_min(const deadline_policy_t *self)
 
 static const s_rule_t *s_rule(const deadline_policy_t *self, const char *rule)
 {
-    for (size_t i = 0; i < S_NRULES; i++)
-        if (strcmp(s_rule_names[i], rule) == 0)
+    for (size_t i = 0; i < self->nrules; i++)
+        if (strcmp(self->rules[i].name, rule) == 0)
             return &self->rules[i];
     return NULL;
 }

@@ -65,10 +65,11 @@ deadline_policy_t *deadline_policy_new(const kconfig_t *config, char *err, size_
 /* Destroys the policy and nulls *self_p. Accepts NULL. */
 void deadline_policy_destroy(deadline_policy_t **self_p);
 
-/* Due time for rule, a key of [sla] without the section ("complaint_simple",
- * "complaint_complex", "rework_print", "rework_album", "rework_crystal",
- * "rework_frame", "level2_after"), for an obligation that starts at
- * start_us. Returns 0 with *due_us set; KEFU_ENOTFOUND for an unknown rule;
+/* Due time for rule, a key of [sla] without the section: every [sla] key
+ * of the configuration is a rule, whichever table it comes from
+ * ("complaint_simple", "complaint_complex", "rework_print", "rework_album",
+ * "rework_crystal", "rework_frame", "level2_after" today), for an
+ * obligation that starts at start_us. Returns 0 with *due_us set; KEFU_ENOTFOUND for an unknown rule;
  * KEFU_EINVAL if start or due fall outside the years 0000-9999. */
 int deadline_policy_due(const deadline_policy_t *self, const char *rule, int64_t start_us,
                         int64_t *due_us);
@@ -77,14 +78,30 @@ int deadline_policy_due(const deadline_policy_t *self, const char *rule, int64_t
  * outside the years 0000-9999. */
 int deadline_spec_due(const deadline_policy_t *self, const char *spec, int64_t start_us,
                       int64_t *due_us);
-/* Checks a spec's form without a calendar (kconfig validates [sla] values
- * with it). Returns 0 or KEFU_EINVAL. */
+/* Checks a spec's form without a calendar. Returns 0 or KEFU_EINVAL. */
 int deadline_spec_check(const char *spec);
 /* Checks one [calendar] value; key is the full name ("calendar.hours").
  * Returns 0; KEFU_EINVAL with err set to what is wrong, without the key
  * ("\"8:30-17:30x\" is not hours like 08:30-17:30"); KEFU_ENOTFOUND for a
- * key that is not a calendar key. kconfig validates [calendar] with it. */
+ * key that is not a calendar key. */
 int deadline_calendar_check(const char *key, const char *value, char *err, size_t cap);
+
+/* The checks of the two key types the policy brings to kconfig
+ * (kconfig_check_fn): a spec of the grammar above, and a [calendar] value
+ * (by the row's key). Return 0 or KEFU_EINVAL with what is wrong in what. */
+int deadline_key_check_spec(const kconfig_key_t *key, const char *value, char *what,
+                            size_t cap);
+int deadline_key_check_calendar(const kconfig_key_t *key, const char *value, char *what,
+                                size_t cap);
+
+/* Key rows for an owner's table (kconfig_table_t): a deadline rule of
+ * [sla] (read with deadline_policy_due, or kconfig_deadline), and one of
+ * the four [calendar] keys. So kconfig checks them without knowing their
+ * grammar: the row carries the check. */
+#define DEADLINE_KEY(k, d) \
+    {.key = (k), .read = KCONFIG_READ_DEADLINE, .def = (d), .check = deadline_key_check_spec}
+#define DEADLINE_CALENDAR_KEY(k, d) \
+    {.key = (k), .read = KCONFIG_READ_TEXT, .def = (d), .check = deadline_key_check_calendar}
 
 /* A time an obligation's clock stood still (waiting for the customer,
  * say): [from, to); to 0 for a pause not over yet. */

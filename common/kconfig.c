@@ -1,10 +1,17 @@
 /* kconfig.c: a site's configuration (see kconfig.h).
  *
- * Every key a site knows is one row of s_keys below: name, type, default,
- * and for whole numbers the range a daemon can work with. Adding a key is
- * adding a row; sections are whatever prefixes the rows have. The object
- * holds one string per row, NULL while the default stands, and values are
- * validated when they are set, so a typed getter never meets a bad value.
+ * The keys come from the owners' tables given to kconfig_new (a daemon's
+ * in services/NAME/NAME_keys.c, the site's in common/site_keys.c, all of
+ * them listed by the registry): each row is a name, how it reads back, a
+ * default, and the function that checks a value of its type. Adding a key
+ * is adding a row to its owner's table; sections are whatever prefixes the
+ * rows have, and two owners may share one ([sla]). The object holds one
+ * string per key, NULL while the default stands, and values are checked
+ * when they are set, so a typed getter never meets a bad value. kconfig
+ * itself checks only its own types (whole numbers, durations, strings,
+ * choices); a type with a grammar of its own brings its check in the row
+ * (the deadline policy's, deadline.h), so this file includes no module
+ * that reads a configuration.
  *
  * INI syntax: "[section]" lines, "key = value" lines, whole-line comments
  * starting with ";" or "#", and an inline comment starting with ";" or "#"
@@ -26,74 +33,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "deadline.h"
 #include "kerr.h"
 #include "ktime.h"
 #include "kvalid.h"
 
-typedef enum {
-    S_INT,        /* decimal >= 0, within [min, max] */
-    S_DURATION,   /* ktime_parse_duration() */
-    S_DEADLINE,   /* deadline_spec_check(): "24h", "4h30m@work", same-day, next-day */
-    S_CALENDAR,   /* deadline_calendar_check(), by key */
-    S_STRING,     /* any UTF-8 */
-    S_CHOICE,     /* one of choices[] */
-} s_type_t;
-
-typedef struct {
-    const char *key;
-    s_type_t type;
-    const char *def;
-    int64_t min, max;              /* S_INT */
-    const char *const *choices;    /* S_CHOICE, NULL-terminated */
-} s_key_t;
-
-static const char *const s_log_levels[] = {"debug", "info", "warn", "error", NULL};
-
-#define S_INT_KEY(k, d, lo, hi) {.key = k, .type = S_INT, .def = d, .min = lo, .max = hi}
-#define S_DURATION_KEY(k, d)    {.key = k, .type = S_DURATION, .def = d}
-#define S_DEADLINE_KEY(k, d)    {.key = k, .type = S_DEADLINE, .def = d}
-#define S_STRING_KEY(k, d)      {.key = k, .type = S_STRING, .def = d}
-#define S_CALENDAR_KEY(k, d)    {.key = k, .type = S_CALENDAR, .def = d}
-#define S_CHOICE_KEY(k, d, c)   {.key = k, .type = S_CHOICE, .def = d, .choices = c}
-
-/* Whole numbers the scheduler multiplies stay far from int64 overflow. */
-#define S_COUNT_MAX 2147483647
-
-static const s_key_t s_keys[] = {
-    /* contract.md "Configuration" */
-    S_INT_KEY("sched.daily_capacity", "2000", 0, S_COUNT_MAX),  /* pieces a day */
-    S_INT_KEY("sched.rush_quota", "300", 0, S_COUNT_MAX),       /* rush pieces a day (000 §三.2) */
-    S_INT_KEY("sched.frequent_rush", "4", 0, S_COUNT_MAX),      /* rushes in 30 days */
-    /* deadlines, so a shop can say "half a working day" (003 第二篇 三): 4h30m@work */
-    S_DEADLINE_KEY("sla.complaint_simple", "2h"),
-    S_DEADLINE_KEY("sla.complaint_complex", "24h"),
-    S_DEADLINE_KEY("sla.rework_print", "same-day"),
-    S_DEADLINE_KEY("sla.rework_album", "24h"),
-    S_DEADLINE_KEY("sla.rework_crystal", "48h"),
-    S_DEADLINE_KEY("sla.rework_frame", "48h"),
-    S_DURATION_KEY("sla.level2_after", "4h"),
-    S_STRING_KEY("net.listen", ""),                 /* empty: no remote clients */
-    /* kefu's own */
-    /* The working calendar deadlines count in (deadline.h): "same-day",
-     * "@work" and "half a working day" (003 第二篇 三) mean the site's
-     * local working hours, never the machine's TZ. */
-    S_CALENDAR_KEY("calendar.utc_offset", "+08:00"),  /* the lab is in China */
-    S_CALENDAR_KEY("calendar.hours", "08:30-17:30"),  /* the day shift (002 第三则) */
-    S_CALENDAR_KEY("calendar.workdays", "mon-sat"),
-    S_CALENDAR_KEY("calendar.holidays", ""),          /* YYYY-MM-DD, comma list */
-    S_INT_KEY("evlog.segment_mb", "256", 1, 65536),
-    S_DURATION_KEY("kefu.restart_max", "5s"),  /* kefu up: longest restart backoff */
-    /* A batch is one AppendRequest: kvalid refuses more elements than the
-     * upper bound, and a client sends up to 1024 events in one. */
-    S_INT_KEY("evlog.max_batch", "4096", 1024, KVALID_MAX_REPEAT),
-    S_INT_KEY("evlog.fetch_max", "4096", 1, 1000000),
-    S_CHOICE_KEY("log.level", "info", s_log_levels),
-};
-#define S_NKEYS (sizeof s_keys / sizeof s_keys[0])
-
 struct kconfig_t {
-    char *vals[S_NKEYS];   /* owned; NULL: the default */
+    size_t n;                     /* keys, over every table */
+    const kconfig_key_t **keys;   /* owned array; the rows are the tables' */
+    const char **owners;          /* owned array; owners[i] owns keys[i] */
+    char **vals;                  /* owned; NULL: the default */
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -111,6 +59,20 @@ static void s_err(char *err, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A value quoted in a message, cut at 40 bytes: "%.*s%s" takes S_Q(v).
+ * Only ever used once the value is known to be UTF-8 (it goes to a
+ * terminal); a cut may split a character, which a terminal shows as one
+ * replacement mark. */
+#define S_Q(v) (strlen(v) > 40 ? 40 : (int) strlen(v)), (v), (strlen(v) > 40 ? "..." : "")
+
+static void *s_alloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        abort();
+    return p;
+}
+
 static char *s_strdup(const char *s)
 {
     char *d = strdup(s);
@@ -119,20 +81,20 @@ static char *s_strdup(const char *s)
     return d;
 }
 
-static int s_find(const char *key)
+static int s_find(const kconfig_t *self, const char *key)
 {
-    for (size_t i = 0; i < S_NKEYS; i++)
-        if (strcmp(s_keys[i].key, key) == 0)
+    for (size_t i = 0; i < self->n; i++)
+        if (strcmp(self->keys[i]->key, key) == 0)
             return (int) i;
     return -1;
 }
 
 /* True if some key lives in section (the part before the dot). */
-static bool s_section_known(const char *section)
+static bool s_section_known(const kconfig_t *self, const char *section)
 {
     size_t n = strlen(section);
-    for (size_t i = 0; i < S_NKEYS; i++)
-        if (strncmp(s_keys[i].key, section, n) == 0 && s_keys[i].key[n] == '.')
+    for (size_t i = 0; i < self->n; i++)
+        if (strncmp(self->keys[i]->key, section, n) == 0 && self->keys[i]->key[n] == '.')
             return true;
     return false;
 }
@@ -163,10 +125,62 @@ static bool s_parse_int(const char *s, int64_t *out)
     return true;
 }
 
-/* Checks value for key k; on failure writes "key: what" into msg. The value
- * is quoted in the message only once known to be UTF-8 (it goes to a
- * terminal), and cut at 40 bytes. */
-static bool s_check(const s_key_t *k, const char *value, char *msg, size_t cap)
+/* ---- the checks of kconfig's own types ------------------------------------ */
+
+int kconfig_check_int(const kconfig_key_t *k, const char *value, char *what, size_t cap)
+{
+    assert(k && value);
+    int64_t n;
+    if (!s_parse_int(value, &n)) {
+        s_err(what, cap, "\"%.*s%s\" is not a whole number >= 0", S_Q(value));
+        return KEFU_EINVAL;
+    }
+    if (n < k->min || n > k->max) {
+        s_err(what, cap, "%lld is out of range %lld..%lld", (long long) n,
+              (long long) k->min, (long long) k->max);
+        return KEFU_EINVAL;
+    }
+    return 0;
+}
+
+int kconfig_check_duration(const kconfig_key_t *k, const char *value, char *what, size_t cap)
+{
+    assert(k && value);
+    int64_t us;
+    if (ktime_parse_duration(value, &us) != 0) {
+        s_err(what, cap, "\"%.*s%s\" is not a duration like 90s, 30m, 2h, 3d", S_Q(value));
+        return KEFU_EINVAL;
+    }
+    return 0;
+}
+
+int kconfig_check_string(const kconfig_key_t *k, const char *value, char *what, size_t cap)
+{
+    (void) what;
+    (void) cap;
+    assert(k && value);
+    return 0;   /* UTF-8 and the length are checked for every key */
+}
+
+int kconfig_check_choice(const kconfig_key_t *k, const char *value, char *what, size_t cap)
+{
+    assert(k && value && k->choices);
+    for (const char *const *c = k->choices; *c; c++)
+        if (strcmp(value, *c) == 0)
+            return 0;
+    char list[128] = "";
+    size_t used = 0;
+    for (const char *const *c = k->choices; *c && used < sizeof list; c++)
+        used += (size_t) snprintf(list + used, sizeof list - used, "%s%s",
+                                  c == k->choices ? "" : ", ", *c);
+    s_err(what, cap, "\"%.*s%s\" is not one of %s", S_Q(value), list);
+    return KEFU_EINVAL;
+}
+
+/* Checks value for key k; on failure writes "key: what" into msg. The
+ * checks every key shares come first: UTF-8 (a value may be quoted back to
+ * a terminal) and the length limit; then the row's own check. */
+static bool s_check(const kconfig_key_t *k, const char *value, char *msg, size_t cap)
 {
     size_t len = strlen(value);
     if (!kvalid_utf8(value, len)) {
@@ -178,94 +192,78 @@ static bool s_check(const s_key_t *k, const char *value, char *msg, size_t cap)
               k->key, len, KVALID_MAX_STRING);
         return false;
     }
-    const char *dots = len > 40 ? "..." : "";
-    int shown = len > 40 ? 40 : (int) len;
-    int64_t n;
-    switch (k->type) {
-    case S_INT:
-        if (!s_parse_int(value, &n)) {
-            s_err(msg, cap, "%s: \"%.*s%s\" is not a whole number >= 0",
-                  k->key, shown, value, dots);
-            return false;
-        }
-        if (n < k->min || n > k->max) {
-            s_err(msg, cap, "%s: %lld is out of range %lld..%lld", k->key,
-                  (long long) n, (long long) k->min, (long long) k->max);
-            return false;
-        }
-        return true;
-    case S_DURATION:
-        if (ktime_parse_duration(value, &n) != 0) {
-            s_err(msg, cap, "%s: \"%.*s%s\" is not a duration like 90s, 30m, 2h, 3d",
-                  k->key, shown, value, dots);
-            return false;
-        }
-        return true;
-    case S_DEADLINE:
-        /* The grammar lives in one place, deadline.c, which computes them. */
-        if (deadline_spec_check(value) != 0) {
-            s_err(msg, cap, "%s: \"%.*s%s\" is not a deadline like 24h, 4h30m@work, same-day or next-day",
-                  k->key, shown, value, dots);
-            return false;
-        }
-        return true;
-    case S_CALENDAR: {
-        char what[200];
-        if (deadline_calendar_check(k->key, value, what, sizeof what) != 0) {
-            s_err(msg, cap, "%s: %s", k->key, what);
-            return false;
-        }
-        return true;
-    }
-    case S_CHOICE:
-        for (const char *const *c = k->choices; *c; c++)
-            if (strcmp(value, *c) == 0)
-                return true;
-        {
-            char list[128] = "";
-            size_t used = 0;
-            for (const char *const *c = k->choices; *c && used < sizeof list; c++)
-                used += (size_t) snprintf(list + used, sizeof list - used, "%s%s",
-                                          c == k->choices ? "" : ", ", *c);
-            s_err(msg, cap, "%s: \"%.*s%s\" is not one of %s",
-                  k->key, shown, value, dots, list);
-        }
+    char what[200] = "";
+    if (k->check(k, value, what, sizeof what) != 0) {
+        s_err(msg, cap, "%s: %s", k->key, what);
         return false;
-    case S_STRING:
-        return true;
     }
-    return false;
+    return true;
 }
 
-static const s_key_t *s_typed(const kconfig_t *self, const char *key, s_type_t type,
-                              const char **value)
+static const kconfig_key_t *s_typed(const kconfig_t *self, const char *key,
+                                    kconfig_read_t read, const char **value)
 {
     assert(self && key);
-    int i = s_find(key);
+    int i = s_find(self, key);
     /* A typo in a key name in the program: fail loudly even with NDEBUG,
      * naming the key, rather than read outside the table. */
-    if (i < 0 || s_keys[i].type != type) {
+    if (i < 0 || self->keys[i]->read != read) {
         fprintf(stderr, "kconfig: %s: %s\n", key,
                 i < 0 ? "no such key" : "read with the wrong type");
         abort();
     }
-    *value = self->vals[i] ? self->vals[i] : s_keys[i].def;
-    return &s_keys[i];
+    *value = self->vals[i] ? self->vals[i] : self->keys[i]->def;
+    return self->keys[i];
 }
 
 /* ---- API ------------------------------------------------------------------ */
 
-kconfig_t *kconfig_new(void)
+kconfig_t *kconfig_new(const kconfig_table_t *const *tables)
 {
-    kconfig_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    assert(tables);
+    kconfig_t *self = s_alloc(1, sizeof *self);
+    for (const kconfig_table_t *const *t = tables; *t; t++)
+        self->n += (*t)->n;
+    self->keys = s_alloc(self->n, sizeof *self->keys);
+    self->owners = s_alloc(self->n, sizeof *self->owners);
+    self->vals = s_alloc(self->n, sizeof *self->vals);
+    size_t n = self->n;
+    self->n = 0;   /* grows row by row, so s_find sees the rows so far */
+    for (const kconfig_table_t *const *t = tables; *t; t++)
+        for (size_t j = 0; j < (*t)->n; j++) {
+            const kconfig_key_t *k = &(*t)->keys[j];
+            /* A malformed row, a key of two owners, or a default that its
+             * own check refuses: the tables are wrong, not the input. Said
+             * and stopped, with NDEBUG too, before any value is read. */
+            if (!k->key || !strchr(k->key, '.') || !k->check || !k->def) {
+                fprintf(stderr, "kconfig: a row of %s (%s) needs section.name, a check "
+                        "and a default\n", (*t)->owner, k->key ? k->key : "no name");
+                abort();
+            }
+            int dup = s_find(self, k->key);
+            if (dup >= 0) {
+                fprintf(stderr, "kconfig: %s is a key of both %s and %s\n", k->key,
+                        self->owners[dup], (*t)->owner);
+                abort();
+            }
+            char msg[256];
+            if (!s_check(k, k->def, msg, sizeof msg)) {
+                fprintf(stderr, "kconfig: the default of %s (%s): %s\n", k->key,
+                        (*t)->owner, msg);
+                abort();
+            }
+            self->keys[self->n] = k;
+            self->owners[self->n] = (*t)->owner;
+            self->n++;
+        }
+    assert(self->n == n);
+    (void) n;
     return self;
 }
 
-static void s_free_vals(char **vals)
+static void s_free_vals(char **vals, size_t n)
 {
-    for (size_t i = 0; i < S_NKEYS; i++) {
+    for (size_t i = 0; i < n; i++) {
         free(vals[i]);
         vals[i] = NULL;
     }
@@ -275,15 +273,19 @@ void kconfig_destroy(kconfig_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    s_free_vals((*self_p)->vals);
-    free(*self_p);
+    kconfig_t *self = *self_p;
+    s_free_vals(self->vals, self->n);
+    free(self->vals);
+    free(self->keys);
+    free(self->owners);
+    free(self);
     *self_p = NULL;
 }
 
 /* Parses one INI line into staged. section holds the current [section]
  * ("" before the first). Returns false with msg set on an error. */
-static bool s_line(char *line, char *section, size_t section_cap, char **staged,
-                   char *msg, size_t cap)
+static bool s_line(const kconfig_t *self, char *line, char *section, size_t section_cap,
+                   char **staged, char *msg, size_t cap)
 {
     line = s_trim(line);
     if (*line == '\0' || *line == ';' || *line == '#')
@@ -302,7 +304,7 @@ static bool s_line(char *line, char *section, size_t section_cap, char **staged,
             return false;
         }
         char *name = s_trim(line + 1);
-        if (!s_section_known(name) || strlen(name) >= section_cap) {
+        if (!s_section_known(self, name) || strlen(name) >= section_cap) {
             s_err(msg, cap, "unknown section [%.40s]", name);
             return false;
         }
@@ -345,12 +347,12 @@ static bool s_line(char *line, char *section, size_t section_cap, char **staged,
         s_err(msg, cap, "key %.40s is outside any [section]", key);
         return false;
     }
-    int i = s_find(full);
+    int i = s_find(self, full);
     if (i < 0) {
         s_err(msg, cap, "unknown key %s", full);
         return false;
     }
-    if (!s_check(&s_keys[i], value, msg, cap))
+    if (!s_check(self->keys[i], value, msg, cap))
         return false;
     free(staged[i]);
     staged[i] = s_strdup(value);
@@ -367,8 +369,8 @@ int kconfig_load_file(kconfig_t *self, const char *path, char *err, size_t cap)
         return rc;
     }
     /* Changes go to a copy, swapped in only when the whole file is good. */
-    char *staged[S_NKEYS];
-    for (size_t i = 0; i < S_NKEYS; i++)
+    char **staged = s_alloc(self->n, sizeof *staged);
+    for (size_t i = 0; i < self->n; i++)
         staged[i] = self->vals[i] ? s_strdup(self->vals[i]) : NULL;
 
     char section[64] = "";
@@ -382,7 +384,7 @@ int kconfig_load_file(kconfig_t *self, const char *path, char *err, size_t cap)
         char *text = line;
         if (lineno == 1 && strncmp(text, "\xEF\xBB\xBF", 3) == 0)
             text += 3;   /* a byte-order mark some editors write */
-        if (!s_line(text, section, sizeof section, staged, msg, sizeof msg)) {
+        if (!s_line(self, text, section, sizeof section, staged, msg, sizeof msg)) {
             s_err(err, cap, "%s:%d: %s", path, lineno, msg);
             rc = KEFU_EINVAL;
             break;
@@ -396,11 +398,13 @@ int kconfig_load_file(kconfig_t *self, const char *path, char *err, size_t cap)
     fclose(f);
 
     if (rc != 0) {
-        s_free_vals(staged);
+        s_free_vals(staged, self->n);
+        free(staged);
         return rc;
     }
-    s_free_vals(self->vals);
-    memcpy(self->vals, staged, sizeof staged);
+    s_free_vals(self->vals, self->n);
+    free(self->vals);
+    self->vals = staged;
     return 0;
 }
 
@@ -418,12 +422,12 @@ int kconfig_set(kconfig_t *self, const char *assignment, char *err, size_t cap)
     /* A value given on the command line is taken whole: no comments. */
     char *value = s_trim(copy + (eq - assignment) + 1);
     int rc = KEFU_EINVAL;
-    int i = s_find(key);
+    int i = s_find(self, key);
     if (*key == '\0')
         s_err(err, cap, "missing key before =");
     else if (i < 0)
         s_err(err, cap, "unknown key %.80s", key);
-    else if (s_check(&s_keys[i], value, err, cap)) {
+    else if (s_check(self->keys[i], value, err, cap)) {
         free(self->vals[i]);
         self->vals[i] = s_strdup(value);
         rc = 0;
@@ -435,16 +439,35 @@ int kconfig_set(kconfig_t *self, const char *assignment, char *err, size_t cap)
 const char *kconfig_get(const kconfig_t *self, const char *key)
 {
     assert(self && key);
-    int i = s_find(key);
+    int i = s_find(self, key);
     if (i < 0)
         return NULL;
-    return self->vals[i] ? self->vals[i] : s_keys[i].def;
+    return self->vals[i] ? self->vals[i] : self->keys[i]->def;
+}
+
+const char *kconfig_owner(const kconfig_t *self, const char *key)
+{
+    assert(self && key);
+    int i = s_find(self, key);
+    return i < 0 ? NULL : self->owners[i];
+}
+
+size_t kconfig_count(const kconfig_t *self)
+{
+    assert(self);
+    return self->n;
+}
+
+const kconfig_key_t *kconfig_key(const kconfig_t *self, size_t i)
+{
+    assert(self && i < self->n);
+    return self->keys[i];
 }
 
 int64_t kconfig_int(const kconfig_t *self, const char *key)
 {
     const char *v;
-    s_typed(self, key, S_INT, &v);
+    s_typed(self, key, KCONFIG_READ_INT, &v);
     int64_t n = 0;
     bool ok = s_parse_int(v, &n);
     assert(ok);   /* checked when set */
@@ -455,7 +478,7 @@ int64_t kconfig_int(const kconfig_t *self, const char *key)
 int64_t kconfig_duration(const kconfig_t *self, const char *key)
 {
     const char *v;
-    s_typed(self, key, S_DURATION, &v);
+    s_typed(self, key, KCONFIG_READ_DURATION, &v);
     int64_t us = 0;
     int rc = ktime_parse_duration(v, &us);
     assert(rc == 0);   /* checked when set */
@@ -466,7 +489,7 @@ int64_t kconfig_duration(const kconfig_t *self, const char *key)
 int kconfig_deadline(const kconfig_t *self, const char *key, int64_t *dur_us)
 {
     const char *v;
-    s_typed(self, key, S_DEADLINE, &v);
+    s_typed(self, key, KCONFIG_READ_DEADLINE, &v);
     if (dur_us)
         *dur_us = 0;
     if (strcmp(v, "same-day") == 0)
@@ -490,27 +513,29 @@ int kconfig_deadline(const kconfig_t *self, const char *key, int64_t *dur_us)
 
 static int s_cmp_key(const void *a, const void *b)
 {
-    return strcmp(s_keys[*(const size_t *) a].key, s_keys[*(const size_t *) b].key);
+    return strcmp((*(const kconfig_key_t *const *) a)->key,
+                  (*(const kconfig_key_t *const *) b)->key);
 }
 
 size_t kconfig_dump(const kconfig_t *self, char *buf, size_t cap)
 {
     assert(self);
-    size_t order[S_NKEYS];
-    for (size_t i = 0; i < S_NKEYS; i++)
-        order[i] = i;
-    qsort(order, S_NKEYS, sizeof order[0], s_cmp_key);
+    /* Sorted by name: a copy of the row pointers, then each one's value
+     * found again by name (a few dozen keys). */
+    const kconfig_key_t **order = s_alloc(self->n, sizeof *order);
+    memcpy(order, self->keys, self->n * sizeof *order);
+    qsort(order, self->n, sizeof order[0], s_cmp_key);
 
     if (buf && cap > 0)
         buf[0] = '\0';
     size_t n = 0;
-    for (size_t j = 0; j < S_NKEYS; j++) {
-        size_t i = order[j];
-        const char *v = self->vals[i] ? self->vals[i] : s_keys[i].def;
+    for (size_t j = 0; j < self->n; j++) {
+        const char *v = kconfig_get(self, order[j]->key);
         bool room = buf && n < cap;
         int w = snprintf(room ? buf + n : NULL, room ? cap - n : 0, "%s = %s\n",
-                         s_keys[i].key, v);
+                         order[j]->key, v);
         n += (size_t) w;
     }
+    free(order);
     return n;
 }

@@ -15,10 +15,15 @@
 
 #include "kerr.h"
 #include "klog.h"
+#include "registry.h"
 #include "site.h"
 
 static void s_usage(FILE *out, const char *name, const char *summary)
 {
+    /* No summary given: the registry's line for the daemon says it. */
+    const registry_daemon_t *row = summary ? NULL : registry_lookup(name);
+    if (!summary)
+        summary = row ? row->summary : "";
     fprintf(out,
             "usage: kefu-%s [--dir DIR] [--config FILE] [--set SECTION.KEY=VALUE]...\n"
             "%s\n"
@@ -84,7 +89,7 @@ int kdaemon_init(kdaemon_t *self, const char *name, const char *summary,
      * line must fail with EPIPE, not kill the daemon before it stops
      * cleanly (libzmq never raises SIGPIPE itself). */
     signal(SIGPIPE, SIG_IGN);
-    self->config = kconfig_new();
+    self->config = kconfig_new(registry_key_tables);   /* every key of the site */
     static const struct option opts[] = {
         {"dir", required_argument, NULL, 'd'},
         {"config", required_argument, NULL, 'c'},

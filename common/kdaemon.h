@@ -40,12 +40,14 @@ typedef struct {
 /* Exit status of a daemon refused because another instance runs. */
 #define KDAEMON_EXIT_RUNNING 3
 
-/* Parses argv, loads the configuration, creates the site's folders, takes
- * the daemon's lock, opens (creating as a wall clock if missing) the site
+/* Parses argv, loads the configuration (every key of the site:
+ * registry_key_tables), creates the site's folders, takes the daemon's
+ * lock, opens (creating as a wall clock if missing) the site
  * clock. Returns 0 to run; otherwise: -1 after --help (exit 0), 2 for a
  * usage or configuration error (said on stderr), 1 if the site can't be
  * set up, KDAEMON_EXIT_RUNNING (3) when another kefu-NAME holds the lock
- * (said on stderr with its pid). */
+ * (said on stderr with its pid). summary is --help's second line; NULL
+ * takes the daemon's summary from the registry (common/daemons.def). */
 int kdaemon_init(kdaemon_t *self, const char *name, const char *summary,
                  int argc, char **argv);
 /* Removes the daemon's socket files if it holds the lock, releases the

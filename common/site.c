@@ -25,8 +25,14 @@
 #define S_DEFAULT_DIR "./var"
 #define S_SUN_PATH_MAX (sizeof(((struct sockaddr_un *) 0)->sun_path) - 1)
 
-/* Start order: the log first, every other daemon reads or appends to it. */
-const char *const site_daemons[] = {"evlog", "intake", NULL};
+/* Start order: the lines of the registry (daemons.def), the log first,
+ * every other daemon reads or appends to it. */
+const char *const site_daemons[] = {
+#define KEFU_DAEMON(name, ...) #name,
+#include "daemons.def"
+#undef KEFU_DAEMON
+    NULL,
+};
 
 /* Cleans the absolute path in buf in place, like Go's path.Clean: one
  * slash between components, no "." components, ".." removes the component
@@ -115,7 +121,7 @@ int site_endpoint(const char *site, const char *name, const char *kind,
                   char *buf, size_t cap)
 {
     assert(site && name && kind && buf);
-    /* Names and kinds come from the program (site_daemons, literals). */
+    /* Names and kinds come from the program (the registry, literals). */
     assert(*name && !strchr(name, '/') && *kind && !strchr(kind, '/'));
     char rel[NAME_MAX + 1];
     int w = snprintf(rel, sizeof rel, "run/%s.%s", name, kind);

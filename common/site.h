@@ -15,7 +15,9 @@
 
 #include <stddef.h>
 
-/* The daemons of a site, in start order, NULL-terminated. */
+/* The daemons of a site, in start order, NULL-terminated: the names of
+ * the registry's rows (common/daemons.def; registry.h has the rest of
+ * each row). */
 extern const char *const site_daemons[];
 
 /* Resolves the site directory: dir if not NULL, else $KEFU_DIR (if set and

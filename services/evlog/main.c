@@ -7,10 +7,7 @@
 int main(int argc, char **argv)
 {
     kdaemon_t d;
-    int rc = kdaemon_init(&d, "evlog",
-                          "The event log: appends durable events in one order and "
-                          "fans them out to the site's daemons.",
-                          argc, argv);
+    int rc = kdaemon_init(&d, "evlog", NULL, argc, argv);   /* summary: the registry's */
     if (rc) {
         kdaemon_fini(&d);
         return rc < 0 ? 0 : rc;

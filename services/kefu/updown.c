@@ -43,6 +43,7 @@
 #include "klog.h"
 #include "ktime.h"
 #include "pidfile.h"
+#include "registry.h"
 #include "site.h"
 #include "supervise.h"
 
@@ -83,7 +84,7 @@ static int s_libexec(char *buf)
 static int s_check_config(const up_opts_t *o, char *abs_config, int64_t *restart_max,
                           int64_t *segment_mb)
 {
-    kconfig_t *cfg = kconfig_new();
+    kconfig_t *cfg = kconfig_new(registry_key_tables);   /* every daemon's keys */
     char err[512];
     int status = 0;
     if (o->config) {

@@ -24,18 +24,9 @@
 #include "deadline.h"
 #include "kconfig.h"
 #include "kerr.h"
+#include "ktest.h"
 #include "ktime.h"
-
-#define assert_rc(rc, want)                                                    \
-    do {                                                                       \
-        int r_ = (rc), w_ = (want);                                            \
-        if (r_ != w_) {                                                        \
-            print_error("%s:%d: %s = %d (%s), want %d (%s)\n", __FILE__,       \
-                        __LINE__, #rc, r_, kefu_strerror(r_), w_,              \
-                        kefu_strerror(w_));                                    \
-            fail();                                                            \
-        }                                                                      \
-    } while (0)
+#include "registry.h"
 
 #define H (3600000000LL)
 #define M (60000000LL)
@@ -91,7 +82,7 @@ static int s_setup(void **state)
     fixture_t *fx = calloc(1, sizeof *fx);
     if (!fx)
         return -1;
-    fx->cfg = kconfig_new();
+    fx->cfg = kconfig_new(registry_key_tables);
     fx->pol = deadline_policy_new(fx->cfg, fx->err, sizeof fx->err);
     if (!fx->pol) {
         kconfig_destroy(&fx->cfg);
@@ -308,6 +299,34 @@ static void test_rules_default(void **state)
     assert_int_equal(deadline_policy_workday_us(p), 9 * H);
     assert_int_equal(deadline_policy_workday_us(p) / 2, 4 * H + 30 * M);
     assert_int_equal(deadline_policy_utc_offset_min(p), 480);
+}
+
+/* A new daemon's deadline: a row in its own table, nothing in deadline.c
+ * (every [sla] key is a rule); its check is the policy's, through kconfig. */
+static void test_rule_of_new_table(void **state)
+{
+    (void) state;
+    static const kconfig_key_t rows[] = {DEADLINE_KEY("sla.make_good", "next-day")};
+    static const kconfig_table_t table = KCONFIG_TABLE("newcomer", rows);
+    const kconfig_table_t *tables[8];
+    size_t n = 0;
+    for (const kconfig_table_t *const *t = registry_key_tables; *t && n < 6; t++)
+        tables[n++] = *t;
+    tables[n++] = &table;
+    tables[n] = NULL;
+    kconfig_t *cfg = kconfig_new(tables);
+    char err[256];
+    assert_rc(kconfig_set(cfg, "sla.make_good=3h@nope", err, sizeof err), KEFU_EINVAL);
+    assert_string_equal(err, "sla.make_good: \"3h@nope\" is not a deadline like 24h, "
+                             "4h30m@work, same-day or next-day");
+    deadline_policy_t *p = deadline_policy_new(cfg, err, sizeof err);
+    assert_non_null(p);
+    assert_rule(p, "make_good", "2026-11-23T16:00:00+08:00",       /* Mon: Tue's close */
+                "2026-11-24T17:30:00+08:00");
+    assert_rule(p, "complaint_simple", "2026-11-23T16:00:00+08:00",
+                "2026-11-23T18:00:00+08:00");
+    deadline_policy_destroy(&p);
+    kconfig_destroy(&cfg);
 }
 
 static void test_rules_changed(void **state)
@@ -587,6 +606,7 @@ int main(void)
         T(test_same_day),
         T(test_next_day),
         T(test_rules_default),
+        T(test_rule_of_new_table),
         T(test_rules_changed),
         T(test_bad_specs),
         T(test_bad_calendar),

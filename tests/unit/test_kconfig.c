@@ -1,41 +1,40 @@
-/* test_kconfig.c: unit tests of common/kconfig.c: the key table and its
- * defaults (contract.md "Configuration" plus kefu's own), INI files, --set,
- * every error and its "file:line: what" message, and the dump.
+/* test_kconfig.c: unit tests of common/kconfig.c: the site's keys (every
+ * owner's table, through registry_key_tables) and their defaults
+ * (contract.md "Configuration" plus kefu's own), who owns which, INI
+ * files, --set, every error and its "file:line: what" message, the dump,
+ * and kconfig on tables of a test's own: a check of its own, a section two
+ * owners share, and the tables kconfig_new refuses (a key of two owners, a
+ * default its check refuses), in a child process that must abort.
  *
  * INI files are written into a mkdtemp directory under /tmp and removed by
  * the teardown.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "kconfig.h"
 #include "kerr.h"
-
-#define assert_rc(rc, want)                                                    \
-    do {                                                                       \
-        int r_ = (rc), w_ = (want);                                            \
-        if (r_ != w_) {                                                        \
-            print_error("%s:%d: %s = %d (%s), want %d (%s)\n", __FILE__,       \
-                        __LINE__, #rc, r_, kefu_strerror(r_), w_,              \
-                        kefu_strerror(w_));                                    \
-            fail();                                                            \
-        }                                                                      \
-    } while (0)
+#include "ktest.h"
+#include "registry.h"
 
 #define HOUR_US 3600000000LL
 
 /* Every key and its default, sorted: what kconfig_dump prints on a new
- * configuration. A key added to the table is added here too. */
+ * configuration of the site. A key added to a table is added here too. */
 static const char s_default_dump[] =
     "calendar.holidays = \n"
     "calendar.hours = 08:30-17:30\n"
@@ -94,7 +93,7 @@ static int s_setup(void **state)
         return -1;
     }
     snprintf(fx->path, sizeof fx->path, "%s/kefu.ini", fx->dir);
-    fx->cfg = kconfig_new();
+    fx->cfg = kconfig_new(registry_key_tables);
     *state = fx;
     return 0;
 }
@@ -405,6 +404,134 @@ static void test_dump_after_changes(void **state)
                                 "sched.frequent_rush = 4\nsched.rush_quota = 250\n"));
 }
 
+static void test_owners(void **state)
+{
+    fixture_t *fx = *state;
+    static const struct {
+        const char *key, *owner;
+    } cases[] = {
+        {"evlog.segment_mb", "evlog"},     {"evlog.fetch_max", "evlog"},
+        {"sla.complaint_simple", "intake"}, {"sla.complaint_complex", "intake"},
+        {"sla.rework_print", "planned"},   {"sched.rush_quota", "planned"},
+        {"sla.level2_after", "planned"},   {"calendar.hours", "site"},
+        {"kefu.restart_max", "site"},      {"log.level", "site"},
+        {"net.listen", "site"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *o = kconfig_owner(fx->cfg, cases[i].key);
+        assert_non_null(o);
+        if (strcmp(o, cases[i].owner) != 0)
+            fail_msg("%s: owner %s, want %s", cases[i].key, o, cases[i].owner);
+    }
+    assert_null(kconfig_owner(fx->cfg, "sla.nope"));
+    assert_null(kconfig_owner(fx->cfg, "sla"));
+}
+
+/* A check of a test's own: even numbers, through the plain int check. */
+static int s_check_even(const kconfig_key_t *k, const char *value, char *what, size_t cap)
+{
+    int rc = kconfig_check_int(k, value, what, cap);
+    if (rc == 0 && (value[strlen(value) - 1] - '0') % 2 != 0) {
+        snprintf(what, cap, "%s is odd", value);
+        rc = KEFU_EINVAL;
+    }
+    return rc;
+}
+
+static const char *const s_colours[] = {"red", "blue", NULL};
+static const kconfig_key_t s_rows_a[] = {
+    {.key = "shop.pairs", .read = KCONFIG_READ_INT, .def = "2", .check = s_check_even,
+     .min = 0, .max = 100},
+    KCONFIG_KEY_CHOICE("shop.colour", "red", s_colours),
+};
+static const kconfig_key_t s_rows_b[] = {
+    KCONFIG_KEY_DURATION("shop.open_for", "8h"),   /* another owner, the same section */
+    KCONFIG_KEY_STRING("b.name", "x"),
+};
+static const kconfig_table_t s_table_a = KCONFIG_TABLE("a", s_rows_a);
+static const kconfig_table_t s_table_b = KCONFIG_TABLE("b", s_rows_b);
+
+static void test_own_tables(void **state)
+{
+    fixture_t *fx = *state;
+    const kconfig_table_t *const tables[] = {&s_table_a, &s_table_b, NULL};
+    kconfig_t *c = kconfig_new(tables);
+    char err[256];
+    assert_int_equal(kconfig_int(c, "shop.pairs"), 2);
+    assert_string_equal(kconfig_owner(c, "shop.pairs"), "a");
+    assert_string_equal(kconfig_owner(c, "shop.open_for"), "b");
+    assert_rc(kconfig_set(c, "shop.pairs=8", err, sizeof err), 0);
+    assert_int_equal(kconfig_int(c, "shop.pairs"), 8);
+    assert_rc(kconfig_set(c, "shop.pairs=7", err, sizeof err), KEFU_EINVAL);
+    assert_string_equal(err, "shop.pairs: 7 is odd");
+    assert_rc(kconfig_set(c, "shop.pairs=102", err, sizeof err), KEFU_EINVAL);
+    assert_string_equal(err, "shop.pairs: 102 is out of range 0..100");
+    assert_rc(kconfig_set(c, "shop.colour=green", err, sizeof err), KEFU_EINVAL);
+    assert_string_equal(err, "shop.colour: \"green\" is not one of red, blue");
+    /* a section of two owners, in one file; a key of another table is unknown */
+    s_write(fx, "[shop]\npairs = 4\nopen_for = 10h\ncolour = blue\n");
+    assert_rc(kconfig_load_file(c, fx->path, err, sizeof err), 0);
+    assert_int_equal(kconfig_duration(c, "shop.open_for"), 10 * HOUR_US);
+    s_write(fx, "[log]\nlevel = info\n");
+    assert_rc(kconfig_load_file(c, fx->path, err, sizeof err), KEFU_EINVAL);
+    char want[256];
+    snprintf(want, sizeof want, "%s:1: unknown section [log]", fx->path);
+    assert_string_equal(err, want);
+    char buf[256];
+    kconfig_dump(c, buf, sizeof buf);
+    assert_string_equal(buf, "b.name = x\nshop.colour = blue\nshop.open_for = 10h\n"
+                             "shop.pairs = 4\n");
+    kconfig_destroy(&c);
+    assert_null(c);
+    kconfig_destroy(&c);   /* NULL is fine */
+
+    /* no table at all: every key unknown */
+    const kconfig_table_t *const none[] = {NULL};
+    c = kconfig_new(none);
+    assert_null(kconfig_get(c, "log.level"));
+    assert_int_equal(kconfig_dump(c, NULL, 0), 0);
+    kconfig_destroy(&c);
+}
+
+/* Runs kconfig_new(tables) in a child (stderr to /dev/null): true if it
+ * aborted, as it must for tables that are wrong. */
+static bool s_new_aborts(const kconfig_table_t *const *tables)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0)
+            dup2(fd, 2);
+        kconfig_t *c = kconfig_new(tables);
+        kconfig_destroy(&c);
+        _exit(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void test_bad_tables(void **state)
+{
+    (void) state;
+    static const kconfig_key_t dup_rows[] = {KCONFIG_KEY_STRING("shop.colour", "red")};
+    static const kconfig_table_t dup = KCONFIG_TABLE("dup", dup_rows);
+    static const kconfig_key_t bad_def_rows[] = {KCONFIG_KEY_INT("shop.n", "lots", 0, 9)};
+    static const kconfig_table_t bad_def = KCONFIG_TABLE("bad", bad_def_rows);
+    static const kconfig_key_t no_section_rows[] = {KCONFIG_KEY_STRING("name", "")};
+    static const kconfig_table_t no_section = KCONFIG_TABLE("bad", no_section_rows);
+    const kconfig_table_t *const t1[] = {&s_table_a, &dup, NULL};
+    const kconfig_table_t *const t2[] = {&bad_def, NULL};
+    const kconfig_table_t *const t3[] = {&no_section, NULL};
+    const kconfig_table_t *const good[] = {&s_table_a, &s_table_b, NULL};
+    assert_true(s_new_aborts(t1));
+    assert_true(s_new_aborts(t2));
+    assert_true(s_new_aborts(t3));
+    assert_false(s_new_aborts(good));
+    assert_false(s_new_aborts(registry_key_tables));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
@@ -419,6 +546,9 @@ int main(void)
         T(test_set),
         T(test_set_errors),
         T(test_dump_after_changes),
+        T(test_owners),
+        T(test_own_tables),
+        T(test_bad_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

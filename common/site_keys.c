@@ -1,0 +1,55 @@
+/* site_keys.c: the configuration keys no daemon owns, as tables for
+ * kconfig (kconfig.h), listed in registry_key_tables (registry.h).
+ *
+ * site_keys: kefu's own (contract.md "Configuration": the supervisor, the
+ * log level every daemon takes, the remote endpoint, and the working
+ * calendar every deadline is counted in, read by the deadline policy
+ * wherever a due time is computed: intake today, sched and the SLA
+ * watchers next). site_planned_keys: the contract's keys of daemons not
+ * built yet, grouped by the daemon that will own them. They are checked
+ * now, so a site's config file written to the contract starts today; a
+ * daemon that lands moves its group, rows unchanged, to its own
+ * services/NAME/NAME_keys.c (kconfig_new stops a program that has a key
+ * in two tables, so a row left behind is caught at once). A daemon's own
+ * keys are in its folder (services/evlog/evlog_keys.c,
+ * services/intake/intake_keys.c).
+ *
+ * Data only, like every key table: rows, no code.
+ */
+#include "deadline.h"
+#include "kconfig.h"
+#include "registry.h"
+
+static const char *const s_log_levels[] = {"debug", "info", "warn", "error", NULL};
+
+static const kconfig_key_t s_site[] = {
+    KCONFIG_KEY_STRING("net.listen", ""),                 /* empty: no remote clients */
+    /* The working calendar deadlines count in (deadline.h): "same-day",
+     * "@work" and "half a working day" (003 第二篇 三) mean the site's
+     * local working hours, never the machine's TZ. */
+    DEADLINE_CALENDAR_KEY("calendar.utc_offset", "+08:00"),  /* the lab is in China */
+    DEADLINE_CALENDAR_KEY("calendar.hours", "08:30-17:30"),  /* the day shift (002 第三则) */
+    DEADLINE_CALENDAR_KEY("calendar.workdays", "mon-sat"),
+    DEADLINE_CALENDAR_KEY("calendar.holidays", ""),          /* YYYY-MM-DD, comma list */
+    KCONFIG_KEY_DURATION("kefu.restart_max", "5s"),  /* kefu up: longest restart backoff */
+    KCONFIG_KEY_CHOICE("log.level", "info", s_log_levels),
+};
+const kconfig_table_t site_keys = KCONFIG_TABLE("site", s_site);
+
+/* Whole numbers the scheduler multiplies stay far from int64 overflow. */
+#define S_COUNT_MAX 2147483647
+
+static const kconfig_key_t s_planned[] = {
+    /* sched (roadmap 3): services/sched/sched_keys.c once it exists */
+    KCONFIG_KEY_INT("sched.daily_capacity", "2000", 0, S_COUNT_MAX),  /* pieces a day */
+    KCONFIG_KEY_INT("sched.rush_quota", "300", 0, S_COUNT_MAX),       /* rush pieces a day (000 §三.2) */
+    KCONFIG_KEY_INT("sched.frequent_rush", "4", 0, S_COUNT_MAX),      /* rushes in 30 days */
+    /* deadlines, so a shop can say "half a working day" (003 第二篇 三): 4h30m@work */
+    DEADLINE_KEY("sla.rework_print", "same-day"),
+    DEADLINE_KEY("sla.rework_album", "24h"),
+    DEADLINE_KEY("sla.rework_crystal", "48h"),
+    DEADLINE_KEY("sla.rework_frame", "48h"),
+    /* the SLA watchers (roadmap 5): services/sla/sla_keys.c once they exist */
+    KCONFIG_KEY_DURATION("sla.level2_after", "4h"),  /* unacknowledged level 1 goes to level 2 */
+};
+const kconfig_table_t site_planned_keys = KCONFIG_TABLE("planned", s_planned);

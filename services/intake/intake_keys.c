@@ -1,0 +1,18 @@
+/* intake_keys.c: kefu-intake's configuration keys, the table intake_keys
+ * (registry.h). Data only: the Makefile builds this file into libkefu,
+ * not into kefu-intake, so `kefu up` checks them before it starts
+ * anything. intake reads them through the deadline policy
+ * (deadline_policy_due(policy, "complaint_simple"), intake_cmd.c); the
+ * calendar they count in is the site's (common/site_keys.c).
+ */
+#include "deadline.h"
+#include "kconfig.h"
+#include "registry.h"
+
+static const kconfig_key_t s_keys[] = {
+    /* The reply deadline of a case (000 §一.5), a deadline so a desk can
+     * say "half a working day" (003 第二篇 三): 4h30m@work. */
+    DEADLINE_KEY("sla.complaint_simple", "2h"),
+    DEADLINE_KEY("sla.complaint_complex", "24h"),
+};
+const kconfig_table_t intake_keys = KCONFIG_TABLE("intake", s_keys);
