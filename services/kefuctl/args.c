@@ -12,14 +12,23 @@
  * its first day in the TZ of the machine kefuctl runs on, and mktime()
  * works out the offset of each end, so a period across a daylight-saving
  * change still has its ends at local midnight.
+ *
+ * The option parsing every command shares is here too: the global flags
+ * (--dir, --json, --request-id, --timeout) and kctl_getopt(), which takes
+ * them anywhere on a command's line. Request rows parse on top of it
+ * (kctl_parse_args(), rows.c).
  */
+#include <assert.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "kefuctl.h"
+#include "ktime.h"
 #include "pbdesc.h"
+#include "site.h"
 
 /* True if value v may be typed: not unset (0), not excluded. */
 static bool s_enum_allowed(int v, uint32_t exclude)
@@ -130,5 +139,144 @@ int kctl_parse_month(const char *s, int64_t *from, int64_t *to)
         return -1;
     if (s_local_midnight(y, m, 1, from) != 0 || s_local_midnight(y, m + 1, 1, to) != 0)
         return -1;
+    return 0;
+}
+
+/* ---- options: the global flags and getopt ------------------------------------ */
+
+enum {
+    S_OPT_DIR = KCTL_OPT_GLOBAL,
+    S_OPT_JSON,
+    S_OPT_REQUEST_ID,
+    S_OPT_TIMEOUT,
+};
+
+const struct option kctl_global_opts[] = {
+    {"dir", required_argument, NULL, S_OPT_DIR},
+    {"json", no_argument, NULL, S_OPT_JSON},
+    {"request-id", required_argument, NULL, S_OPT_REQUEST_ID},
+    {"timeout", required_argument, NULL, S_OPT_TIMEOUT},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+#define S_N_GLOBAL_OPTS 6  /* entries of kctl_global_opts, its end included */
+
+int kctl_global(kctl_t *ctx, int opt, const char *arg)
+{
+    switch (opt) {
+    case S_OPT_DIR:
+        if (!*arg)
+            return kctl_usage(ctx, "--dir needs a directory");
+        ctx->dir_opt = arg;
+        break;
+    case S_OPT_JSON:
+        ctx->json = true;
+        break;
+    case S_OPT_REQUEST_ID:
+        if (!*arg)
+            return kctl_usage(ctx, "--request-id needs a non-empty id");
+        ctx->request_id = arg;
+        break;
+    case S_OPT_TIMEOUT: {
+        int64_t us;
+        if (ktime_parse_duration(arg, &us) != 0)
+            return kctl_usage(ctx, "bad --timeout '%s': a duration like 500ms, 5s, 1m", arg);
+        int64_t ms = (us + 999) / 1000;
+        ctx->timeout_ms = ms > INT_MAX / 2 ? INT_MAX / 2 : (int) ms;
+        break;
+    }
+    default:
+        assert(!"unknown global option");
+    }
+    return KCTL_CONTINUE;
+}
+
+/* The option getopt just refused, for the message: the argument itself
+ * for a long option ("--from" with no value, "--bogus"), else the letter
+ * (optopt; it may sit inside a cluster like "-xh"). */
+const char *kctl_bad_option(char **argv, int argc, char *buf, size_t cap)
+{
+    const char *last = optind >= 1 && optind - 1 < argc ? argv[optind - 1] : NULL;
+    if (last && strncmp(last, "--", 2) == 0)
+        return last;
+    if (optopt > ' ' && optopt < 127) {
+        snprintf(buf, cap, "-%c", optopt);
+        return buf;
+    }
+    return last ? last : "?";
+}
+
+int kctl_getopt(kctl_t *ctx, int argc, char **argv, const struct option *opts)
+{
+    size_t n = 0;
+    for (; opts && opts[n].name; n++) {
+        /* vals that getopt itself returns, or that name global flags,
+         * would be mistaken for them */
+        assert(opts[n].val != 'h' && opts[n].val != '?' && opts[n].val != ':');
+        assert(opts[n].val > 0 && opts[n].val < KCTL_OPT_GLOBAL && opts[n].flag == NULL);
+        assert(n + S_N_GLOBAL_OPTS < KCTL_MAX_OPTS);
+        ctx->opts[n] = opts[n];
+    }
+    memcpy(ctx->opts + n, kctl_global_opts, S_N_GLOBAL_OPTS * sizeof kctl_global_opts[0]);
+    opterr = 0;  /* our messages, in the contract's shape */
+    for (;;) {
+        char buf[8];
+        int opt = getopt_long(argc, argv, ":h", ctx->opts, NULL);
+        switch (opt) {
+        case -1: {
+            int rc = site_dir(ctx->dir_opt, ctx->site, sizeof ctx->site);
+            if (rc != 0) {
+                ctx->exit_code = kctl_usage(ctx, "the site directory is too long");
+                return KCTL_OPT_EXIT;
+            }
+            return KCTL_OPT_END;
+        }
+        case 'h':
+            kctl_help_cmd(stdout, ctx->cmd);
+            ctx->exit_code = KCTL_EXIT_OK;
+            return KCTL_OPT_EXIT;
+        case ':':
+            ctx->exit_code = kctl_usage(ctx, "option %s needs a value",
+                                        kctl_bad_option(argv, argc, buf, sizeof buf));
+            return KCTL_OPT_EXIT;
+        case '?':
+            ctx->exit_code = kctl_usage(ctx, "unknown option %s",
+                                        kctl_bad_option(argv, argc, buf, sizeof buf));
+            return KCTL_OPT_EXIT;
+        default:
+            if (opt < KCTL_OPT_GLOBAL)
+                return opt;
+            ctx->exit_code = kctl_global(ctx, opt, optarg);
+            if (ctx->exit_code != KCTL_CONTINUE)
+                return KCTL_OPT_EXIT;
+        }
+    }
+}
+
+int kctl_parse_operands(kctl_t *ctx, int argc, char **argv, int min, int max)
+{
+    int opt;
+    while ((opt = kctl_getopt(ctx, argc, argv, NULL)) >= 0)
+        ;  /* no command options are declared: only global flags come back */
+    if (opt == KCTL_OPT_EXIT)
+        return ctx->exit_code;
+    int n = argc - optind;
+    if (n < min)
+        return kctl_usage(ctx, "missing %s", *ctx->cmd->args ? ctx->cmd->args : "argument");
+    if (n > max)
+        return kctl_usage(ctx, "unexpected argument '%s'", argv[optind + max]);
+    return KCTL_CONTINUE;
+}
+
+int kctl_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || *s < '0' || *s > '9')
+        return -1;  /* strtoull would take "-1", " 1" and "+1" */
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = v;
     return 0;
 }

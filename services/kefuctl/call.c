@@ -10,6 +10,10 @@
  * that refuses connections, and `kefuctl status` on a stopped site then
  * answers at once instead of after a timeout per daemon. A daemon that is
  * there but hung still costs one timeout, which is the honest answer.
+ *
+ * Which requests carry --request-id is the caller's to say: a request
+ * row knows whether it writes (kctl_cmd_t.writes), and `clock advance`
+ * sets it itself. Reads never carry one.
  */
 #include <errno.h>
 #include <string.h>
@@ -20,28 +24,6 @@
 #include "kerr.h"
 #include "pbjson.h"
 #include "site.h"
-
-/* True for the requests that only read: they carry no --request-id. */
-static bool s_reads_only(Kefu__Request__ReqCase c)
-{
-    switch (c) {
-    case KEFU__REQUEST__REQ_STATUS:
-    case KEFU__REQUEST__REQ_SYNC:
-    case KEFU__REQUEST__REQ_CUSTOMER_GET:
-    case KEFU__REQUEST__REQ_CUSTOMER_LIST:
-    case KEFU__REQUEST__REQ_ORDER_GET:
-    case KEFU__REQUEST__REQ_ORDER_LIST:
-    case KEFU__REQUEST__REQ_CASE_GET:
-    case KEFU__REQUEST__REQ_CASE_QUERY:
-    case KEFU__REQUEST__REQ_CASE_ANALYSIS:
-    case KEFU__REQUEST__REQ_AFTER_SALES_GET:
-    case KEFU__REQUEST__REQ_AFTER_SALES_LIST:
-    case KEFU__REQUEST__REQ_CONSULTATION_LIST:
-        return true;
-    default:
-        return false;
-    }
-}
 
 bool kctl_endpoint_absent(const char *endpoint)
 {
@@ -58,11 +40,6 @@ int kctl_call(kctl_t *ctx, const char *daemon, Kefu__Request *req, Kefu__Reply *
         return rc;
     if (kctl_endpoint_absent(endpoint))
         return KEFU_ETIMEOUT;
-    /* --request-id belongs to write commands; reads change nothing, so
-     * they never carry one (a daemon need not remember them).
-     * protobuf-c fields are char * but packing only reads them. */
-    if (ctx->request_id && !req->request_id && !s_reads_only(req->req_case))
-        req->request_id = (char *) ctx->request_id;
     /* How long we wait: the daemon answers before that, if only with what
      * holds the command up (cmdq.h), rather than leave us to time out. */
     if (timeout_ms > 0 && !req->has_wait_ms) {

@@ -24,6 +24,7 @@ int kctl_cmd_clock_advance(kctl_t *ctx, int argc, char **argv)
     Kefu__Request req = KEFU__REQUEST__INIT;
     req.req_case = KEFU__REQUEST__REQ_CLOCK_ADVANCE;
     req.clock_advance = &adv;
+    req.request_id = (char *) ctx->request_id;  /* a write; packing only reads it */
     Kefu__Reply *rep = NULL;
     rc = kctl_request(ctx, KCTL_LOG_DAEMON, &req, KEFU__REPLY__REP_CLOCK_ADVANCE, &rep,
                       ctx->timeout_ms);

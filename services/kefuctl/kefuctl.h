@@ -1,15 +1,28 @@
 /* kefuctl.h: what kefuctl's command files share.
  *
- * kefuctl is one program of many small commands. main.c parses the global
- * flags and dispatches through a table of kctl_cmd_t rows; each command
- * lives in a cmd_*.c file as a kctl_cmd_fn handler. A later issue adds a
- * command by writing its file, declaring its handler below and adding its
- * row to the table in main.c: nothing else changes.
+ * kefuctl is one program of many small commands, each a kctl_cmd_t row.
+ * commands.c holds the site's own rows (status, sync, clock, log, help)
+ * and the list of daemon tables, KCTL_ROWS below; main.c finds the row of
+ * a command line in them. A row is one of two kinds:
  *
- * A handler parses its own options with kctl_getopt() (which also takes
- * the global flags anywhere on the line, and --help), talks to the site
- * with kctl_request() or the event log client, and ends with one of the
- * output calls, whose return value is the process's exit status:
+ *   - a request row (run NULL): the daemon's request body message, its
+ *     Request oneof case, the Reply case it expects, and a map from flags
+ *     and operands to field paths of the body (kctl_arg_t). rows.c parses
+ *     the line by the map, with each value's kind read off the field's
+ *     protobuf-c descriptor (enum words, RFC 3339 times, durations,
+ *     numbers, bools, strings), sends the request and prints the answer.
+ *     A hook takes what does not fit a field (--week, a rule between two
+ *     options). Each daemon's rows live in rows_DAEMON.c, so a new daemon
+ *     is one file and one word in KCTL_ROWS.
+ *   - a command of its own (run set): a cmd_*.c handler for the shapes
+ *     that are not one request (status asks every daemon, log tail reads
+ *     the log).
+ *
+ * A handler parses its own options with kctl_getopt() or kctl_parse_args()
+ * (both also take the global flags anywhere on the line, and --help),
+ * talks to the site with kctl_request() or the event log client, and ends
+ * with one of the output calls, whose return value is the process's exit
+ * status:
  *
  *   kctl_ok()           success: JSON with --json, else text
  *   kctl_refused()      the daemon said no (its Error)        exit 1
@@ -19,7 +32,10 @@
  *
  * A failure is one line on stderr, "kefuctl: CODE: message", and with
  * --json also {"error":{"code":CODE,"message":...}} on stdout
- * (shared/contract.md, kefuctl).
+ * (shared/contract.md, kefuctl). A daemon words a refusal by field
+ * ("kind: one of colour, ..."); kctl_refused() says it in the running
+ * row's flag on stderr ("--kind: one of colour, ...") and keeps the
+ * daemon's words in the JSON (docs/protocol.md, kefuctl JSON).
  */
 #ifndef KEFU_KEFUCTL_H
 #define KEFU_KEFUCTL_H
@@ -55,14 +71,82 @@ typedef struct kctl_t kctl_t;
  * the options and operands follow. Returns the exit status. */
 typedef int (kctl_cmd_fn)(kctl_t *ctx, int argc, char **argv);
 
+/* Text renderer of a success for a command without --json. */
+typedef void (kctl_text_fn)(FILE *out, const json_t *obj);
+
+/* One flag or operand of a request row, mapped to a field of the body.
+ * The value's kind comes from the field's descriptor (kctl_arg_kind()):
+ *   string           the text (not empty unless KCTL_ARG_EMPTY)
+ *   enum             a word as JSON prints it ("carrier-claim"); a flag
+ *                    without value (meta NULL) sets the enum to word
+ *   bool             a flag without value: true
+ *   uint32, uint64   a whole number in [min, max] (max 0: the type's)
+ *   int64            an RFC 3339 time; named *_us: a duration ("2h"),
+ *                    the same rule as pbjson's output
+ * An entry without field is for the row's hook only (kctl_arg_value()). */
+typedef struct {
+    const char *flag;   /* "kind" for --kind; NULL: the next operand */
+    const char *meta;   /* the value in messages: "KIND", an operand's "ID";
+                         * NULL: a flag without value */
+    const char *field;  /* path in the request body: "order.customer", "kind" */
+    unsigned flags;     /* KCTL_ARG_* */
+    uint32_t min, max;  /* a number's range */
+    uint32_t exclude;   /* enum values that may not be typed (bit v for v < 32) */
+    const char *word;   /* an enum flag without value: the value it sets */
+} kctl_arg_t;
+#define KCTL_ARG_REQUIRED 1u  /* must be given */
+#define KCTL_ARG_EMPTY    2u  /* free text that may be "" (to clear a field) */
+#define KCTL_ARG_ACTOR    4u  /* also Request.actor, who acts (a string) */
+
+#define KCTL_MAX_ARGS 24  /* entries of one row's map */
+
+/* A parsed command line of a map: each entry's value as typed (a flag's
+ * is ""), NULL when not given (the last one given wins). */
+typedef struct {
+    const kctl_arg_t *map;
+    size_t n;
+    const char *v[KCTL_MAX_ARGS];
+} kctl_args_t;
+
+/* A request row's hook: runs after every mapped value is in body (the
+ * row's body message, owned by the caller: strings and sub-messages set
+ * here must be malloc'd) and before the request goes. Returns
+ * KCTL_CONTINUE or the exit status (a usage error). */
+typedef int (kctl_hook_fn)(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body);
+
 typedef struct {
     const char *group;    /* first word: "status", "clock" */
     const char *verb;     /* second word, or NULL for a one-word command */
     const char *args;     /* what follows, for usage lines: "DUR" */
     const char *summary;  /* one line for the command list */
     const char *help;     /* more lines for `--help`, or NULL */
-    kctl_cmd_fn *run;
+    kctl_cmd_fn *run;     /* a command of its own, or NULL: a request row */
+    /* ---- a request row: one Request to the table's daemon */
+    const ProtobufCMessageDescriptor *body;  /* the request's message */
+    uint32_t req;         /* its Kefu__Request__ReqCase */
+    uint32_t rep;         /* the Kefu__Reply__RepCase it answers with */
+    bool writes;          /* a write: carries --request-id */
+    const kctl_arg_t *map;  /* flags and operands, ended by an entry of NULLs */
+    kctl_hook_fn *hook;   /* odd shapes, or NULL */
+    kctl_text_fn *text;   /* text of the answer; NULL: kctl_text_block */
 } kctl_cmd_t;
+
+/* The rows of one daemon (rows_NAME.c), or of the site (daemon NULL).
+ * A request goes to the daemon whose range holds its case in the
+ * registry (common/daemons.def, registry_for_request()); every case of
+ * that range has a row here or is listed in no_row (test_kefuctl_rows). */
+typedef struct {
+    const char *daemon;          /* the registry's name: "intake" */
+    const uint32_t *no_row;      /* its requests without a request row (no command, or
+                                  * a handler of its own), 0-ended; NULL: none */
+    const kctl_cmd_t *cmds;      /* ended by a row with group NULL */
+} kctl_rows_t;
+
+/* Every daemon with rows, in help order: X(intake) X(sched) ... Adding a
+ * daemon's commands is its rows_NAME.c and one word here. */
+#define KCTL_ROWS(X) X(intake)
+#define KCTL_ROWS_DECLARE(name) extern const kctl_rows_t kctl_rows_##name;
+KCTL_ROWS(KCTL_ROWS_DECLARE)
 
 /* Text renderer of a success for a command without --json. */
 typedef void (kctl_text_fn)(FILE *out, const json_t *obj);
@@ -78,16 +162,44 @@ struct kctl_t {
     const char *request_id;  /* --request-id, or NULL */
     int timeout_ms;          /* --timeout, per daemon call */
     const kctl_cmd_t *cmd;   /* the command running (for its usage line) */
+    const kctl_rows_t *rows; /* the table it is in */
     int exit_code;           /* set when kctl_getopt() returns KCTL_OPT_EXIT */
     struct option opts[KCTL_MAX_OPTS];  /* kctl_getopt()'s merged table */
 };
 
-/* ---- options (main.c) ---------------------------------------------------
+/* ---- the command table (commands.c) ------------------------------------ */
+
+/* Up to cap rows in help order (the site's, each daemon's, help last),
+ * each with its table in rows (may be NULL). Returns how many. */
+size_t kctl_cmd_all(const kctl_cmd_t **cmds, const kctl_rows_t **rows, size_t cap);
+#define KCTL_MAX_CMDS 128
+
+/* ---- help (help.c) ---------------------------------------------------------- */
+
+void kctl_help_all(FILE *out);                      /* `kefuctl --help` */
+void kctl_help_cmd(FILE *out, const kctl_cmd_t *c); /* one command's */
+void kctl_help_group(FILE *out, const char *group); /* "kefuctl clock --help" */
+/* A group word without a known subcommand (verb, or NULL for none):
+ * the usage error naming what it takes. Returns 2. */
+int kctl_group_usage(kctl_t *ctx, const char *group, const char *verb);
+kctl_cmd_fn kctl_cmd_help;  /* `kefuctl help [COMMAND [SUBCOMMAND]]` */
+
+/* ---- options (args.c) ---------------------------------------------------
  * Option values of commands must be below KCTL_OPT_GLOBAL; kctl_getopt()
  * uses the values from there up for the global flags. */
 #define KCTL_OPT_GLOBAL 0x1000
 #define KCTL_OPT_END    (-1)  /* options done: optind is the first operand */
 #define KCTL_OPT_EXIT   (-2)  /* help printed or usage error: return ctx->exit_code */
+
+/* The global flags, for main()'s pass before the command word. */
+extern const struct option kctl_global_opts[];
+
+/* Applies global flag opt (a val of kctl_global_opts other than 'h').
+ * Returns KCTL_CONTINUE or a usage error's status. */
+int kctl_global(kctl_t *ctx, int opt, const char *arg);
+
+/* The option getopt just refused, for a message ("--bogus", "-x"). */
+const char *kctl_bad_option(char **argv, int argc, char *buf, size_t cap);
 
 /* getopt_long() over opts (may be NULL) plus the global flags and
  * -h/--help, options and operands in any order. The global flags are
@@ -105,6 +217,50 @@ int kctl_parse_operands(kctl_t *ctx, int argc, char **argv, int min, int max);
 /* Parses a decimal uint64 (digits only: no sign, spaces or trailing text).
  * Returns 0 or -1. */
 int kctl_parse_u64(const char *s, uint64_t *out);
+
+/* ---- request rows (rows.c) ------------------------------------------------ */
+
+/* The generic option parser: the line by map (ended by an entry of
+ * NULLs), exactly as many operands as map has entries without flag, none
+ * of them empty, then every KCTL_ARG_REQUIRED entry given. Values are
+ * not converted (kctl_row_run() does that). Returns KCTL_CONTINUE with *a
+ * filled in, or the exit status (help printed, or a usage error). */
+int kctl_parse_args(kctl_t *ctx, const kctl_arg_t *map, int argc, char **argv, kctl_args_t *a);
+
+/* The value of --flag as typed, or NULL when not given. */
+const char *kctl_arg_value(const kctl_args_t *a, const char *flag);
+
+/* Runs request row c of table rows: parses, fills the body, calls the
+ * hook, sends, prints. Returns the exit status. */
+int kctl_row_run(kctl_t *ctx, const kctl_rows_t *rows, const kctl_cmd_t *c, int argc,
+                 char **argv);
+
+/* The field at path ("order.customer": each step but the last a message)
+ * in d, or NULL when there is none. */
+const ProtobufCFieldDescriptor *kctl_field_lookup(const ProtobufCMessageDescriptor *d,
+                                                  const char *path);
+
+/* How entry a reads a value into field f, or KCTL_KIND_NONE when f's
+ * type does not fit a (a repeated field, a flag without value on a
+ * string, a word the enum does not have, an actor that is no string). */
+typedef enum {
+    KCTL_KIND_NONE = 0,
+    KCTL_KIND_STRING,
+    KCTL_KIND_ENUM,
+    KCTL_KIND_ENUM_WORD,
+    KCTL_KIND_BOOL,
+    KCTL_KIND_NUMBER,
+    KCTL_KIND_TIME,
+    KCTL_KIND_DURATION,
+} kctl_kind_t;
+kctl_kind_t kctl_arg_kind(const kctl_arg_t *a, const ProtobufCFieldDescriptor *f);
+
+/* A daemon's refusal in the words of row c: a message that starts with a
+ * field path of c's body ("kind: ...", "order.qty: ...", also after
+ * "request.MEMBER.") or "actor: " gets that field's flag ("--kind: ...")
+ * or operand ("ID: ..."), written into buf (cap bytes). Returns buf, or
+ * msg itself when nothing maps (or c is no request row). */
+const char *kctl_row_rewrite(const kctl_cmd_t *c, const char *msg, char *buf, size_t cap);
 
 /* ---- output (output.c) -------------------------------------------------- */
 
@@ -124,8 +280,11 @@ int kctl_fail(kctl_t *ctx, int exit_code, const char *code, const char *fmt, ...
 /* A usage error: the message, and where to look. Returns 2. */
 int kctl_usage(kctl_t *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The daemon's Error as a refusal (exit 1); the message is prefixed with
- * "who: " when who is not NULL. Returns 1. */
+/* The daemon's Error as a refusal (exit 1; 3 for ERR_UNAVAILABLE); the
+ * message is prefixed with "who: " when who is not NULL. On stderr a
+ * field path that starts the message becomes the running row's flag
+ * (kctl_row_rewrite()); the JSON keeps the daemon's words. Returns the
+ * exit status. */
 int kctl_refused(kctl_t *ctx, const char *who, const Kefu__Error *err);
 
 /* A failed kctl_call() (rc != 0) as its exit status: KEFU_ETIMEOUT is an
@@ -190,8 +349,8 @@ int kctl_parse_month(const char *s, int64_t *from, int64_t *to);
 /* ---- talking to daemons (call.c) ---------------------------------------- */
 
 /* Sends req to daemon's control socket and waits up to timeout_ms for the
- * reply; --request-id is filled in unless req has one or only reads
- * (status, sync, the get/list/query requests). Returns 0 with
+ * reply. A write's caller sets req->request_id (--request-id); a read
+ * carries none (a request row says which it is). Returns 0 with
  * *reply set (caller frees it with kefu__reply__free_unpacked(*reply,
  * NULL); it may carry an Error), or ctlclient_call()'s code; KEFU_ETIMEOUT
  * at once when nobody listens on the daemon's ipc socket (no file, or a
@@ -215,28 +374,5 @@ kctl_cmd_fn kctl_cmd_status;         /* cmd_status.c */
 kctl_cmd_fn kctl_cmd_sync;           /* cmd_status.c */
 kctl_cmd_fn kctl_cmd_clock_advance;  /* cmd_clock.c */
 kctl_cmd_fn kctl_cmd_log_tail;       /* cmd_log.c */
-/* cmd_intake.c: customers, orders, cases, after-sales, consultations */
-kctl_cmd_fn kctl_cmd_customer_add;
-kctl_cmd_fn kctl_cmd_customer_update;
-kctl_cmd_fn kctl_cmd_customer_show;
-kctl_cmd_fn kctl_cmd_customer_list;
-kctl_cmd_fn kctl_cmd_order_add;
-kctl_cmd_fn kctl_cmd_order_show;
-kctl_cmd_fn kctl_cmd_order_list;
-kctl_cmd_fn kctl_cmd_complaint_open;
-kctl_cmd_fn kctl_cmd_complaint_reply;
-kctl_cmd_fn kctl_cmd_complaint_resolve;
-kctl_cmd_fn kctl_cmd_complaint_show;
-kctl_cmd_fn kctl_cmd_complaint_handoff;
-kctl_cmd_fn kctl_cmd_complaint_evidence;
-kctl_cmd_fn kctl_cmd_complaint_followup;
-kctl_cmd_fn kctl_cmd_complaints;
-kctl_cmd_fn kctl_cmd_complaints_analysis;
-kctl_cmd_fn kctl_cmd_aftersales_open;
-kctl_cmd_fn kctl_cmd_aftersales_step;
-kctl_cmd_fn kctl_cmd_aftersales_show;
-kctl_cmd_fn kctl_cmd_aftersales_list;
-kctl_cmd_fn kctl_cmd_consult;
-kctl_cmd_fn kctl_cmd_consultations;
 
 #endif

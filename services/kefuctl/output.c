@@ -7,6 +7,11 @@
  * {"error":{"code":CODE,"message":...}} (and nothing else: a command
  * reports a failure before printing any success).
  *
+ * A daemon's refusal names a field of its request ("kind: one of colour,
+ * ..."); the stderr line names the flag that fills it instead ("--kind:
+ * one of colour, ..."), through the running row (kctl_row_rewrite()),
+ * while the JSON error keeps the daemon's words for scripts.
+ *
  * The text forms of a success are here too, shared by the commands: a
  * key: value block for one object (kctl_text_block) and an aligned table
  * for a list (kctl_text_table), both read off the same JSON that --json
@@ -88,24 +93,37 @@ int kctl_ok(kctl_t *ctx, json_t *obj, kctl_text_fn *text)
     return KCTL_EXIT_OK;
 }
 
-static int s_vfail(kctl_t *ctx, int exit_code, const char *code, const char *fmt, va_list ap)
+/* One line: a daemon's message may hold anything. */
+static void s_one_line(char *msg)
 {
-    char msg[1024];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    /* one line, whatever a daemon's message held */
     for (char *p = msg; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
+}
+
+/* Prints a failure: msg on stderr, and with --json json_msg (NULL: msg)
+ * on stdout. Returns exit_code. */
+static int s_report(kctl_t *ctx, int exit_code, const char *code, const char *msg,
+                    const char *json_msg)
+{
     fprintf(stderr, "kefuctl: %s: %s\n", code, msg);
     if (ctx->json) {
         json_t *err = json_object(), *o = json_object();
         json_object_set_new(err, "code", s_string(code));
-        json_object_set_new(err, "message", s_string(msg));
+        json_object_set_new(err, "message", s_string(json_msg ? json_msg : msg));
         json_object_set_new(o, "error", err);
         kctl_line(o);
         json_decref(o);
     }
     return exit_code;
+}
+
+static int s_vfail(kctl_t *ctx, int exit_code, const char *code, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    s_one_line(msg);
+    return s_report(ctx, exit_code, code, msg, NULL);
 }
 
 int kctl_fail(kctl_t *ctx, int exit_code, const char *code, const char *fmt, ...)
@@ -143,11 +161,22 @@ int kctl_refused(kctl_t *ctx, const char *who, const Kefu__Error *err)
     const char *msg = json_string_value(json_object_get(j, "message"));
     if (!msg || !*msg)
         msg = kefu_strerror(rc);
+    /* The daemon names a field ("kind: one of ..."); the person typed a
+     * flag, so stderr says --kind. The JSON keeps the daemon's words: a
+     * script reads the protocol's field names, which stay put when a
+     * flag is renamed (docs/protocol.md, kefuctl JSON). */
+    char said[1024], flagged[1024];
+    snprintf(said, sizeof said, "%s%s%s", who ? who : "", who ? ": " : "", msg);
+    s_one_line(said);
+    const char *human = kctl_row_rewrite(ctx->cmd, msg, flagged, sizeof flagged);
+    char line[1024];
+    snprintf(line, sizeof line, "%s%s%s", who ? who : "", who ? ": " : "", human);
+    s_one_line(line);
     /* A daemon that answers "unavailable" can't serve now (the log
      * stalled, the daemon stopping): like no answer at all, it is exit 3,
      * the one a script retries on; its message says what holds it up. */
-    int exit_code = kctl_fail(ctx, rc == KEFU_EUNAVAIL ? KCTL_EXIT_UNREACHABLE : KCTL_EXIT_REFUSED,
-                              kefu_errname(rc), "%s%s%s", who ? who : "", who ? ": " : "", msg);
+    int exit_code = s_report(ctx, rc == KEFU_EUNAVAIL ? KCTL_EXIT_UNREACHABLE : KCTL_EXIT_REFUSED,
+                             kefu_errname(rc), line, said);
     json_decref(j);
     return exit_code;
 }

@@ -3,8 +3,10 @@
 # contract.md words them: status (daemons with name, pid, ok, applied;
 # head), sync (head), clock advance (now; refused on a wall clock with
 # exit 1, and past year 9999 with exit 1, code invalid), log tail (one JSON object per line with seq, type, at, data;
-# --from; --follow), and exit 3 at once once the site is down: cleanly
-# (no socket files left) or killed outright (stale socket files).
+# --from; --follow), a refusal's field named by its flag on stderr and by
+# the daemon's words in the JSON, and exit 3 at once once the site is
+# down: cleanly (no socket files left) or killed outright (stale socket
+# files).
 set -eu
 BUILD=${BUILD:-build}
 B=$BUILD/bin
@@ -57,6 +59,23 @@ until [ -s "$D/follow" ] || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
 kill -TERM $fp
 wait $fp || fail "log tail --follow did not exit 0 on SIGTERM"
 check "follow" "$(head -n 1 "$D/follow")" '[.seq, .type] | map(tostring) | join(" ")' "3 customer_registered"
+
+# a refusal names the field (intake: customer.id; the control server:
+# request.actor); the stderr line names what was typed (the operand ID,
+# --by), the JSON keeps the daemon's words; nothing is written
+long=$(printf 'b%.0s' $(seq 1 100))
+refused() {  # refused WANT-STDERR WANT-JSON ARGS...
+    want_err=$1 want_json=$2
+    shift 2
+    rc=0
+    "$B/kefuctl" --dir "$D" --json "$@" >"$D/r.out" 2>"$D/r.err" || rc=$?
+    [ $rc -eq 1 ] || fail "kefuctl $*: exit $rc, want 1"
+    grep -q "^kefuctl: [a-z-]*: $want_err" "$D/r.err" || fail "kefuctl $*: stderr $(cat "$D/r.err")"
+    check "kefuctl $*" "$(cat "$D/r.out")" ".error.message | startswith(\"$want_json\")" true
+}
+refused 'ID: ' 'customer.id: ' customer add "K 3" --name N --tier general
+refused '--by: ' 'request.actor: ' customer add K-3 --name N --tier general --by "$long"
+check "refusals write nothing" "$(K sync)" '.head' 3
 
 # on a wall clock, clock advance is refused (exit 1, code conflict)
 "$B/kefu" up --dir "$W" --detach

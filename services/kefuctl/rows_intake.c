@@ -1,0 +1,647 @@
+/* rows_intake.c: kefuctl's commands for the intake daemon: customers,
+ * orders, complaints and queries, after-sales requests, consultations
+ * (shared/domain.md §1 and "Who and what"; shared/contract.md, kefuctl).
+ *
+ * One request row per command (kefuctl.h, rows.c): the request message,
+ * its Request and Reply cases, and which flag or operand fills which
+ * field. rows.c reads each value by its field's type, so the rows say no
+ * more than the command line's shape; test_kefuctl_rows walks them
+ * against the descriptors, and fails on a request of intake's range in
+ * the registry (common/daemons.def) that has no row.
+ *
+ * A write carries Request.actor = --by (the staff member who acts; for the
+ * customer and order commands --by is optional and fills no field). With
+ * --json the answer is the Reply's sub-message through pbjson, printed at
+ * top level (a Case is {"id":...,"owner":...}, a list is {"items":[...]});
+ * without it a single object is a key: value block and a list one of the
+ * tables below.
+ *
+ * The hooks are the shapes of shared/contract.md that are no field:
+ * --week and --month (a period), --from before --to, --method only with
+ * the step refunded, an update that changes something, and a case opened
+ * as a complaint unless --query says otherwise.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake.pb-c.h"
+#include "kefuctl.h"
+
+/* ---- text of the lists -------------------------------------------------------- */
+
+static void s_text_customers(FILE *out, const json_t *obj)
+{
+    static const kctl_col_t cols[] = {
+        {"id", "ID", 0},           {"name", "NAME", 0},   {"tier", "TIER", 0},
+        {"contact", "CONTACT", 0}, {"phone", "PHONE", 0}, {NULL, NULL, 0},
+    };
+    kctl_text_table(out, json_object_get(obj, "items"), cols);
+}
+
+static void s_text_orders(FILE *out, const json_t *obj)
+{
+    static const kctl_col_t cols[] = {
+        {"id", "ID", 0},
+        {"customer", "CUSTOMER", 0},
+        {"product", "PRODUCT", 0},
+        {"qty", "QTY", KCTL_COL_RIGHT},
+        {"batches", "BATCHES", KCTL_COL_RIGHT},
+        {"uploaded_at", "UPLOADED", KCTL_COL_TIME},
+        {"shipped", "SHIPPED", 0},
+        {NULL, NULL, 0},
+    };
+    kctl_text_table(out, json_object_get(obj, "items"), cols);
+}
+
+/* The complaint register (投诉状况表, 000 §一.5): one line per case. */
+static void s_text_cases(FILE *out, const json_t *obj)
+{
+    static const kctl_col_t cols[] = {
+        {"id", "ID", 0},
+        {"opened_at", "OPENED", KCTL_COL_TIME},
+        {"customer", "CUSTOMER", 0},
+        {"order", "ORDER", 0},
+        {"kind", "KIND", 0},
+        {"owner", "OWNER", 0},
+        {"state", "STATE", 0},
+        {"reply_due", "REPLY DUE", KCTL_COL_TIME},
+        {"outcome", "OUTCOME", 0},
+        {NULL, NULL, 0},
+    };
+    kctl_text_table(out, json_object_get(obj, "items"), cols);
+    /* the newest --limit only: say that older ones match, and how to get them */
+    const json_t *first = json_array_get(json_object_get(obj, "items"), 0);
+    const char *at = json_string_value(json_object_get(first, "opened_at"));
+    if (json_is_true(json_object_get(obj, "more")) && at)
+        fprintf(out, "(older cases match too: --to %s)\n", at);
+}
+
+static void s_text_after_sales(FILE *out, const json_t *obj)
+{
+    static const kctl_col_t cols[] = {
+        {"id", "ID", 0},
+        {"order", "ORDER", 0},
+        {"customer", "CUSTOMER", 0},
+        {"kind", "KIND", 0},
+        {"state", "STATE", 0},
+        {"method", "METHOD", 0},
+        {"opened_at", "OPENED", KCTL_COL_TIME},
+        {"updated_at", "UPDATED", KCTL_COL_TIME},
+        {NULL, NULL, 0},
+    };
+    kctl_text_table(out, json_object_get(obj, "items"), cols);
+}
+
+static void s_text_consultations(FILE *out, const json_t *obj)
+{
+    static const kctl_col_t cols[] = {
+        {"id", "ID", 0},
+        {"at", "AT", KCTL_COL_TIME},
+        {"customer", "CUSTOMER", 0},
+        {"by", "BY", 0},
+        {"question", "QUESTION", 0},
+        {"answer", "ANSWER", 0},
+        {NULL, NULL, 0},
+    };
+    kctl_text_table(out, json_object_get(obj, "items"), cols);
+}
+
+/* Analysis by cause (001; 003 四.四.4): the period, then one row a kind. */
+static void s_text_analysis(FILE *out, const json_t *obj)
+{
+    static const kctl_col_t cols[] = {
+        {"kind", "CAUSE", 0},
+        {"count", "COUNT", KCTL_COL_RIGHT},
+        {"share", "SHARE", KCTL_COL_RIGHT},
+        {"median_first_reply_us", "MEDIAN FIRST REPLY", KCTL_COL_RIGHT},
+        {"median_resolution_us", "MEDIAN RESOLUTION", KCTL_COL_RIGHT},
+        {"resolved", "RESOLVED", KCTL_COL_RIGHT},
+        {"late_replies", "LATE REPLIES", KCTL_COL_RIGHT},
+        {NULL, NULL, 0},
+    };
+    const char *from = json_string_value(json_object_get(obj, "from"));
+    const char *to = json_string_value(json_object_get(obj, "to"));
+    fprintf(out, "period: %s .. %s\n", from ? from : "-", to ? to : "-");
+    fprintf(out, "cases:  %lld\n", (long long) json_integer_value(json_object_get(obj, "total")));
+    /* the rows with the share as a percentage: a copy, obj stays as sent */
+    json_t *rows = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(obj, "rows"), i, r) {
+        json_t *row = json_copy(r);
+        json_t *pm = json_object_get(r, "share_permille");
+        if (row && json_is_integer(pm)) {
+            char share[32];
+            json_int_t v = json_integer_value(pm);
+            snprintf(share, sizeof share, "%lld.%lld%%", (long long) (v / 10),
+                     (long long) (v % 10));
+            json_object_set_new(row, "share", json_string(share));
+        }
+        json_array_append_new(rows, row);
+    }
+    fputc('\n', out);
+    kctl_text_table(out, rows, cols);
+    json_decref(rows);
+}
+
+/* ---- hooks ---------------------------------------------------------------------- */
+
+/* [from, to) must be an interval when both are given. */
+static int s_interval(kctl_t *ctx, bool has_from, int64_t from, bool has_to, int64_t to)
+{
+    if (has_from && has_to && from >= to)
+        return kctl_usage(ctx, "--from must be before --to");
+    return KCTL_CONTINUE;
+}
+
+static int s_hook_cases(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
+{
+    (void) a;
+    const Kefu__CaseQuery *q = (const Kefu__CaseQuery *) body;
+    return s_interval(ctx, q->has_from, q->from, q->has_to, q->to);
+}
+
+static int s_hook_consultations(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
+{
+    (void) a;
+    const Kefu__ConsultationList *l = (const Kefu__ConsultationList *) body;
+    return s_interval(ctx, l->has_from, l->from, l->has_to, l->to);
+}
+
+/* Weekly or monthly analysis by cause (001; 003 四.四.4): one form of
+ * the period, --from --to, --week or --month. */
+static int s_hook_analysis(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
+{
+    Kefu__CaseAnalysisQuery *q = (Kefu__CaseAnalysisQuery *) body;
+    const char *week = kctl_arg_value(a, "week"), *month = kctl_arg_value(a, "month");
+    bool range = kctl_arg_value(a, "from") || kctl_arg_value(a, "to");
+    int forms = (range ? 1 : 0) + (week ? 1 : 0) + (month ? 1 : 0);
+    if (forms != 1)
+        return kctl_usage(ctx, "%s the period: --from TIME --to TIME, --week YYYY-MM-DD "
+                               "or --month YYYY-MM",
+                          forms == 0 ? "give" : "give only one form of");
+    if (week) {
+        if (kctl_parse_week(week, &q->from, &q->to) != 0)
+            return kctl_usage(ctx, "bad --week '%s': the first day, like 2026-11-23", week);
+        q->has_from = q->has_to = 1;
+    } else if (month) {
+        if (kctl_parse_month(month, &q->from, &q->to) != 0)
+            return kctl_usage(ctx, "bad --month '%s': a month like 2026-11", month);
+        q->has_from = q->has_to = 1;
+    } else if (!q->has_from || !q->has_to) {
+        return kctl_usage(ctx, "--from and --to go together");
+    }
+    return s_interval(ctx, true, q->from, true, q->to);
+}
+
+static int s_hook_customer_update(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
+{
+    (void) a;
+    const Kefu__Customer *c = ((Kefu__CustomerUpdate *) body)->customer;
+    if (!c->name && !c->has_tier && !c->phone && !c->address && !c->contact && !c->payment_terms)
+        return kctl_usage(ctx, "nothing to change: give --name, --tier, --phone, --address, "
+                               "--contact or --terms");
+    return KCTL_CONTINUE;
+}
+
+/* A case is a complaint unless --query says otherwise; the type is sent
+ * either way, as it always was, so a repeat keeps its request digest. */
+static int s_hook_case_open(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
+{
+    (void) ctx;
+    (void) a;
+    Kefu__CaseOpen *co = (Kefu__CaseOpen *) body;
+    if (!co->has_type) {
+        co->has_type = 1;
+        co->type = KEFU__CASE_TYPE__CASE_TYPE_COMPLAINT;
+    }
+    return KCTL_CONTINUE;
+}
+
+static int s_hook_aftersales_step(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
+{
+    (void) a;
+    const Kefu__AfterSalesStep *as = (const Kefu__AfterSalesStep *) body;
+    if (as->has_method && as->state != KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED)
+        return kctl_usage(ctx, "--method goes with the step refunded");
+    return KCTL_CONTINUE;
+}
+
+/* ---- the rows ----------------------------------------------------------------------- */
+
+/* a request is opened by `aftersales open`, not stepped into open */
+#define S_NOT_OPEN (UINT32_C(1) << KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_OPEN)
+
+static const kctl_cmd_t s_rows[] = {
+    {.group = "customer",
+     .verb = "add",
+     .args = "ID --name N --tier key|special|general [--phone P] [--address A] [--contact C] "
+             "[--terms T] [--by STAFF]",
+     .summary = "register a customer",
+     .help = "  --name N       the shop's name\n"
+             "  --tier T       key (重点), special (特殊) or general (一般)\n"
+             "  --phone, --address, --contact, --terms (payment terms): the record's\n"
+             "                 other fields (000 §二.4)\n"
+             "  --by STAFF     who registers it\n"
+             "Prints the customer; --json {\"id\",\"name\",\"tier\",...}.",
+     .body = &kefu__customer_add__descriptor,
+     .req = KEFU__REQUEST__REQ_CUSTOMER_ADD,
+     .rep = KEFU__REPLY__REP_CUSTOMER,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "customer.id"},
+         {"name", "NAME", .field = "customer.name", .flags = KCTL_ARG_REQUIRED},
+         {"tier", "TIER", .field = "customer.tier", .flags = KCTL_ARG_REQUIRED},
+         {"phone", "PHONE", .field = "customer.phone", .flags = KCTL_ARG_EMPTY},
+         {"address", "ADDRESS", .field = "customer.address", .flags = KCTL_ARG_EMPTY},
+         {"contact", "CONTACT", .field = "customer.contact", .flags = KCTL_ARG_EMPTY},
+         {"terms", "TERMS", .field = "customer.payment_terms", .flags = KCTL_ARG_EMPTY},
+         {"by", "STAFF", .field = NULL, .flags = KCTL_ARG_ACTOR},
+         {0}},
+    },
+    {.group = "customer",
+     .verb = "update",
+     .args = "ID [--name N] [--tier T] [--phone P] [--address A] [--contact C] [--terms T] "
+             "[--by STAFF]",
+     .summary = "change a customer's record",
+     .help = "Each option given replaces that field (an empty --phone etc. clears it);\n"
+             "at least one is needed. Prints the whole record after the change.",
+     .body = &kefu__customer_update__descriptor,
+     .req = KEFU__REQUEST__REQ_CUSTOMER_UPDATE,
+     .rep = KEFU__REPLY__REP_CUSTOMER,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "customer.id"},
+         {"name", "NAME", .field = "customer.name"},
+         {"tier", "TIER", .field = "customer.tier"},
+         {"phone", "PHONE", .field = "customer.phone", .flags = KCTL_ARG_EMPTY},
+         {"address", "ADDRESS", .field = "customer.address", .flags = KCTL_ARG_EMPTY},
+         {"contact", "CONTACT", .field = "customer.contact", .flags = KCTL_ARG_EMPTY},
+         {"terms", "TERMS", .field = "customer.payment_terms", .flags = KCTL_ARG_EMPTY},
+         {"by", "STAFF", .field = NULL, .flags = KCTL_ARG_ACTOR},
+         {0}},
+     .hook = s_hook_customer_update,
+    },
+    {.group = "customer",
+     .verb = "show",
+     .args = "ID",
+     .summary = "one customer's record",
+     .help = NULL,
+     .body = &kefu__customer_get__descriptor,
+     .req = KEFU__REQUEST__REQ_CUSTOMER_GET,
+     .rep = KEFU__REPLY__REP_CUSTOMER,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {0}},
+    },
+    {.group = "customer",
+     .verb = "list",
+     .args = "[--tier key|special|general]",
+     .summary = "customers, optionally of one tier",
+     .help = "--json {\"items\":[...]}; text: a table.",
+     .body = &kefu__customer_list__descriptor,
+     .req = KEFU__REQUEST__REQ_CUSTOMER_LIST,
+     .rep = KEFU__REPLY__REP_CUSTOMERS,
+     .map = (const kctl_arg_t[]){
+         {"tier", "TIER", .field = "tier"},
+         {0}},
+     .text = s_text_customers,
+    },
+    {.group = "order",
+     .verb = "add",
+     .args = "--customer ID --product print|album|crystal|frame --qty N [--id ORDER] [--batches N] "
+             "[--by STAFF]",
+     .summary = "take an order (upload time = now)",
+     .help = "  --customer ID  whose order (a registered customer)\n"
+             "  --product P    print (相片), album (相册), crystal (水晶), frame (相框)\n"
+             "  --qty N        pieces, 1 or more\n"
+             "  --id ORDER     the order number (单号); without it the site gives one\n"
+             "  --batches N    how many batches (批次) it comes in\n"
+             "Prints the order; --json {\"id\",...}.",
+     .body = &kefu__order_add__descriptor,
+     .req = KEFU__REQUEST__REQ_ORDER_ADD,
+     .rep = KEFU__REPLY__REP_ORDER,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {"customer", "CUSTOMER", .field = "order.customer", .flags = KCTL_ARG_REQUIRED},
+         {"product", "PRODUCT", .field = "order.product", .flags = KCTL_ARG_REQUIRED},
+         {"qty", "N", .field = "order.qty", .flags = KCTL_ARG_REQUIRED, .min = 1},
+         {"id", "ORDER", .field = "order.id"},
+         {"batches", "N", .field = "order.batches", .min = 1},
+         {"by", "STAFF", .field = NULL, .flags = KCTL_ARG_ACTOR},
+         {0}},
+    },
+    {.group = "order",
+     .verb = "show",
+     .args = "ID",
+     .summary = "one order",
+     .help = NULL,
+     .body = &kefu__order_get__descriptor,
+     .req = KEFU__REQUEST__REQ_ORDER_GET,
+     .rep = KEFU__REPLY__REP_ORDER,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {0}},
+    },
+    {.group = "order",
+     .verb = "list",
+     .args = "[--customer ID]",
+     .summary = "orders, optionally of one customer",
+     .help = "--json {\"items\":[...]}; text: a table.",
+     .body = &kefu__order_list__descriptor,
+     .req = KEFU__REQUEST__REQ_ORDER_LIST,
+     .rep = KEFU__REPLY__REP_ORDERS,
+     .map = (const kctl_arg_t[]){
+         {"customer", "CUSTOMER", .field = "customer"},
+         {0}},
+     .text = s_text_orders,
+    },
+    {.group = "complaint",
+     .verb = "open",
+     .args = "--customer ID [--order O] --kind colour|damage|missing|quality|service|delay "
+             "--complexity simple|complex [--severity general|major] --by STAFF "
+             "[--channel phone|counter|letter|im|email] [--text T] [--query]",
+     .summary = "open a case owned by STAFF",
+     .help = "Whoever takes a case owns it to the end (000 §一.5). A simple case is\n"
+             "answered within 2h, a complex one within 24h (configurable). A major\n"
+             "one is recorded as such (--severity major); escalating it to leadership\n"
+             "comes with the SLA watchers, not yet on this site.\n"
+             "  --query        a query about an order (客件查询) rather than a complaint\n"
+             "Prints the case; --json {\"id\",\"owner\",\"reply_due\",\"state\",...}.",
+     .body = &kefu__case_open__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_OPEN,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {"customer", "CUSTOMER", .field = "customer", .flags = KCTL_ARG_REQUIRED},
+         {"order", "ORDER", .field = "order"},
+         {"kind", "KIND", .field = "kind", .flags = KCTL_ARG_REQUIRED},
+         {"complexity", "simple|complex", .field = "complexity", .flags = KCTL_ARG_REQUIRED},
+         {"severity", "SEVERITY", .field = "severity"},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"channel", "CHANNEL", .field = "channel"},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
+         {"query", NULL, .field = "type", .word = "query"},
+         {0}},
+     .hook = s_hook_case_open,
+    },
+    {.group = "complaint",
+     .verb = "reply",
+     .args = "ID --by STAFF [--text T] [--commit DUR]",
+     .summary = "record a reply to the customer",
+     .help = "  --commit DUR   the reply promises the next answer within DUR (e.g. 4h);\n"
+             "                 the site chases it (000 §一.2)\n"
+             "Prints the case; --json {\"id\",\"state\",...}.",
+     .body = &kefu__case_reply__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_REPLY,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
+         {"commit", "DUR", .field = "commit_us"},
+         {0}},
+    },
+    {.group = "complaint",
+     .verb = "handoff",
+     .args = "ID --by STAFF --to DEPARTMENT [--due DUR] [--text T]",
+     .summary = "ask another department to help; the owner keeps it",
+     .help = "  --to DEPARTMENT  e.g. production, dispatch, finance\n"
+             "  --due DUR        when the department should be done, from now\n"
+             "Prints the case.",
+     .body = &kefu__case_handoff__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_HANDOFF,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"to", "DEPARTMENT", .field = "department", .flags = KCTL_ARG_REQUIRED},
+         {"due", "DUR", .field = "due_us"},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
+         {0}},
+    },
+    {.group = "complaint",
+     .verb = "evidence",
+     .args = "ID --by STAFF --kind chat-log|photo|statement|site-check|other --text T",
+     .summary = "add an item of evidence (000 §一.3)",
+     .help = "Prints the case.",
+     .body = &kefu__case_add_evidence__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"kind", "KIND", .field = "kind", .flags = KCTL_ARG_REQUIRED},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_REQUIRED},
+         {0}},
+    },
+    {.group = "complaint",
+     .verb = "resolve",
+     .args = "ID --by STAFF --outcome rework|reissue|refund|exchange|compensate|explained|"
+             "carrier-claim|declined [--text T]",
+     .summary = "resolve a case",
+     .help = "declined: outside the service contract (003 四.三.2); say why with --text.\n"
+             "Prints the case; --json {\"id\",\"state\",...}.",
+     .body = &kefu__case_resolve__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_RESOLVE,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"outcome", "OUTCOME", .field = "outcome", .flags = KCTL_ARG_REQUIRED},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
+         {0}},
+    },
+    {.group = "complaint",
+     .verb = "followup",
+     .args = "ID --by STAFF --satisfaction 1..5 [--text T]",
+     .summary = "record the follow-up visit (回访), closing the case",
+     .help = "Prints the case.",
+     .body = &kefu__case_followup__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_FOLLOWUP,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"satisfaction", "1..5", .field = "satisfaction", .flags = KCTL_ARG_REQUIRED,
+          .min = 1, .max = 5},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
+         {0}},
+    },
+    {.group = "complaint",
+     .verb = "show",
+     .args = "ID [--limit N] [--from-entry N]",
+     .summary = "a case with its history",
+     .help = "  --limit N        at most N history entries (1 to 1000; 100 by default)\n"
+             "  --from-entry N   the entries from number N on (0 is \"opened\"); without it\n"
+             "                   the newest N\n"
+             "history_count is how many entries the history has, history_from the number\n"
+             "of the first one shown (absent: 0). A write's answer shows the newest 20.\n"
+             "--json {\"id\",\"state\",\"owner\",\"history\":[{\"at\",\"by\",\"action\",...}],\n"
+             "\"history_count\",...}.",
+     .body = &kefu__case_get__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_GET,
+     .rep = KEFU__REPLY__REP_CASE,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"from-entry", "N", .field = "history_from"},
+         {"limit", "N", .field = "history_limit", .min = 1, .max = 1000},
+         {0}},
+    },
+    /* "complaints analysis" before "complaints": a one-word row matches
+   * any second word */
+    {.group = "complaints",
+     .verb = "analysis",
+     .args = "--from TIME --to TIME | --week YYYY-MM-DD | --month YYYY-MM",
+     .summary = "cases of a period by cause, with median reply times",
+     .help = "  --week D     the 7 days from 00:00 local time of day D\n"
+             "  --month M    the calendar month M, from 00:00 local time of its first day\n"
+             "--json {\"from\",\"to\",\"total\",\"rows\":[{\"kind\",\"count\",\"share_permille\",\n"
+             "\"median_first_reply_us\",\"median_resolution_us\",...}]}.",
+     .body = &kefu__case_analysis_query__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_ANALYSIS,
+     .rep = KEFU__REPLY__REP_ANALYSIS,
+     .map = (const kctl_arg_t[]){
+         {"from", "TIME", .field = "from"},
+         {"to", "TIME", .field = "to"},
+         {"week", "YYYY-MM-DD", .field = NULL},
+         {"month", "YYYY-MM", .field = NULL},
+         {0}},
+     .hook = s_hook_analysis,
+     .text = s_text_analysis,
+    },
+    {.group = "complaints",
+     .verb = NULL,
+     .args = "[--from TIME] [--to TIME] [--owner STAFF] [--kind K] "
+             "[--state open|replied|resolved|closed] [--customer C] [--order O] "
+             "[--queries|--complaints] [--limit N]",
+     .summary = "the complaint register (投诉状况表), one line per case",
+     .help = "Cases opened in [--from, --to) matching every filter given, up to\n"
+             "--limit (default 1000). --queries: only queries; --complaints: only\n"
+             "complaints. See also `kefuctl complaints analysis`.\n"
+             "--json {\"items\":[...]}, each a case; text: one aligned line per case.",
+     .body = &kefu__case_query__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_QUERY,
+     .rep = KEFU__REPLY__REP_CASES,
+     .map = (const kctl_arg_t[]){
+         {"from", "TIME", .field = "from"},
+         {"to", "TIME", .field = "to"},
+         {"owner", "STAFF", .field = "owner"},
+         {"kind", "KIND", .field = "kind"},
+         {"state", "STATE", .field = "state"},
+         {"customer", "CUSTOMER", .field = "customer"},
+         {"order", "ORDER", .field = "order"},
+         {"queries", NULL, .field = "type", .word = "query"},
+         {"complaints", NULL, .field = "type", .word = "complaint"},
+         {"limit", "N", .field = "limit", .min = 1},
+         {0}},
+     .hook = s_hook_cases,
+     .text = s_text_cases,
+    },
+    {.group = "aftersales",
+     .verb = "open",
+     .args = "ORDER --kind refund|exchange --by STAFF [--reason T]",
+     .summary = "open an after-sales request on an order (004 第一篇)",
+     .help = "Prints the request; --json {\"id\",...}.",
+     .body = &kefu__after_sales_open__descriptor,
+     .req = KEFU__REQUEST__REQ_AFTER_SALES_OPEN,
+     .rep = KEFU__REPLY__REP_AFTER_SALES,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ORDER", .field = "order"},
+         {"kind", "KIND", .field = "kind", .flags = KCTL_ARG_REQUIRED},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"reason", "TEXT", .field = "reason", .flags = KCTL_ARG_EMPTY},
+         {0}},
+    },
+    {.group = "aftersales",
+     .verb = "step",
+     .args = "ID received|confirmed|refunded|exchanged|rejected --by STAFF "
+             "[--method bank|balance|gift-card|alipay] [--text T]",
+     .summary = "move an after-sales request on",
+     .help = "talk -> goods received -> confirmed -> refunded (with --method; the\n"
+             "invoice is reversed) or exchanged; or rejected.",
+     .body = &kefu__after_sales_step__descriptor,
+     .req = KEFU__REQUEST__REQ_AFTER_SALES_STEP,
+     .rep = KEFU__REPLY__REP_AFTER_SALES,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {NULL, "STATE", .field = "state", .exclude = S_NOT_OPEN},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"method", "METHOD", .field = "method"},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
+         {0}},
+     .hook = s_hook_aftersales_step,
+    },
+    {.group = "aftersales",
+     .verb = "show",
+     .args = "ID",
+     .summary = "one after-sales request with its history",
+     .help = NULL,
+     .body = &kefu__after_sales_get__descriptor,
+     .req = KEFU__REQUEST__REQ_AFTER_SALES_GET,
+     .rep = KEFU__REPLY__REP_AFTER_SALES,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {0}},
+    },
+    {.group = "aftersales",
+     .verb = "list",
+     .args = "[--order O]",
+     .summary = "after-sales requests, optionally of one order",
+     .help = "--json {\"items\":[...]}; text: a table.",
+     .body = &kefu__after_sales_list__descriptor,
+     .req = KEFU__REQUEST__REQ_AFTER_SALES_LIST,
+     .rep = KEFU__REPLY__REP_AFTER_SALES_ITEMS,
+     .map = (const kctl_arg_t[]){
+         {"order", "ORDER", .field = "order"},
+         {0}},
+     .text = s_text_after_sales,
+    },
+    {.group = "consult",
+     .verb = NULL,
+     .args = "--customer ID --by STAFF --question T --answer T",
+     .summary = "record a consultation and its answer",
+     .help = NULL,
+     .body = &kefu__consultation_add__descriptor,
+     .req = KEFU__REQUEST__REQ_CONSULTATION_ADD,
+     .rep = KEFU__REPLY__REP_CONSULTATION,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {"customer", "CUSTOMER", .field = "customer", .flags = KCTL_ARG_REQUIRED},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"question", "TEXT", .field = "question", .flags = KCTL_ARG_REQUIRED},
+         {"answer", "TEXT", .field = "answer", .flags = KCTL_ARG_REQUIRED},
+         {0}},
+    },
+    {.group = "consultations",
+     .verb = NULL,
+     .args = "[--by STAFF] [--from TIME] [--to TIME]",
+     .summary = "consultations, by staff member or period",
+     .help = "--json {\"items\":[...]}; text: a table.",
+     .body = &kefu__consultation_list__descriptor,
+     .req = KEFU__REQUEST__REQ_CONSULTATION_LIST,
+     .rep = KEFU__REPLY__REP_CONSULTATIONS,
+     .map = (const kctl_arg_t[]){
+         {"by", "STAFF", .field = "by"},
+         {"from", "TIME", .field = "from"},
+         {"to", "TIME", .field = "to"},
+         {0}},
+     .hook = s_hook_consultations,
+     .text = s_text_consultations,
+    },
+    {0},
+};
+
+/* Every request of intake's range (common/daemons.def) has a row. */
+const kctl_rows_t kctl_rows_intake = {
+    .daemon = "intake",
+    .no_row = NULL,
+    .cmds = s_rows,
+};
