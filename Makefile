@@ -104,15 +104,19 @@ svc_objs = $(filter-out %/main.o,$($(1)_OBJ))
 define unit_rules
 $(BUILD)/tests/test_$(1)_%: EXTRA_OBJ = $$(call svc_objs,$(1))
 $(BUILD)/tests/test_$(1)_%: EXTRA_INC = -Iservices/$(1)
-$(BUILD)/tests/test_$(1)_%: $$(call svc_objs,$(1))
 endef
 $(foreach s,$(SERVICES),$(eval $(call unit_rules,$(s))))
+# ... and is relinked when they change: a pattern rule without a recipe
+# adds no prerequisites, so the objects are named in the rule below, from
+# the test's name (test_NAME_*: the second word; none for test_store).
+.SECONDEXPANSION:
+unit_objs = $(call svc_objs,$(word 2,$(subst _, ,$(1))))
 # test_registry checks the build's daemon list against the registry and
 # the tree.
 $(BUILD)/tests/test_registry: EXTRA_INC = -DKEFU_SERVICES='"$(DAEMONS)"' -DKEFU_SRCDIR='"$(CURDIR)"'
 $(BUILD)/tests/test_registry: common/daemons.def
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBKEFU) $(GEN_H)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBKEFU) $(GEN_H) $$(call unit_objs,$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_INC) $(LDFLAGS) -o $@ $< $(EXTRA_OBJ) $(LIBKEFU) $(LDLIBS) -lcmocka
 
