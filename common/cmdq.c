@@ -23,6 +23,7 @@
 #include "kid.h"
 #include "klog.h"
 #include "pbdesc.h"
+#include "pbkind.h"
 
 enum { S_QUEUED, S_IN_FLIGHT, S_APPLYING };
 
@@ -691,6 +692,42 @@ static void s_drain(cmdq_t *self)
     self->draining = false;
 }
 
+/* ---- who acts ------------------------------------------------------------------- */
+
+/* One rule for the acting person: Request.actor. A body's `by` (its field
+ * declared PBKIND_ACTOR, pbkind.h) says the same or nothing: given alone
+ * (an older client) it becomes the actor; given with the actor, it must be
+ * the actor (a remote client's actor will be bound to its key); absent, it
+ * is filled from the actor, so the daemon's checks read one value.
+ * Returns 0 or KEFU_EINVAL (message set). Edits req in place: the decoded
+ * request is the call's own (ctlserver decodes into its arena). */
+static int s_actor(cmd_t *cmd, Kefu__Request *req)
+{
+    ProtobufCMessage *body = (ProtobufCMessage *) pbdesc_oneof_message(&req->base,
+                                                                      (unsigned) req->req_case);
+    if (!body)
+        return 0;
+    const ProtobufCMessageDescriptor *d = body->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED ||
+            pbkind_of(f) != PBKIND_ACTOR)
+            continue;
+        char **by = (char **) ((char *) body + f->offset);
+        bool has_by = *by && **by, has_actor = req->actor && req->actor[0];
+        if (has_by && has_actor && strcmp(*by, req->actor) != 0) {
+            cmd_errmsg(cmd, "%s: \"%s\" is not who asks (actor \"%s\"): the one acting is "
+                            "the request's actor", f->name, *by, req->actor);
+            return KEFU_EINVAL;
+        }
+        if (has_by && !has_actor)
+            req->actor = *by;
+        else if (has_actor && !has_by)
+            *by = req->actor;
+    }
+    return 0;
+}
+
 /* ---- the daemon's entry points ------------------------------------------------ */
 
 int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__Reply *reply)
@@ -707,6 +744,12 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
         return KEFU_EUNSUPPORTED;
     }
     cmd->writes = cmd->row->event != 0;
+    int arc = s_actor(cmd, (Kefu__Request *) req);
+    if (arc) {
+        ctl_call_errmsg(call, "%s", cmd->errmsg);
+        free(cmd);
+        return arc;
+    }
     /* The caller hears something before it stops waiting (s_tick). */
     int64_t wait_ms = req->has_wait_ms && req->wait_ms >= 1000 ? req->wait_ms : CMDQ_WAIT_MS;
     cmd->due_us = kclock_mono_us() + (wait_ms - wait_ms / 5) * 1000;

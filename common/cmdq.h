@@ -113,7 +113,9 @@ cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t
                  const cmd_table_t *table, void *arg);
 void cmdq_destroy(cmdq_t **self_p);
 
-/* For the daemon's control handler: takes a request. Returns 0 with reply
+/* For the daemon's control handler: takes a request (and fills in who
+ * acts: Request.actor and the body's `by`, one from the other; a `by`
+ * that is not the actor is refused). Returns 0 with reply
  * filled (answered at once), CTL_DEFER (answered later through call), or
  * a kefu error code (message set on call): KEFU_EUNSUPPORTED for a
  * request the table has no row for. */

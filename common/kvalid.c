@@ -163,7 +163,8 @@ static void s_snake(const char *name, char *out, size_t cap)
  * limit. */
 static size_t s_string_limit(const ProtobufCFieldDescriptor *f)
 {
-    return pbkind_of(f) == PBKIND_ID ? KVALID_MAX_ID : KVALID_MAX_STRING;
+    pbkind_t k = pbkind_of(f);
+    return k == PBKIND_ID || k == PBKIND_ACTOR ? KVALID_MAX_ID : KVALID_MAX_STRING;
 }
 
 static int s_message(s_walk_t *w, const ProtobufCMessage *msg, int depth);

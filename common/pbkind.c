@@ -85,6 +85,28 @@ static const pbkind_row_t s_rows[] = {
     {&kefu__order_get__descriptor, "id", PBKIND_ID},
     {&kefu__request__descriptor, "actor", PBKIND_ID},
     {&kefu__request__descriptor, "request_id", PBKIND_ID},
+    /* who acts: a request body's `by` is Request.actor (cmdq.h); the
+     * records and events keep who acted, an id too */
+    {&kefu__case_open__descriptor, "by", PBKIND_ACTOR},
+    {&kefu__case_reply__descriptor, "by", PBKIND_ACTOR},
+    {&kefu__case_handoff__descriptor, "by", PBKIND_ACTOR},
+    {&kefu__case_add_evidence__descriptor, "by", PBKIND_ACTOR},
+    {&kefu__case_resolve__descriptor, "by", PBKIND_ACTOR},
+    {&kefu__case_followup__descriptor, "by", PBKIND_ACTOR},
+    {&kefu__after_sales_open__descriptor, "by", PBKIND_ACTOR},
+    {&kefu__after_sales_step__descriptor, "by", PBKIND_ACTOR},
+    {&kefu__consultation_add__descriptor, "by", PBKIND_ACTOR},
+    {&kefu__case_entry__descriptor, "by", PBKIND_ID},
+    {&kefu__handoff__descriptor, "by", PBKIND_ID},
+    {&kefu__evidence__descriptor, "by", PBKIND_ID},
+    {&kefu__case__descriptor, "owner", PBKIND_ID},
+    {&kefu__after_sales__descriptor, "by", PBKIND_ID},
+    {&kefu__consultation__descriptor, "by", PBKIND_ID},
+    {&kefu__case_replied__descriptor, "by", PBKIND_ID},
+    {&kefu__case_resolved__descriptor, "by", PBKIND_ID},
+    {&kefu__case_followed_up__descriptor, "by", PBKIND_ID},
+    {&kefu__after_sales_stepped__descriptor, "by", PBKIND_ID},
+    {&kefu__consultation_list__descriptor, "by", PBKIND_ID},
 };
 
 #define S_SLOTS 512   /* a power of two, more than twice the rows */

@@ -24,6 +24,8 @@ typedef enum {
     PBKIND_DURATION,   /* int64: microseconds */
     PBKIND_COUNT,      /* int64: a signed count or amount (fen) */
     PBKIND_ID,         /* string: an id, at most KID_MAX bytes */
+    PBKIND_ACTOR,      /* string: who acts, in a request's body (its `by`): at
+                          most KID_MAX bytes, and it is Request.actor (cmdq.h) */
 } pbkind_t;
 
 /* The kind of field f (of any kefu message). An undeclared field is

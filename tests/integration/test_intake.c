@@ -282,6 +282,32 @@ static void test_customers_and_orders(void **state)
               "quantity", head);
 }
 
+/* One rule for who acts (cmdq.h): Request.actor; the body's `by` may say
+ * the same, or be left out, but never name someone else. */
+static void test_actor(void **state)
+{
+    (void) state;
+    uint64_t head = s_head();
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__CaseOpen co = KEFU__CASE_OPEN__INIT;
+    co.customer = "K-1";
+    co.has_kind = co.has_complexity = true;
+    co.kind = KEFU__CASE_KIND__CASE_KIND_COLOUR;
+    co.complexity = KEFU__COMPLEXITY__COMPLEXITY_SIMPLE;
+    co.by = "wang";
+    req.actor = "li";
+    req.req_case = KEFU__REQUEST__REQ_CASE_OPEN;
+    req.case_open = &co;
+    s_refused(s_call(s_intake, &req), KEFU__ERROR_CODE__ERR_INVALID,
+              "by: \"wang\" is not who asks", head);
+    co.by = NULL;  /* the actor alone: it owns the case */
+    Kefu__Reply *rep = s_call(s_intake, &req);
+    assert_non_null(rep);
+    assert_null(rep->error);
+    assert_string_equal(rep->case_->owner, "li");
+    kefu__reply__free_unpacked(rep, NULL);
+}
+
 static void test_case_life(void **state)
 {
     (void) state;
@@ -921,6 +947,7 @@ int main(void)
         cmocka_unit_test(test_register_indexes),
         cmocka_unit_test(test_rebuild),
         cmocka_unit_test(test_old_layout_rebuilt),
+        cmocka_unit_test(test_actor),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
