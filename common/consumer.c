@@ -49,6 +49,9 @@ consumer_t *consumer_new(store_t *store, evlog_client_t *client,
         errno = EIO;
         return NULL;
     }
+    if (store_was_reset(store))
+        klog_warn("consumer: the store was emptied after an unclean system restart; "
+                  "replaying the log from seq 1");
     return self;
 }
 

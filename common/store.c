@@ -7,15 +7,66 @@
  * another. Tables are LMDB named databases; a built-in table "meta" holds
  * big-endian u64 counters and positions (store_meta_*).
  *
- * Durability. Commits use MDB_NOMETASYNC: the data pages are fdatasync'ed
- * at every commit, the meta page is not, so a system crash can lose the
- * last commit(s) but always leaves a consistent older state. A daemon's
- * store is derived from the event log and saves its log position in the
- * same transaction as its state, so a lost commit is simply re-applied.
- * opts->no_sync (MDB_NOSYNC, tests and benchmarks only) skips the
- * fdatasync too; a process crash is still safe, a system crash may lose
- * recent commits (never consistency, since LMDB never overwrites live
- * pages).
+ * Durability. A daemon's store is derived from the event log and saves
+ * its log position in the same transaction as its state (consumer.h), so
+ * it needs each commit atomic and consistent, never durable on its own:
+ * the log already made every event durable. By default commits are
+ * MDB_NOSYNC: LMDB writes the pages into the page cache and syncs nothing.
+ *
+ *   - kill -9 of the process: nothing is lost. The page cache holds every
+ *     committed page, the next open (same kernel) reads them, and the
+ *     state and the position agree as after any commit.
+ *   - a system crash or power loss: the disk holds some arbitrary subset
+ *     of the pages written since the last sync, and LMDB reuses freed
+ *     pages two commits on, so even the state at the last sync may be
+ *     overwritten: the store can't be trusted at all, nor partly (this is
+ *     also why a periodic mdb_env_sync would buy nothing: it would not
+ *     make what follows it trustworthy). It must be detected and rebuilt.
+ *
+ * The mark. Detection is a file beside data.mdb, DIR/unsynced, that exists
+ * while the store is open with commits that may not be on disk, holding
+ * one line: the boot id (/proc/sys/kernel/random/boot_id, new at every
+ * boot) of the kernel whose page cache holds them.
+ *
+ *   open:  no mark: the store was closed cleanly (or is new). Publish
+ *          one: write our boot id to unsynced.new.PID, fdatasync it, take
+ *          flock LOCK_SH, link it to its name (EEXIST: another opener was
+ *          first, go round), fsync the directory. The mark is on disk
+ *          before any unsynced page can be, and LOCK_SH is held while the
+ *          store is open.
+ *          A mark: take LOCK_EX|LOCK_NB. Got it: no other process has the
+ *          store open. If the mark does not hold our boot id, the machine
+ *          restarted under an open store: remove data.mdb and lock.mdb
+ *          (the store comes back empty; the consumer replays the log from
+ *          seq 1), fsync the directory, write our boot id into the mark
+ *          and fdatasync it. Then convert to LOCK_SH. Not got it: another
+ *          process has the store open on this boot, so what it committed
+ *          is in the page cache: wait for LOCK_SH and join it.
+ *   close: mdb_env_sync(force), close the env, then try LOCK_EX|LOCK_NB:
+ *          got it, we were the last: unlink the mark, fsync the directory.
+ *          A failed sync leaves the mark in place.
+ *
+ * A mark with our own boot id is a process that died (kill -9) on this
+ * boot: trusted. A missing mark is a clean close (or a store written by a
+ * build that synced every commit): trusted. Anything else in a mark (an
+ * empty or torn one included) counts as another boot's, which is why a
+ * new mark is published whole, never created empty and filled in. A crash
+ * between the close's sync and the unlink reaching the disk, or during a
+ * rewrite, costs a needless rebuild, never a wrong store. (A crash between
+ * publish's create and link leaves an unsynced.new.PID file: harmless.) Because flock is released by the kernel and conversions
+ * are not atomic, after every lock the mark is checked to still be the
+ * file at its path (a closer may have unlinked it meanwhile); if not, the
+ * open starts over on a fresh mark. When the boot id can't be read (no
+ * /proc), the store falls back to synced commits (below) and writes no
+ * mark, and a mark it finds counts as another boot's.
+ *
+ * opts->synced (or KEFU_STORE_SYNC=1 in the environment) is the old way:
+ * MDB_NOMETASYNC, the data pages fdatasync'ed at every commit and the meta
+ * page not, so a system crash can lose the last commit(s) but always
+ * leaves a consistent older state. Such an open still honours a mark it
+ * finds from an earlier boot (and empties the store) but writes none.
+ * opts->no_sync (tests only) is MDB_NOSYNC without any mark: a test's
+ * store is thrown away.
  *
  * Growth and retry. The map starts at opts->map_size (or the size the
  * store last grew to, which LMDB keeps in its meta page, if larger) and
@@ -53,15 +104,20 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "kerr.h"
+#include "klog.h"
 
 _Static_assert(sizeof(size_t) >= 8, "a kefu store maps up to 64 GiB: 64-bit only");
 
@@ -73,6 +129,11 @@ _Static_assert(sizeof(size_t) >= 8, "a kefu store maps up to 64 GiB: 64-bit only
  * up with MDB_MAP_RESIZED: each round makes progress, so hitting this
  * means the map is being grown continuously. */
 #define S_RESIZE_TRIES     8
+#define S_MARK             "unsynced"
+/* How often an open starts over on a mark that a closer unlinked under
+ * it, or that another opener held mid-change, before EBUSY. */
+#define S_MARK_TRIES       100
+#define S_BOOT_ID_MAX      64
 
 struct store_txn_t {
     MDB_txn *txn;
@@ -105,6 +166,11 @@ struct store_t {
     store_txn_t *rcache;    /* one reset read txn, ready to renew */
 
     store_txn_t wtxn;       /* the write txn wrapper, reused by store_write */
+
+    char *dir;              /* the store's directory (for the mark) */
+    int mark_fd;            /* the mark, under LOCK_SH while open; -1: none */
+    bool no_sync;           /* opened no_sync: nothing synced at close */
+    bool reset;             /* emptied at open (store_was_reset) */
 };
 
 /* A default mutex fails to lock only when misused (never initialised,
@@ -214,6 +280,229 @@ static int s_table_fn(store_txn_t *txn, void *arg)
     return mdb_dbi_open(txn->txn, a->name, MDB_CREATE, &a->dbi);
 }
 
+/* ---- the mark (the essay at the top says why and how) ---------------- */
+
+/* The boot id marks are compared with: opts->boot_id, $KEFU_BOOT_ID, or
+ * the kernel's. Returns 0, or errno (ENOENT without /proc, EINVAL for an
+ * empty or over-long id). */
+static int s_boot_id(const store_opts_t *o, char *buf, size_t size)
+{
+    const char *b = o->boot_id ? o->boot_id : getenv("KEFU_BOOT_ID");
+    if (b && *b) {
+        if (strlen(b) >= size || strchr(b, '\n'))
+            return EINVAL;
+        strcpy(buf, b);
+        return 0;
+    }
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+    if (!f)
+        return errno;
+    bool ok = fgets(buf, (int) size, f) != NULL;
+    fclose(f);
+    if (!ok)
+        return EIO;
+    buf[strcspn(buf, "\n")] = '\0';
+    return *buf ? 0 : EINVAL;
+}
+
+static int s_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int rc = fsync(fd) == 0 ? 0 : errno;
+    close(fd);
+    return rc;
+}
+
+/* Whether fd is still the file at path: a closer may have unlinked the
+ * mark between our open and our lock (then a new one must be made). */
+static bool s_same_file(int fd, const char *path)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_nlink > 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Reads the mark's boot id ("" for an empty mark). Returns 0 or errno. */
+static int s_mark_read(int fd, char *buf, size_t size)
+{
+    ssize_t n = pread(fd, buf, size - 1, 0);
+    if (n < 0)
+        return errno;
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    return 0;
+}
+
+/* Makes the mark hold boot, on disk. Returns 0 or errno. */
+static int s_mark_write(int fd, const char *boot)
+{
+    char line[S_BOOT_ID_MAX + 1];
+    int n = snprintf(line, sizeof line, "%s\n", boot);
+    if (ftruncate(fd, 0) != 0)
+        return errno;
+    ssize_t w = pwrite(fd, line, (size_t) n, 0);
+    if (w != n)
+        return w < 0 ? errno : EIO;
+    return fdatasync(fd) == 0 ? 0 : errno;
+}
+
+/* Empties the store: its files go, LMDB makes new ones at open. */
+static int s_wipe(const char *dir)
+{
+    const char *files[] = {"data.mdb", "lock.mdb"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char f[PATH_MAX];
+        snprintf(f, sizeof f, "%s/%s", dir, files[i]);
+        if (unlink(f) != 0 && errno != ENOENT)
+            return errno;
+    }
+    return 0;
+}
+
+/* Publishes a new mark holding boot, for a store that has none (so it was
+ * closed cleanly, or is new): the mark is written and synced under a
+ * temporary name, locked LOCK_SH, and only then linked to its name, so a
+ * mark at its name always names a boot (or is torn by a crash, which
+ * reads as another boot's). Returns the fd, -1 with errno EEXIST if
+ * another process published one first, or -1 with errno. */
+static int s_mark_publish(const char *mark, const char *boot)
+{
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.new.%ld", mark, (long) getpid());
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    int rc = flock(fd, LOCK_SH) == 0 ? s_mark_write(fd, boot) : errno;
+    if (rc == 0 && link(tmp, mark) != 0)
+        rc = errno;
+    (void) unlink(tmp);
+    if (rc) {
+        close(fd);
+        errno = rc;
+        return -1;
+    }
+    return fd;
+}
+
+/* The open half of the mark's protocol (top of the file), before LMDB
+ * opens its files. boot: this kernel's boot id, or NULL if unknown. hold:
+ * the store will commit unsynced, so the mark is made (or kept), names
+ * this boot and is held (self->mark_fd); otherwise a mark is only
+ * checked. Sets self->reset if the store was emptied. Returns 0 or errno
+ * (EBUSY: still contended after S_MARK_TRIES rounds). */
+static int s_mark_open(store_t *self, const char *boot, bool hold)
+{
+    assert(boot || !hold);
+    char mark[PATH_MAX];
+    if (snprintf(mark, sizeof mark, "%s/%s", self->dir, S_MARK) >= (int) sizeof mark)
+        return ENAMETOOLONG;
+    for (int tries = 0; tries < S_MARK_TRIES; tries++) {
+        int rc = 0;
+        int fd = open(mark, O_RDWR | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+            /* No mark: the store was closed cleanly (or is new). */
+            if (!hold)
+                return 0;
+            fd = s_mark_publish(mark, boot);
+            if (fd < 0 && errno == EEXIST)
+                continue;   /* another opener was first: join it */
+            if (fd < 0)
+                return errno;
+            rc = s_fsync_dir(self->dir);   /* the mark's name on disk */
+            if (rc) {
+                close(fd);
+                return rc;
+            }
+            self->mark_fd = fd;
+            return 0;
+        }
+        if (fd < 0)
+            return errno;
+        char seen[S_BOOT_ID_MAX];
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            /* Nobody else has the store open. */
+            if (!s_same_file(fd, mark)) {
+                close(fd);   /* a closer unlinked it meanwhile: go round */
+                continue;
+            }
+            rc = s_mark_read(fd, seen, sizeof seen);
+            bool ours = rc == 0 && boot && strcmp(seen, boot) == 0;
+            if (rc == 0 && !ours) {
+                klog_warn("store %s: the machine restarted while it was open (boot %s, now %s): "
+                          "its unsynced commits can't be trusted, so it is emptied and rebuilt "
+                          "from the log", self->dir, *seen ? seen : "not written",
+                          boot ? boot : "unknown");
+                rc = s_wipe(self->dir);
+                if (rc == 0)
+                    self->reset = true;
+                if (rc == 0 && !hold && unlink(mark) != 0)
+                    rc = errno;
+                if (rc == 0)
+                    rc = s_fsync_dir(self->dir);   /* the old files gone on disk */
+            }
+            /* Ours: a run on this boot died with it open; its commits are
+             * in the page cache, and so may the mark be. */
+            if (rc == 0 && hold)
+                rc = ours ? (fdatasync(fd) == 0 ? 0 : errno) : s_mark_write(fd, boot);
+            if (rc == 0 && hold && flock(fd, LOCK_SH) != 0)
+                rc = errno;
+            if (rc || !hold) {
+                close(fd);
+                return rc;
+            }
+            if (!s_same_file(fd, mark)) {
+                close(fd);   /* lost in the conversion to a closer: go round */
+                continue;
+            }
+            self->mark_fd = fd;
+            return 0;
+        }
+        if (errno != EWOULDBLOCK) {
+            rc = errno;
+            close(fd);
+            return rc;
+        }
+        /* Another process has the store open on this boot (so its commits
+         * are in the page cache), or is opening or closing it: join it
+         * once it holds the mark with this boot's id. */
+        if (flock(fd, LOCK_SH) != 0) {
+            rc = errno;
+            close(fd);
+            return rc;
+        }
+        bool ours = boot && s_same_file(fd, mark) && s_mark_read(fd, seen, sizeof seen) == 0 &&
+                    strcmp(seen, boot) == 0;
+        if (ours) {
+            if (hold)
+                self->mark_fd = fd;
+            else
+                close(fd);
+            return 0;
+        }
+        close(fd);
+        usleep(1000);
+    }
+    return EBUSY;
+}
+
+/* The close half: after the env is synced and closed, the last process
+ * holding the mark removes it. */
+static void s_mark_close(store_t *self, bool synced)
+{
+    if (self->mark_fd < 0)
+        return;
+    if (synced && flock(self->mark_fd, LOCK_EX | LOCK_NB) == 0) {
+        char mark[PATH_MAX];
+        snprintf(mark, sizeof mark, "%s/%s", self->dir, S_MARK);
+        if (s_same_file(self->mark_fd, mark) && unlink(mark) == 0)
+            (void) s_fsync_dir(self->dir);   /* at worst the mark stays: a needless rebuild */
+    }
+    close(self->mark_fd);
+    self->mark_fd = -1;
+}
+
 int store_open(store_t **out, const char *path, const store_opts_t *opts)
 {
     assert(out && path);
@@ -242,10 +531,31 @@ int store_open(store_t **out, const char *path, const store_opts_t *opts)
     self->map_max = map_max;
     self->wtxn.store = self;
     self->wtxn.write = true;
+    self->mark_fd = -1;
+    self->no_sync = o.no_sync;
+    self->dir = strdup(path);
+    if (!self->dir) {
+        free(self);
+        return ENOMEM;
+    }
     rc = pthread_mutex_init(&self->lock, NULL);
     if (rc) {
+        free(self->dir);
         free(self);
         return rc;
+    }
+
+    /* Unsynced commits (the default) need a boot id for the mark; without
+     * one the store syncs every commit instead. no_sync: no mark at all. */
+    char boot[S_BOOT_ID_MAX];
+    bool have_boot = s_boot_id(&o, boot, sizeof boot) == 0;
+    const char *env_sync = getenv("KEFU_STORE_SYNC");
+    bool synced = o.synced || (env_sync && strcmp(env_sync, "1") == 0);
+    bool unsynced = !o.no_sync && !synced && have_boot;
+    if (!o.no_sync) {
+        rc = s_mark_open(self, have_boot ? boot : NULL, unsynced);
+        if (rc)
+            goto fail;
     }
 
     rc = mdb_env_create(&self->env);
@@ -258,7 +568,7 @@ int store_open(store_t **out, const char *path, const store_opts_t *opts)
     /* No mapsize before open: LMDB then maps the size recorded in the
      * file, which keeps the growth of earlier runs; raised to map_size
      * below when that is smaller (a new store records 1 MiB). */
-    unsigned flags = MDB_NOTLS | MDB_NOMETASYNC | (o.no_sync ? MDB_NOSYNC : 0);
+    unsigned flags = MDB_NOTLS | MDB_NOMETASYNC | (o.no_sync || unsynced ? MDB_NOSYNC : 0);
     rc = mdb_env_open(self->env, path, flags, 0600);
     if (rc)
         goto fail;
@@ -291,7 +601,10 @@ int store_open(store_t **out, const char *path, const store_opts_t *opts)
 fail:
     if (self->env)
         mdb_env_close(self->env);
+    if (self->mark_fd >= 0)
+        close(self->mark_fd);   /* left with our boot id: trusted on this boot */
     pthread_mutex_destroy(&self->lock);
+    free(self->dir);
     free(self);
     return rc;
 }
@@ -306,10 +619,23 @@ void store_destroy(store_t **self_p)
         mdb_txn_abort(self->rcache->txn);
         free(self->rcache);
     }
+    /* Every unsynced commit goes to disk before the mark may go. */
+    int rc = self->no_sync ? 0 : mdb_env_sync(self->env, 1);
+    if (rc)
+        klog_warn("store %s: can't sync at close (%s): it will be rebuilt if the machine "
+                  "restarts first", self->dir, kefu_strerror(rc));
     mdb_env_close(self->env);
+    s_mark_close(self, rc == 0);
     pthread_mutex_destroy(&self->lock);
+    free(self->dir);
     free(self);
     *self_p = NULL;
+}
+
+bool store_was_reset(const store_t *self)
+{
+    assert(self);
+    return self->reset;
 }
 
 int store_table(store_t *self, const char *name, store_table_t *table)

@@ -8,11 +8,26 @@
  * the limit the write is refused with KEFU_ESTOREFULL and nothing is
  * written. Nothing here crashes on a full disk or map.
  *
- * Durability: commits use MDB_NOMETASYNC (one fdatasync per commit; a
- * system crash can undo the last commit but never corrupts the store). A
- * daemon's store can always be rebuilt from the event log, and it saves its
- * log position in the same transaction as the state (consumer.h), so an
- * undone commit is simply re-applied.
+ * Durability: a store is derived from the event log (the log is the
+ * durable truth; a daemon saves its log position in the same transaction
+ * as its state, consumer.h), so by default a commit is atomic and
+ * consistent but not synced (MDB_NOSYNC): the consumer does not pay for
+ * durability the log already paid for. What that guarantees:
+ *   - a process crash (kill -9) loses nothing: every commit is in the OS
+ *     page cache, and the next open sees it;
+ *   - a system crash or power loss may leave the store behind or torn, so
+ *     it is never trusted: while a store is open it carries a mark file
+ *     (DIR/unsynced, synced before the first commit) holding the boot id
+ *     of the kernel it runs on, removed only after a clean close has
+ *     synced the store. An open that finds the mark with another boot id
+ *     (the machine restarted under an open store) empties the store
+ *     (data.mdb, lock.mdb removed), and the daemon replays the log from
+ *     seq 1; store_was_reset() says so.
+ * opts->synced keeps the old behaviour, one fdatasync per commit
+ * (MDB_NOMETASYNC: a system crash can undo the last commits, never
+ * corrupt), for a store that is not derived from the log; the environment
+ * variable KEFU_STORE_SYNC=1 makes it the default (for comparisons).
+ * Details and the lock protocol of the mark: store.c.
  *
  * Keys and values are byte strings (keys 1..511 bytes, LMDB's limit);
  * the store copies nothing on read: pointers returned by store_get() and
@@ -41,18 +56,31 @@ typedef struct {
     size_t map_size;      /* initial map size in bytes; 0: 64 MiB */
     size_t map_max;       /* growth limit in bytes; 0: 64 GiB */
     unsigned max_tables;  /* 0: 32 */
-    bool no_sync;         /* tests and benchmarks only: MDB_NOSYNC */
+    bool synced;          /* sync every commit: a store not derived from the log */
+    bool no_sync;         /* tests only: MDB_NOSYNC, no mark, no sync even at close */
+    const char *boot_id;  /* tests only: the boot id to take as the kernel's
+                           * (NULL: $KEFU_BOOT_ID, else /proc/sys/kernel/random/boot_id) */
 } store_opts_t;
 
 /* Opens (creating if needed) the store in directory path, which is made
- * with mode 0700 if missing (its parent must exist). opts may be NULL.
- * The map starts at opts->map_size, or at the size an existing store last
- * grew to if larger. Returns 0 and sets *out (destroy it with
- * store_destroy), or errno (ENOENT, ENOTDIR, EACCES, ENOMEM...) / an LMDB
- * code (e.g. MDB_INVALID for a file that is not an LMDB store). */
+ * with mode 0700 if missing (its parent must exist). opts may be NULL
+ * (the defaults: derived from the log, unsynced commits). A store left
+ * open by a run on an earlier boot is emptied first (see above). The map
+ * starts at opts->map_size, or at the size an existing store last grew to
+ * if larger. Several processes may open one store. Returns 0 and sets
+ * *out (destroy it with store_destroy), or errno (ENOENT, ENOTDIR, EACCES,
+ * ENOMEM, EIO; EBUSY if the mark stays contended) / an LMDB code (e.g.
+ * MDB_INVALID for a file that is not an LMDB store). */
 int store_open(store_t **out, const char *path, const store_opts_t *opts);
-/* Closes the store and nulls *self_p. Accepts NULL. No transaction may be open. */
+/* Closes the store and nulls *self_p. Accepts NULL. No transaction may be
+ * open. Syncs the store to disk first (unless opened no_sync); the last
+ * process to close it then removes the mark. A failed sync leaves the mark,
+ * so the store is rebuilt if the machine restarts before the next clean
+ * close. */
 void store_destroy(store_t **self_p);
+/* True when store_open emptied the store because the machine had
+ * restarted under it (the caller replays the log from seq 1). */
+bool store_was_reset(const store_t *self);
 
 /* Opens or creates a named table (at setup, before other transactions).
  * Opening the same name twice gives the same handle; "meta" is the

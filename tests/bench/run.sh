@@ -3,24 +3,34 @@
 # "name: value unit" (contract.md "Build, test, benchmark").
 #
 # Runs the log daemon alone for the log's figures (bench_evlog.c says what
-# each means), then a whole site with `kefu up` for intake's, then measures the peer a user would otherwise pick, in the same run and
-# on the same disk: Redis 7 Streams with appendfsync always, 8 clients
-# pipelining 64 XADDs of a 100-byte value (peer.redis_xadd_always).
+# each means), then the same durable appends into a site with five
+# consumers following the log (site.append_durable: kefu-intake and four
+# stand-in consumers, tests/tools/evlog_sub, each applying every event to
+# its own LMDB store and committing its position per batch, as a full site
+# of five business daemons will), then a whole site with `kefu up` for
+# intake's figures, then the peer a user would otherwise pick, in the same
+# run and on the same disk: Redis 7 Streams with appendfsync always, 8
+# clients pipelining 64 XADDs of a 100-byte value (peer.redis_xadd_always).
+# Last, two ratios: site.append_durable over the log alone and over Redis.
 #
 # Environment: BUILD (build folder), BENCH_TOTAL (events for the durable
-# run, default 800000).
+# runs, default 800000). KEFU_STORE_SYNC=1 makes every store sync each
+# commit (store.h), the way consumers committed before, for comparison.
 set -eu
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
 TOTAL=${BENCH_TOTAL:-800000}
 D=$(mktemp -d /tmp/kefu-bench.XXXXXX)
 R=""
+SUBS=""
+F="$D.figures"
 cleanup() {
+    for p in $SUBS; do kill -TERM "$p" 2>/dev/null || true; done
     if [ -n "${KEFU_PID:-}" ]; then kill -TERM "$KEFU_PID" 2>/dev/null || true; wait "$KEFU_PID" 2>/dev/null || true; fi
     if [ -n "$R" ] && [ -f "$R/port" ]; then
         redis-cli -p "$(cat "$R/port")" shutdown nosave >/dev/null 2>&1 || true
     fi
-    rm -rf "$D" "$D.up.log" ${R:+"$R"}
+    rm -rf "$D" "$D.up.log" "$D.out" "$F" ${R:+"$R"}
 }
 trap cleanup EXIT INT TERM
 
@@ -47,6 +57,17 @@ stop_site() {
     wait "$KEFU_PID" || true
     KEFU_PID=""
 }
+# figures CMD...: runs a benchmark program, prints its figures and keeps
+# them in $F for the ratios.
+figures() {
+    "$@" > "$D.out"
+    cat "$D.out"
+    cat "$D.out" >> "$F"
+}
+# figure NAME: a figure printed so far (empty if none).
+figure() {
+    sed -n "s/^$1: \([0-9.]*\) .*/\1/p" "$F" | tail -n 1
+}
 
 # The log's figures on the log alone: its own daemon, as a systemd unit
 # runs it, so what the other daemons do with the events (intake applies
@@ -55,13 +76,34 @@ stop_site() {
 "$BUILD/bin/kefu-evlog" --dir "$D/log" > "$D.up.log" 2>&1 &
 KEFU_PID=$!
 wait_up "$D/log"
-"$BUILD/tests/bench_evlog" --dir "$D/log" --total "$TOTAL"
+figures "$BUILD/tests/bench_evlog" --dir "$D/log" --total "$TOTAL"
+stop_site
+
+# The same durable appends into a site with five consumers: kefu-intake
+# (through `kefu up`, as a site runs) and four stand-ins, each following
+# the log live and committing every batch with its position.
+start_site "$D/fan"
+i=0
+until "$BUILD/bin/kefuctl" --dir "$D/fan" sync >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 200 ] && { echo "bench: intake did not start" >&2; cat "$D.up.log" >&2; exit 1; }
+    sleep 0.05
+done
+for n in 1 2 3 4; do
+    "$BUILD/tests/evlog_sub" --dir "$D/fan" --store "$D/fan/standin-$n" --until never \
+        --timeout 3600 2> "$D/fan/standin-$n.log" &
+    SUBS="$SUBS $!"
+done
+sleep 0.5   # their subscriptions are live
+figures "$BUILD/tests/bench_evlog" --dir "$D/fan" --only durable --total "$TOTAL" \
+    --name site.append_durable
+for p in $SUBS; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+SUBS=""
 stop_site
 
 # Intake's figures on a whole site: intake.commands, then
 # intake.mixed_commands with 5% register queries at 70,000 cases.
 start_site "$D/site"
-"$BUILD/tests/bench_intake" --dir "$D/site"
+figures "$BUILD/tests/bench_intake" --dir "$D/site"
 # The site stops before the peer runs, so neither disturbs the other.
 stop_site
 
@@ -79,7 +121,17 @@ if command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/n
     value=$(printf '%0100d' 0)
     rps=$(redis-benchmark -p "$port" -c 8 -P 64 -n 400000 --csv \
               XADD kefu:bench '*' f "$value" | tail -n 1 | cut -d, -f2 | tr -d '"')
-    printf 'peer.redis_xadd_always: %.0f events/s\n' "$rps"
+    printf 'peer.redis_xadd_always: %.0f events/s\n' "$rps" | tee -a "$F"
 else
     echo "bench: redis-server or redis-benchmark missing; no peer figure (deploy/install-deps.sh installs them)" >&2
 fi
+
+# ratio NAME A B: prints A/B as figure NAME when both were measured.
+ratio() {
+    a=$(figure "$2"); b=$(figure "$3")
+    [ -n "$a" ] && [ -n "$b" ] && awk -v n="$1" -v a="$a" -v b="$b" \
+        'BEGIN { if (b > 0) printf "%s: %.2f x\n", n, a / b }'
+    return 0
+}
+ratio site.append_durable_vs_log site.append_durable eventlog.append_durable
+ratio site.append_durable_vs_redis site.append_durable peer.redis_xadd_always

@@ -5,7 +5,11 @@
  * it has applied --until SEQ (or the log's head with --until head), then
  * writes its store in seq order to --out, one "seq producer producer_seq"
  * line per event. Killed with SIGKILL and started again on the same store,
- * it must resume where it was. */
+ * it must resume where it was. Its store is derived from the log, like a
+ * daemon's (store.h: unsynced commits, rebuilt after an unclean system
+ * restart); --synced makes it sync every commit instead, for comparison.
+ * `make bench` runs four of these with --until never as the stand-in
+ * consumers of site.append_durable. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -77,9 +81,11 @@ int main(int argc, char **argv)
 {
     const char *dir = NULL, *storepath = NULL, *out = NULL, *until = "head";
     long timeout_s = 300;
+    store_opts_t sopts = {0};
     static const struct option opts[] = {{"dir", 1, 0, 'd'}, {"store", 1, 0, 's'},
                                          {"out", 1, 0, 'o'}, {"until", 1, 0, 'u'},
-                                         {"timeout", 1, 0, 't'}, {0, 0, 0, 0}};
+                                         {"timeout", 1, 0, 't'}, {"synced", 0, 0, 'S'},
+                                         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -88,15 +94,17 @@ int main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'u': until = optarg; break;
         case 't': timeout_s = atol(optarg); break;
+        case 'S': sopts.synced = true; break;
         default:
-            fprintf(stderr, "usage: evlog_sub --dir SITE --store DIR [--until SEQ|head|never] [--out FILE]\n");
+            fprintf(stderr, "usage: evlog_sub --dir SITE --store DIR [--until SEQ|head|never] "
+                            "[--out FILE] [--timeout S] [--synced]\n");
             return 2;
         }
     }
     if (!storepath)
         return 2;
     store_t *st;
-    if (store_open(&st, storepath, NULL) != 0)
+    if (store_open(&st, storepath, &sopts) != 0)
         return 2;
     s_sub_t s = {0};
     store_table(st, "events", &s.events);
@@ -114,9 +122,11 @@ int main(int argc, char **argv)
     } else if (strcmp(until, "never") != 0)
         target = strtoull(until, NULL, 10);
     consumer_start(con);
-    while (consumer_applied(con) < target && kclock_mono_us() < deadline)
+    /* SIGTERM or SIGINT (CZMQ's handler sets zsys_interrupted) stops it
+     * cleanly: with --until never that is how it ends. */
+    while (consumer_applied(con) < target && kclock_mono_us() < deadline && !zsys_interrupted)
         evlog_client_poll(cl, 100);
-    int rc = consumer_applied(con) >= target ? 0 : 1;
+    int rc = consumer_applied(con) >= target || (target == UINT64_MAX && zsys_interrupted) ? 0 : 1;
     if (rc)
         fprintf(stderr, "evlog_sub: applied %" PRIu64 " of %" PRIu64 " before the timeout\n",
                 consumer_applied(con), target);

@@ -20,7 +20,10 @@
  * every seq 1..1000 was applied exactly once, the refused batch's events
  * twice as calls but once in the store. A second test checks that
  * evlog_client_poll() reports the apply function's refusal, as its header
- * says.
+ * says. A third runs on a store with the defaults (unsynced commits, the
+ * unclean-restart mark; boot id "boot-A"): after the mark of a run on
+ * another boot is found, the store comes back empty and the consumer
+ * replays the whole log from seq 1, each event once in the store.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,21 +48,13 @@
 #include "evlog_client.h"
 #include "kclock.h"
 #include "kerr.h"
+#include "ktest.h"
 #include "store.h"
 
 #define N 1000          /* events the first test appends */
 #define CHUNK 100       /* events per append request */
 #define FAIL_AT 500     /* the seq the apply function refuses once */
 #define WAIT_MS 5000    /* how long anything may take */
-
-#define assert_rc(expr, want)                                               \
-    do {                                                                    \
-        int rc_ = (expr), want_ = (want);                                   \
-        if (rc_ != want_)                                                   \
-            fail_msg("%s: got %d (%s), want %d (%s)", #expr, rc_,           \
-                     kefu_strerror(rc_), want_, kefu_strerror(want_));      \
-    } while (0)
-#define assert_ok(expr) assert_rc(expr, 0)
 
 /* ---- the log daemon (group fixture) -------------------------------------- */
 
@@ -518,12 +513,80 @@ static void test_poll_reports_refusal(void **state)
     assert_rc(rc, KEFU_ESTOREFULL);
 }
 
+/* The log's head now. */
+static uint64_t s_head(app_t *a)
+{
+    uint64_t head = 0;
+    assert_ok(evlog_client_fetch(a->producer, 1, 1, NULL, NULL, &head, WAIT_MS));
+    return head;
+}
+
+/* Reopens the app's store with the defaults (derived from the log) on
+ * boot `boot`. */
+static void s_reopen_derived(app_t *a, const char *boot)
+{
+    store_destroy(&a->store);
+    store_opts_t o = {.boot_id = boot};
+    assert_ok(store_open(&a->store, a->store_dir, &o));
+    assert_ok(store_table(a->store, "rows", &a->rows));
+}
+
+static void test_rebuilt_after_unclean_restart(void **state)
+{
+    app_t *a = *state;
+    a->producer = evlog_client_new(s_site, "test-consumer-3");
+    assert_non_null(a->producer);
+    s_append(a, 1, 10, 0);
+    uint64_t head = s_head(a);
+    free(a->calls);
+    a->ncalls = head + 1;
+    a->calls = calloc(a->ncalls, sizeof *a->calls);
+    assert_non_null(a->calls);
+
+    s_reopen_derived(a, "boot-A");
+    assert_false(store_was_reset(a->store));
+    s_start_consumer(a);
+    s_poll_until(a, head, false);
+    s_stop_consumer(a);
+    assert_int_equal(s_saved(a), head);
+    assert_int_equal(s_nrows(a), head);
+
+    /* As if a run on boot Z had died with the store open and the machine
+     * restarted: its mark is what the next open finds. */
+    store_destroy(&a->store);
+    char mark[192];
+    snprintf(mark, sizeof mark, "%s/unsynced", a->store_dir);
+    FILE *m = fopen(mark, "w");
+    assert_non_null(m);
+    fputs("boot-Z\n", m);
+    assert_int_equal(fclose(m), 0);
+
+    s_reopen_derived(a, "boot-A");
+    assert_true(store_was_reset(a->store));
+    assert_int_equal(s_saved(a), 0);
+    assert_int_equal(s_nrows(a), 0);
+    a->first_call = 0;
+    a->last_reported = 0;
+    s_start_consumer(a);
+    assert_int_equal(consumer_applied(a->c), 0);
+    s_poll_until(a, head, false);
+    assert_int_equal(a->first_call, 1);
+    assert_int_equal(s_saved(a), head);
+    /* every event once in the rebuilt store, twice as calls in all */
+    assert_int_equal(s_nrows(a), head);
+    for (uint64_t s = 1; s <= head; s++) {
+        assert_int_equal(s_row(a, s, NULL), 1);
+        assert_int_equal(a->calls[s], 2);
+    }
+}
+
 int main(void)
 {
     zsys_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exactly_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_poll_reports_refusal, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_rebuilt_after_unclean_restart, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }

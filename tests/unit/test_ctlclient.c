@@ -33,6 +33,7 @@
 #include "ctlclient.h"
 #include "kclock.h"
 #include "kerr.h"
+#include "ktest.h"
 
 typedef struct {
     char dir[64];
@@ -170,13 +171,6 @@ static int s_call(ctlclient_t *c, const char *what, Kefu__Reply **rep,
         *corr_out = req.corr;
     return rc;
 }
-
-#define assert_rc(rc, want) do { \
-    int rc_ = (rc); \
-    if (rc_ != (want)) \
-        fail_msg("%s:%d: %s = %d (%s), want %s", __FILE__, __LINE__, #rc, \
-                 rc_, kefu_strerror(rc_), #want); \
-} while (0)
 
 static void test_new_rejects_malformed(void **state)
 {

@@ -51,21 +51,13 @@
 #include "evlog_record.h"
 #include "evlog_store.h"
 #include "kerr.h"
+#include "ktest.h"
 
 #define SEG 65536            /* the smallest segment the store makes */
 /* Records of the populated log: at ~81 bytes a record, 800 fill a segment,
  * so 2450 make 4 segments, the last with 50 records and room to grow. */
 #define NRECS 2450
 #define BATCH 50
-
-#define assert_rc(expr, want)                                               \
-    do {                                                                    \
-        int rc_ = (expr), want_ = (want);                                   \
-        if (rc_ != want_)                                                   \
-            fail_msg("%s: got %d (%s), want %d (%s)", #expr, rc_,           \
-                     kefu_strerror(rc_), want_, kefu_strerror(want_));      \
-    } while (0)
-#define assert_ok(expr) assert_rc(expr, 0)
 
 typedef struct {
     char dir[64];      /* the mkdtemp directory */

@@ -24,17 +24,7 @@
 #include "kclock.h"
 #include "ktime.h"
 #include "kerr.h"
-
-#define assert_rc(rc, want)                                                    \
-    do {                                                                       \
-        int r_ = (rc), w_ = (want);                                            \
-        if (r_ != w_) {                                                        \
-            print_error("%s:%d: %s = %d (%s), want %d (%s)\n", __FILE__,       \
-                        __LINE__, #rc, r_, kefu_strerror(r_), w_,              \
-                        kefu_strerror(w_));                                    \
-            fail();                                                            \
-        }                                                                      \
-    } while (0)
+#include "ktest.h"
 
 /* 2026-11-23T01:30:00Z in usec (see test_ktime.c for the arithmetic). */
 #define T0 (1795397400LL * 1000000)

@@ -16,19 +16,8 @@
 #include <cmocka.h>
 
 #include "kerr.h"
+#include "ktest.h"
 #include "ktime.h"
-
-/* Asserts rc == want, naming both codes. */
-#define assert_rc(rc, want)                                                    \
-    do {                                                                       \
-        int r_ = (rc), w_ = (want);                                            \
-        if (r_ != w_) {                                                        \
-            print_error("%s:%d: %s = %d (%s), want %d (%s)\n", __FILE__,       \
-                        __LINE__, #rc, r_, kefu_strerror(r_), w_,              \
-                        kefu_strerror(w_));                                    \
-            fail();                                                            \
-        }                                                                      \
-    } while (0)
 
 #define REF_S 1795397400LL   /* 2026-11-23T01:30:00Z, see above */
 

@@ -17,18 +17,8 @@
 #include "event.pb-c.h"
 #include "evlog.pb-c.h"
 #include "kerr.h"
+#include "ktest.h"
 #include "kvalid.h"
-
-#define assert_rc(rc, want)                                                    \
-    do {                                                                       \
-        int r_ = (rc), w_ = (want);                                            \
-        if (r_ != w_) {                                                        \
-            print_error("%s:%d: %s = %d (%s), want %d (%s)\n", __FILE__,       \
-                        __LINE__, #rc, r_, kefu_strerror(r_), w_,              \
-                        kefu_strerror(w_));                                    \
-            fail();                                                            \
-        }                                                                      \
-    } while (0)
 
 #define U8(lit) lit, sizeof(lit) - 1
 

@@ -26,16 +26,8 @@
 #include <unistd.h>
 
 #include "kerr.h"
+#include "ktest.h"
 #include "site.h"
-
-#define assert_rc(expr, want)                                               \
-    do {                                                                    \
-        int rc_ = (expr), want_ = (want);                                   \
-        if (rc_ != want_)                                                   \
-            fail_msg("%s: got %d (%s), want %d (%s)", #expr, rc_,           \
-                     kefu_strerror(rc_), want_, kefu_strerror(want_));      \
-    } while (0)
-#define assert_ok(expr) assert_rc(expr, 0)
 
 typedef struct {
     char dir[64];             /* mkdtemp directory, the cwd during a test */

@@ -7,7 +7,9 @@
  * (KEFU_ESTOREFULL with nothing visible), growth refused while a read is
  * open (KEFU_EUNAVAIL), another process growing the map (MDB_MAP_RESIZED
  * adopted: this program re-executes itself as the other process), reopen,
- * and open's error codes.
+ * open's error codes, and the unclean-restart mark of a derived store (a
+ * forked child that dies without closing stands for kill -9; a different
+ * opts.boot_id at the next open stands for a reboot).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -27,29 +30,23 @@
 #include <unistd.h>
 
 #include "kerr.h"
+#include "ktest.h"
 #include "store.h"
 
 #define MiB ((size_t) 1 << 20)
 
-/* Assertions that name the expression and both codes in words. */
-#define assert_rc(expr, want)                                               \
-    do {                                                                    \
-        int rc_ = (expr), want_ = (want);                                   \
-        if (rc_ != want_)                                                   \
-            fail_msg("%s: got %d (%s), want %d (%s)", #expr, rc_,           \
-                     kefu_strerror(rc_), want_, kefu_strerror(want_));      \
-    } while (0)
-#define assert_ok(expr) assert_rc(expr, 0)
-
 static const char *s_argv0;   /* for re-executing as "another process" */
 
-typedef struct {
+typedef struct fixture_t fixture_t;
+static const char *s_mark(const fixture_t *f);
+
+struct fixture_t {
     char dir[64];     /* the mkdtemp directory */
     char db[96];      /* dir/db: the store */
     store_t *store;
     store_table_t t;
     bool passed;      /* set by a test's last line */
-} fixture_t;
+};
 
 static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -704,8 +701,18 @@ static void test_other_process_grows(void **state)
 static void test_reopen(void **state)
 {
     fixture_t *f = *state;
-    assert_ok(store_open(&f->store, f->db, NULL));       /* defaults, synced */
+    assert_ok(store_open(&f->store, f->db, NULL));       /* defaults: derived, marked */
     assert_int_equal(store_map_size(f->store), 64 * MiB);
+    if (!getenv("KEFU_BOOT_ID") && !getenv("KEFU_STORE_SYNC")) {
+        /* The mark names this kernel's boot. */
+        char boot[128] = "";
+        FILE *b = fopen("/proc/sys/kernel/random/boot_id", "r");
+        assert_non_null(b);
+        assert_non_null(fgets(boot, sizeof boot, b));
+        fclose(b);
+        assert_non_null(s_mark(f));
+        assert_string_equal(s_mark(f), boot);
+    }
     assert_ok(store_table(f->store, "main", &f->t));
     const s_op_t w[] = {{'p', f->t, "order", "O-17", 0}, {'m', 0, "pos", NULL, 42}};
     assert_ok(s_run(f->store, w, 2));
@@ -770,6 +777,236 @@ static void test_open_errors(void **state)
     f->passed = true;
 }
 
+/* ---- unsynced commits and the mark ----------------------------------- */
+
+/* What the mark file holds now ("" if it holds nothing, NULL if absent);
+ * a static buffer. */
+static const char *s_mark(const fixture_t *f)
+{
+    static char buf[128];
+    char path[160];
+    snprintf(path, sizeof path, "%s/unsynced", f->db);
+    FILE *m = fopen(path, "r");
+    if (!m)
+        return NULL;
+    size_t n = fread(buf, 1, sizeof buf - 1, m);
+    fclose(m);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* A process on boot `boot` opens the store (derived: the default, or
+ * synced), commits key=val, and dies without closing it, as kill -9. */
+static void s_crash_after_write(const fixture_t *f, const char *boot, bool synced,
+                                const char *key, const char *val)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        store_t *s;
+        store_table_t t;
+        store_opts_t o = {.boot_id = boot, .synced = synced};
+        const s_op_t w[] = {{'p', 0, key, val, 0}};
+        s_op_t w0 = w[0];
+        if (store_open(&s, f->db, &o) != 0 || store_table(s, "main", &t) != 0)
+            _exit(1);
+        w0.t = t;
+        _exit(s_run(s, &w0, 1) == 0 ? 0 : 1);   /* no store_destroy: a crash */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void s_open_boot(fixture_t *f, const char *boot, bool synced)
+{
+    store_opts_t o = {.boot_id = boot, .synced = synced};
+    assert_ok(store_open(&f->store, f->db, &o));
+    assert_ok(store_table(f->store, "main", &f->t));
+}
+
+static void test_mark_kill9_same_boot_kept(void **state)
+{
+    fixture_t *f = *state;
+    s_crash_after_write(f, "boot-A", false, "order", "O-17");
+    /* Killed on boot A: the mark stays, naming A. */
+    assert_non_null(s_mark(f));
+    assert_string_equal(s_mark(f), "boot-A\n");
+
+    /* Reopened on the same boot: the commit is in the page cache, kept. */
+    s_open_boot(f, "boot-A", false);
+    assert_false(store_was_reset(f->store));
+    char buf[16];
+    assert_ok(s_get_str(f->store, f->t, "order", buf, sizeof buf));
+    assert_string_equal(buf, "O-17");
+    assert_string_equal(s_mark(f), "boot-A\n");   /* held again while open */
+
+    /* A clean close syncs and removes the mark. */
+    store_destroy(&f->store);
+    assert_null(s_mark(f));
+    f->passed = true;
+}
+
+static void test_mark_reboot_unclean_emptied(void **state)
+{
+    fixture_t *f = *state;
+    s_crash_after_write(f, "boot-A", false, "order", "O-17");
+
+    /* The machine restarted (boot B) under the open store: it can't be
+     * trusted, so it comes back empty and says so. */
+    s_open_boot(f, "boot-B", false);
+    assert_true(store_was_reset(f->store));
+    char buf[16];
+    assert_rc(s_get_str(f->store, f->t, "order", buf, sizeof buf), KEFU_ENOTFOUND);
+    store_txn_t *txn;
+    uint64_t pos = 1;
+    assert_ok(store_read_begin(f->store, &txn));
+    assert_ok(store_meta_get_u64(txn, "applied", &pos));   /* a consumer starts at seq 1 */
+    assert_int_equal(pos, 0);
+    store_txn_end(&txn);
+    assert_string_equal(s_mark(f), "boot-B\n");
+
+    /* New commits on boot B are kept across a close and another reboot. */
+    const s_op_t w[] = {{'p', f->t, "order", "O-18", 0}, {'m', 0, "applied", NULL, 5}};
+    assert_ok(s_run(f->store, w, 2));
+    store_destroy(&f->store);
+    assert_null(s_mark(f));
+    s_open_boot(f, "boot-C", false);
+    assert_false(store_was_reset(f->store));
+    assert_ok(s_get_str(f->store, f->t, "order", buf, sizeof buf));
+    assert_string_equal(buf, "O-18");
+    f->passed = true;
+}
+
+static void test_mark_reboot_clean_kept(void **state)
+{
+    fixture_t *f = *state;
+    s_open_boot(f, "boot-A", false);
+    const s_op_t w[] = {{'p', f->t, "order", "O-17", 0}};
+    assert_ok(s_run(f->store, w, 1));
+    store_destroy(&f->store);   /* clean: synced, mark removed */
+    assert_null(s_mark(f));
+
+    s_open_boot(f, "boot-B", false);
+    assert_false(store_was_reset(f->store));
+    char buf[16];
+    assert_ok(s_get_str(f->store, f->t, "order", buf, sizeof buf));
+    assert_string_equal(buf, "O-17");
+    f->passed = true;
+}
+
+static void test_mark_two_processes(void **state)
+{
+    fixture_t *f = *state;
+    /* A child holds the store open on boot A until told to close. */
+    int go[2], ready[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(ready), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        store_t *s;
+        store_opts_t o = {.boot_id = "boot-A"};
+        char c = store_open(&s, f->db, &o) == 0 ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1 || c != 'y')
+            _exit(1);
+        if (read(go[0], &c, 1) != 1)
+            _exit(1);
+        store_destroy(&s);
+        _exit(0);
+    }
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+
+    /* We join it (same boot) and close first: the mark stays for it. */
+    s_open_boot(f, "boot-A", false);
+    assert_false(store_was_reset(f->store));
+    const s_op_t w[] = {{'p', f->t, "order", "O-17", 0}};
+    assert_ok(s_run(f->store, w, 1));
+    store_destroy(&f->store);
+    assert_non_null(s_mark(f));
+
+    /* The last one out removes it. */
+    assert_int_equal(write(go[1], "x", 1), 1);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_null(s_mark(f));
+    close(go[0]), close(go[1]), close(ready[0]), close(ready[1]);
+
+    s_open_boot(f, "boot-B", false);
+    char buf[16];
+    assert_false(store_was_reset(f->store));
+    assert_ok(s_get_str(f->store, f->t, "order", buf, sizeof buf));
+    assert_string_equal(buf, "O-17");
+    f->passed = true;
+}
+
+static void test_mark_synced(void **state)
+{
+    fixture_t *f = *state;
+    /* A synced store writes no mark, and its commits survive anything. */
+    s_crash_after_write(f, "boot-A", true, "order", "O-17");
+    assert_null(s_mark(f));
+    s_open_boot(f, "boot-B", true);
+    assert_false(store_was_reset(f->store));
+    char buf[16];
+    assert_ok(s_get_str(f->store, f->t, "order", buf, sizeof buf));
+    assert_string_equal(buf, "O-17");
+    store_destroy(&f->store);
+
+    /* But a synced open still honours a derived run's mark from another
+     * boot: emptied, and the mark goes with the old files. */
+    s_crash_after_write(f, "boot-A", false, "order", "O-18");
+    assert_string_equal(s_mark(f), "boot-A\n");
+    s_open_boot(f, "boot-B", true);
+    assert_true(store_was_reset(f->store));
+    assert_rc(s_get_str(f->store, f->t, "order", buf, sizeof buf), KEFU_ENOTFOUND);
+    assert_null(s_mark(f));
+    f->passed = true;
+}
+
+static void test_mark_torn(void **state)
+{
+    fixture_t *f = *state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/unsynced", f->db);
+    /* An empty mark and one cut short (a crash while it was written) both
+     * count as another boot's, even read on the boot they began on. */
+    const char *torn[] = {"", "boot-"};
+    for (size_t i = 0; i < 2; i++) {
+        s_open_boot(f, "boot-A", false);
+        const s_op_t w[] = {{'p', f->t, "order", "O-17", 0}};
+        assert_ok(s_run(f->store, w, 1));
+        store_destroy(&f->store);
+        assert_null(s_mark(f));
+        FILE *m = fopen(path, "w");
+        assert_non_null(m);
+        fputs(torn[i], m);
+        assert_int_equal(fclose(m), 0);
+
+        s_open_boot(f, "boot-A", false);
+        assert_true(store_was_reset(f->store));
+        char buf[16];
+        assert_rc(s_get_str(f->store, f->t, "order", buf, sizeof buf), KEFU_ENOTFOUND);
+        assert_string_equal(s_mark(f), "boot-A\n");
+        store_destroy(&f->store);
+    }
+    /* A mark is published under a temporary name: none is left behind. */
+    DIR *d = opendir(f->db);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        assert_null(strstr(e->d_name, "unsynced"));
+    closedir(d);
+    f->passed = true;
+}
+
 static void test_table_limit(void **state)
 {
     fixture_t *f = *state;
@@ -802,6 +1039,12 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_reopen, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_open_errors, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_table_limit, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_mark_kill9_same_boot_kept, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_mark_reboot_unclean_emptied, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_mark_reboot_clean_kept, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_mark_two_processes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_mark_synced, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_mark_torn, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
