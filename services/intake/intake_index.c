@@ -176,7 +176,8 @@ int intake_history_append(intake_t *self, store_txn_t *txn, Kefu__Case *c, arena
     }
     uint32_t held = c->history_count - (uint32_t) c->n_history;  /* the number of history[0] */
     Kefu__CaseEntry **h = arena_alloc(a, (c->n_history + 1) * sizeof *h);
-    memcpy(h, c->history, c->n_history * sizeof *h);
+    if (c->n_history)  /* a new case has no array to copy: memcpy from NULL is undefined */
+        memcpy(h, c->history, c->n_history * sizeof *h);
     h[c->n_history++] = e;
     c->history = h;
     c->history_count++;
