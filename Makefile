@@ -83,17 +83,24 @@ $(LIBKEFU): $(COMMON_OBJ)
 	ar rcs $@ $^
 
 # ---- services ------------------------------------------------------------
+# A daemon's kefuctl commands are rows in services/NAME/NAME_rows.c, with
+# the daemon but built into kefuctl (they are its command lines), seeing
+# kefuctl's header.
+ROWS_SRC := $(foreach d,$(DAEMONS),$(wildcard services/$(d)/$(d)_rows.c))
+ROWS_OBJ := $(ROWS_SRC:services/%.c=$(BUILD)/services/%.o)
 define service_rules
-$(1)_SRC := $$(filter-out services/$(1)/$(1)_keys.c,$$(wildcard services/$(1)/*.c))
+$(1)_SRC := $$(filter-out services/$(1)/$(1)_keys.c services/$(1)/$(1)_rows.c,$$(wildcard services/$(1)/*.c))
 $(1)_OBJ := $$($(1)_SRC:services/$(1)/%.c=$(BUILD)/services/$(1)/%.o)
-$(BUILD)/services/$(1)/%.o: services/$(1)/%.c $(GEN_H) $$(wildcard common/*.h common/*.def services/$(1)/*.h)
+$(BUILD)/services/$(1)/%.o: services/$(1)/%.c $(GEN_H) $$(wildcard common/*.h common/*.def services/$(1)/*.h services/kefuctl/*.h)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) -Iservices/$(1) -c -o $$@ $$<
+	$$(CC) $$(CFLAGS) -Iservices/$(1) $$(if $$(filter %_rows.c,$$<),-Iservices/kefuctl) -c -o $$@ $$<
 $(BUILD)/bin/$(BIN_$(1)): $$($(1)_OBJ) $(LIBKEFU)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rules,$(s))))
+kefuctl_OBJ += $(ROWS_OBJ)
+$(BUILD)/bin/kefuctl: $(ROWS_OBJ)
 
 # ---- tests, tools, benchmarks --------------------------------------------
 # A unit test may test a service module: test_NAME_*.c links the objects

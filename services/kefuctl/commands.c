@@ -1,5 +1,6 @@
 /* commands.c: kefuctl's command table: the site's own commands and, for
- * each daemon of KCTL_ROWS (kefuctl.h), that daemon's rows (rows_NAME.c).
+ * each daemon of the registry (daemons.def), that daemon's rows
+ * (services/NAME/NAME_rows.c; evlog's are the site's, here).
  *
  * Help lists the rows in this order: status, sync, clock, log, then each
  * daemon's, then help. main.c takes the first row whose words match a
@@ -45,12 +46,16 @@ static const kctl_cmd_t s_help_cmds[] = {
 /* The log daemon's one request of its own, clock advance, is a handler
  * (cmd_clock.c) rather than a request row: its words predate the rows. */
 static const uint32_t s_evlog_no_row[] = {KEFU__REQUEST__REQ_CLOCK_ADVANCE, 0};
-static const kctl_rows_t s_site = {.daemon = "evlog", .no_row = s_evlog_no_row,
-                                   .cmds = s_site_cmds};
+/* The log daemon's rows are the site's own commands. */
+const kctl_rows_t kctl_rows_evlog = {.daemon = "evlog", .no_row = s_evlog_no_row,
+                                     .cmds = s_site_cmds};
 static const kctl_rows_t s_help = {.cmds = s_help_cmds};
 
-#define S_TABLE(name) &kctl_rows_##name,
-static const kctl_rows_t *const s_tables[] = {&s_site, KCTL_ROWS(S_TABLE) &s_help, NULL};
+#define KEFU_DAEMON(name, ...) &kctl_rows_##name,
+static const kctl_rows_t *const s_tables[] = {
+#include "daemons.def"
+    &s_help, NULL};
+#undef KEFU_DAEMON
 
 size_t kctl_cmd_all(const kctl_cmd_t **cmds, const kctl_rows_t **rows, size_t cap)
 {

@@ -1,5 +1,5 @@
 /* help.c: kefuctl's help, written from the command rows (commands.c and
- * each daemon's rows_NAME.c): the command list, one command's usage and
+ * each daemon's services/NAME/NAME_rows.c): the command list, one command's usage and
  * help, a group's subcommands, and the `help` command. Text is wrapped at
  * 79 columns, never inside brackets, so "[--order O]" stays whole.
  */

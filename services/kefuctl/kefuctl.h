@@ -2,7 +2,7 @@
  *
  * kefuctl is one program of many small commands, each a kctl_cmd_t row.
  * commands.c holds the site's own rows (status, sync, clock, log, help)
- * and the list of daemon tables, KCTL_ROWS below; main.c finds the row of
+ * and the daemons' tables (kctl_rows_NAME, below); main.c finds the row of
  * a command line in them. A row is one of two kinds:
  *
  *   - a request row (run NULL): the daemon's request body message, its
@@ -12,8 +12,9 @@
  *     protobuf-c descriptor (enum words, RFC 3339 times, durations,
  *     numbers, bools, strings), sends the request and prints the answer.
  *     A hook takes what does not fit a field (--week, a rule between two
- *     options). Each daemon's rows live in rows_DAEMON.c, so a new daemon
- *     is one file and one word in KCTL_ROWS.
+ *     options). Each daemon's rows live with it, in
+ *     services/NAME/NAME_rows.c (kctl_rows_NAME), found through the
+ *     registry: a new daemon's commands touch nothing here.
  *   - a command of its own (run set): a cmd_*.c handler for the shapes
  *     that are not one request (status asks every daemon, log tail reads
  *     the log).
@@ -131,7 +132,7 @@ typedef struct {
     kctl_text_fn *text;   /* text of the answer; NULL: kctl_text_block */
 } kctl_cmd_t;
 
-/* The rows of one daemon (rows_NAME.c), or of the site (daemon NULL).
+/* The rows of one daemon (services/NAME/NAME_rows.c), or of the site (daemon NULL).
  * A request goes to the daemon whose range holds its case in the
  * registry (common/daemons.def, registry_for_request()); every case of
  * that range has a row here or is listed in no_row (test_kefuctl_rows). */
@@ -142,11 +143,14 @@ typedef struct {
     const kctl_cmd_t *cmds;      /* ended by a row with group NULL */
 } kctl_rows_t;
 
-/* Every daemon with rows, in help order: X(intake) X(sched) ... Adding a
- * daemon's commands is its rows_NAME.c and one word here. */
-#define KCTL_ROWS(X) X(intake)
-#define KCTL_ROWS_DECLARE(name) extern const kctl_rows_t kctl_rows_##name;
-KCTL_ROWS(KCTL_ROWS_DECLARE)
+/* Every daemon's rows, kctl_rows_NAME, in the registry's order
+ * (common/daemons.def): a daemon's are in services/NAME/NAME_rows.c (built
+ * into kefuctl: Makefile), evlog's (the site's own commands) in
+ * commands.c. So a daemon's commands come with the daemon, and no list
+ * here names it. */
+#define KEFU_DAEMON(name, ...) extern const kctl_rows_t kctl_rows_##name;
+#include "daemons.def"
+#undef KEFU_DAEMON
 
 /* Text renderer of a success for a command without --json. */
 typedef void (kctl_text_fn)(FILE *out, const json_t *obj);

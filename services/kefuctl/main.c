@@ -10,8 +10,8 @@
  * global flags too, so `kefuctl status --json` works like
  * `kefuctl --json status`.
  *
- * To add a daemon's commands: write services/kefuctl/rows_NAME.c and add
- * NAME to KCTL_ROWS (kefuctl.h). A command that is no single request is a
+ * To add a daemon's commands: write services/NAME/NAME_rows.c
+ * (kctl_rows_NAME); the registry finds it. A command that is no single request is a
  * cmd_NAME.c handler with its row in commands.c.
  */
 #include <stdio.h>

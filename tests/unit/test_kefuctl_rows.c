@@ -1,7 +1,7 @@
 /* test_kefuctl_rows.c: kefuctl's request rows (services/kefuctl/rows.c,
- * rows_NAME.c) against the protobuf-c descriptors.
+ * services/NAME/NAME_rows.c) against the protobuf-c descriptors.
  *
- * For every daemon table of KCTL_ROWS and every request row in it:
+ * For every daemon table of the registry and every request row in it:
  *   - the row's Request case is a member of Request.req whose message is
  *     the row's body, and its Reply case a member of Reply.rep, both in
  *     the table's daemon's range in the registry (common/daemons.def),
@@ -36,8 +36,11 @@
 #include "kefuctl.h"
 #include "registry.h"
 
-#define S_TABLE(name) &kctl_rows_##name,
-static const kctl_rows_t *const s_tables[] = {KCTL_ROWS(S_TABLE) NULL};
+#define KEFU_DAEMON(name, ...) &kctl_rows_##name,
+static const kctl_rows_t *const s_tables[] = {
+#include "daemons.def"
+    NULL};
+#undef KEFU_DAEMON
 
 static size_t s_map_len(const kctl_arg_t *map)
 {
@@ -160,8 +163,8 @@ static void test_every_request_has_a_row(void **state)
         for (size_t i = 0; i < ntables; i++)
             has_table |= tables[i]->daemon && strcmp(tables[i]->daemon, r->name) == 0;
         if (!has_table)
-            fail_msg("daemon %s has no kefuctl rows (services/kefuctl/rows_%s.c, KCTL_ROWS)",
-                     r->name, r->name);
+            fail_msg("daemon %s has no kefuctl rows (services/%s/%s_rows.c)",
+                     r->name, r->name, r->name);
         for (unsigned i = 0; i < d->n_fields; i++) {
             const ProtobufCFieldDescriptor *f = &d->fields[i];
             if (!s_member(d, f->id) || registry_for_request((int) f->id) != r

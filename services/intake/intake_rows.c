@@ -1,4 +1,4 @@
-/* rows_intake.c: kefuctl's commands for the intake daemon: customers,
+/* intake_rows.c: kefuctl's commands for the intake daemon: customers,
  * orders, complaints and queries, after-sales requests, consultations
  * (shared/domain.md §1 and "Who and what"; shared/contract.md, kefuctl).
  *
