@@ -678,6 +678,16 @@ int deadline_spec_due(const deadline_policy_t *self, const char *spec, int64_t s
     return s_due(self, &s, start_us, due_us);
 }
 
+int deadline_duration_due(const deadline_policy_t *self, int64_t dur_us, int64_t start_us,
+                          int64_t *due_us)
+{
+    assert(self && due_us);
+    if (dur_us <= 0)
+        return KEFU_EINVAL;
+    s_spec_t s = {.kind = S_WALL, .dur_us = dur_us};
+    return s_due(self, &s, start_us, due_us);
+}
+
 /* Clamps a UTC time into the years kept to, as local time. */
 static int64_t s_clamp_local(const deadline_policy_t *self, int64_t utc_us)
 {

@@ -78,6 +78,12 @@ int deadline_policy_due(const deadline_policy_t *self, const char *rule, int64_t
  * outside the years 0000-9999. */
 int deadline_spec_due(const deadline_policy_t *self, const char *spec, int64_t start_us,
                       int64_t *due_us);
+/* Same for a wall-clock duration in microseconds (a committed reply time,
+ * a department's due time: "within 2h" is two hours), without spelling it
+ * as a spec first. Returns 0, or KEFU_EINVAL for dur_us <= 0 or a time
+ * outside the years 0000-9999. */
+int deadline_duration_due(const deadline_policy_t *self, int64_t dur_us, int64_t start_us,
+                          int64_t *due_us);
 /* Checks a spec's form without a calendar. Returns 0 or KEFU_EINVAL. */
 int deadline_spec_check(const char *spec);
 /* Checks one [calendar] value; key is the full name ("calendar.hours").

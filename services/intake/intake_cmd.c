@@ -116,9 +116,7 @@ static int s_case_for(intake_t *self, cmd_t *cmd, store_txn_t *txn, arena_t *a, 
  * time (a promised time is wall-clock time: "2h" is two hours). */
 static int s_due(intake_t *self, cmd_t *cmd, int64_t dur_us, int64_t now, int64_t *due)
 {
-    char spec[40];
-    if (ktime_format_duration(dur_us, spec, sizeof spec) < 0 ||
-        deadline_spec_due(self->policy, spec, now, due) != 0) {
+    if (deadline_duration_due(self->policy, dur_us, now, due) != 0) {
         cmd_errmsg(cmd, "a due time that far ahead is out of range");
         return KEFU_EINVAL;
     }

@@ -147,6 +147,25 @@ static void test_wall(void **state)
     assert_spec(p, "2h", "2026-11-23T02:00:00Z", "2026-11-23T12:00:00+08:00");
 }
 
+/* A duration in microseconds, as a committed reply time comes: the same
+ * as its spec, without spelling it. */
+static void test_duration(void **state)
+{
+    fixture_t *fx = *state;
+    int64_t due;
+    /* 17:00 + 90 min = 18:30, as "90m" */
+    assert_rc(deadline_duration_due(fx->pol, 90 * 60 * 1000000LL, s_t("2026-11-23T17:00:00+08:00"),
+                                    &due), 0);
+    assert_int_equal(due, s_t("2026-11-23T18:30:00+08:00"));
+    assert_rc(deadline_duration_due(fx->pol, 0, s_t("2026-11-23T17:00:00+08:00"), &due),
+              KEFU_EINVAL);
+    assert_rc(deadline_duration_due(fx->pol, -1, 0, &due), KEFU_EINVAL);
+    assert_rc(deadline_duration_due(fx->pol, 2 * 3600 * 1000000LL,
+                                    s_t("9999-12-31T22:00:00+08:00"), &due), KEFU_EINVAL);
+    assert_rc(deadline_duration_due(fx->pol, INT64_MAX, s_t("2026-11-23T17:00:00+08:00"), &due),
+              KEFU_EINVAL);
+}
+
 static void test_work(void **state)
 {
     fixture_t *fx = *state;
@@ -600,6 +619,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_reference),
         T(test_wall),
+        T(test_duration),
         T(test_work),
         T(test_work_holidays),
         T(test_work_long),
