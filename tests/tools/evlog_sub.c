@@ -33,8 +33,15 @@ static void s_key(uint8_t key[8], uint64_t seq)
         key[i] = (uint8_t) (seq >> (56 - 8 * i));
 }
 
+/* --skip: a daemon's consumer meeting events that are not its own (every
+ * daemon sees every event, and skips the others' types): decoded, not
+ * stored; only the position is committed, per batch. */
+static bool s_skip;
+
 static int s_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev)
 {
+    if (s_skip)
+        return 0;
     uint64_t seq = rec->seq;
     s_sub_t *s = arg;
     char val[160];
@@ -85,6 +92,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"dir", 1, 0, 'd'}, {"store", 1, 0, 's'},
                                          {"out", 1, 0, 'o'}, {"until", 1, 0, 'u'},
                                          {"timeout", 1, 0, 't'}, {"synced", 0, 0, 'S'},
+                                         {"skip", 0, 0, 'k'},
                                          {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -95,9 +103,10 @@ int main(int argc, char **argv)
         case 'u': until = optarg; break;
         case 't': timeout_s = atol(optarg); break;
         case 'S': sopts.synced = true; break;
+        case 'k': s_skip = true; break;
         default:
             fprintf(stderr, "usage: evlog_sub --dir SITE --store DIR [--until SEQ|head|never] "
-                            "[--out FILE] [--timeout S] [--synced]\n");
+                            "[--out FILE] [--timeout S] [--synced] [--skip]\n");
             return 2;
         }
     }
