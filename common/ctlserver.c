@@ -47,6 +47,7 @@ struct ctlserver_t {
     uint64_t applied, head;
     int64_t started;
     ctl_call_t *syncs;   /* waiting syncs */
+    int utc_offset_min;         /* calendar.utc_offset, for status */
 };
 
 ctlserver_t *ctlserver_new(const char *site_dir, const char *name, kclock_t *clock,
@@ -185,6 +186,8 @@ static void s_status(ctlserver_t *self, Kefu__Reply *reply, Kefu__StatusReply *s
     st->sim_clock = kclock_is_sim(self->clock);
     st->has_started = true;
     st->started = self->started;
+    st->has_utc_offset_min = true;
+    st->utc_offset_min = self->utc_offset_min;
     reply->rep_case = KEFU__REPLY__REP_STATUS;
     reply->status = st;
 }
@@ -353,4 +356,9 @@ int ctlserver_attach(ctlserver_t *self, zloop_t *loop)
 {
     self->loop = loop;
     return zloop_reader(loop, self->sock, s_readable, self);
+}
+
+void ctlserver_set_utc_offset(ctlserver_t *self, int offset_min)
+{
+    self->utc_offset_min = offset_min;
 }

@@ -49,6 +49,9 @@ int ctlserver_attach(ctlserver_t *self, zloop_t *loop);
  * knows; answers every sync that is now satisfied. */
 void ctlserver_set_position(ctlserver_t *self, uint64_t applied, uint64_t head);
 uint64_t ctlserver_applied(const ctlserver_t *self);
+/* The site's offset from UTC (calendar.utc_offset) status tells clients,
+ * so they count days and weeks as the site does. */
+void ctlserver_set_utc_offset(ctlserver_t *self, int offset_min);
 
 /* Sets the error message for the code the handler returns (printf-style). */
 void ctl_call_errmsg(ctl_call_t *call, const char *fmt, ...)

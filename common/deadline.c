@@ -84,42 +84,6 @@ static void s_err(char *err, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Floor division and modulo: times before 1970 are negative, and a day
- * must start at midnight for them too. */
-static int64_t s_floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static int64_t s_floor_mod(int64_t a, int64_t b)
-{
-    return a - s_floor_div(a, b) * b;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil: exact for every year, no table, no timegm() and its TZ). */
-static int64_t s_days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = s_floor_div(y, 400);
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static bool s_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int s_days_in_month(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && s_leap(y) ? 29 : days[m - 1];
-}
-
 /* Reads exactly n digits at *p. */
 static bool s_digits(const char **p, int n, int *out)
 {
@@ -208,14 +172,10 @@ int deadline_spec_check(const char *spec)
 
 static int s_parse_offset(const char *v, int *min_out, char *err, size_t cap)
 {
-    const char *p = v;
-    int h, m;
-    if ((*p != '+' && *p != '-') || (p++, !s_digits(&p, 2, &h)) || *p++ != ':'
-        || !s_digits(&p, 2, &m) || *p != '\0' || h > 23 || m > 59) {
+    if (ktime_parse_offset(v, min_out) != 0) {
         s_err(err, cap, "\"%.*s%s\" is not an offset from UTC like +08:00 or -05:30", S_Q(v));
         return KEFU_EINVAL;
     }
-    *min_out = (v[0] == '-' ? -1 : 1) * (h * 60 + m);
     return 0;
 }
 
@@ -317,7 +277,7 @@ static int s_parse_holidays(const char *v, int64_t **days_out, size_t *n_out, ch
         int y, m, d;
         bool ok = s_digits(&p, 4, &y) && *p++ == '-' && s_digits(&p, 2, &m) && *p++ == '-'
                   && s_digits(&p, 2, &d) && m >= 1 && m <= 12 && d >= 1
-                  && d <= s_days_in_month(y, m);
+                  && d <= ktime_days_in_month(y, m);
         while (ok && (*p == ' ' || *p == '\t'))
             p++;
         if (!ok || (*p != ',' && *p != '\0')) {
@@ -335,7 +295,7 @@ static int s_parse_holidays(const char *v, int64_t **days_out, size_t *n_out, ch
                     abort();
                 days = more;
             }
-            days[n] = s_days_from_civil(y, m, d);
+            days[n] = ktime_days_from_civil(y, m, d);
         }
         n++;
         if (*p == ',') {
@@ -539,7 +499,7 @@ static int64_t s_free_weeks(const deadline_policy_t *self, int64_t day, int64_t 
 
 static bool s_is_workday(const deadline_policy_t *self, int64_t day)
 {
-    int wd = (int) s_floor_mod(day + 3, 7);   /* day 0, 1970-01-01, was a Thursday */
+    int wd = (int) ktime_floor_mod(day + 3, 7);   /* day 0, 1970-01-01, was a Thursday */
     if (!(self->workdays & (1u << wd)))
         return false;
     size_t i = s_holiday_at_or_after(self, day);
@@ -563,7 +523,7 @@ static bool s_local(const deadline_policy_t *self, int64_t utc_us, int64_t *loca
 {
     if (__builtin_add_overflow(utc_us, self->offset_us, local_us))
         return false;
-    int64_t day = s_floor_div(*local_us, KTIME_DAY);
+    int64_t day = ktime_floor_div(*local_us, KTIME_DAY);
     return day >= S_MIN_DAY && day <= S_MAX_DAY;
 }
 
@@ -576,7 +536,7 @@ static int64_t s_close_utc(const deadline_policy_t *self, int64_t day)
 /* The day "same-day" ends on for a start at local time l. */
 static bool s_same_day(const deadline_policy_t *self, int64_t l, int64_t *day_out)
 {
-    int64_t day = s_floor_div(l, KTIME_DAY);
+    int64_t day = ktime_floor_div(l, KTIME_DAY);
     int64_t tod = l - day * KTIME_DAY;
     if (s_is_workday(self, day) && tod < self->close_us) {
         *day_out = day;
@@ -588,7 +548,7 @@ static bool s_same_day(const deadline_policy_t *self, int64_t l, int64_t *day_ou
 /* Adds rem of working time to local time l. */
 static int s_add_work(const deadline_policy_t *self, int64_t l, int64_t rem, int64_t *due_us)
 {
-    int64_t day = s_floor_div(l, KTIME_DAY);
+    int64_t day = ktime_floor_div(l, KTIME_DAY);
     int64_t from = l;   /* where counting may start on `day` */
     for (;;) {
         if (day > S_MAX_DAY)
@@ -704,7 +664,7 @@ int64_t deadline_work_between(const deadline_policy_t *self, int64_t a_us, int64
     if (b_us < a_us)
         return -deadline_work_between(self, b_us, a_us);
     int64_t la = s_clamp_local(self, a_us), lb = s_clamp_local(self, b_us);
-    int64_t da = s_floor_div(la, KTIME_DAY), db = s_floor_div(lb, KTIME_DAY);
+    int64_t da = ktime_floor_div(la, KTIME_DAY), db = ktime_floor_div(lb, KTIME_DAY);
     int64_t sum = 0;
     for (int64_t day = da; day <= db;) {
         /* Days strictly between da and db are whole days: skip the

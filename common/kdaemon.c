@@ -15,6 +15,7 @@
 
 #include "kerr.h"
 #include "klog.h"
+#include "ktime.h"
 #include "registry.h"
 #include "site.h"
 
@@ -140,6 +141,8 @@ int kdaemon_init(kdaemon_t *self, const char *name, const char *summary,
             return 2;
         }
     klog_init(name, s_level(kconfig_get(self->config, "log.level")));
+    /* checked when set (deadline.c): it parses */
+    ktime_parse_offset(kconfig_get(self->config, "calendar.utc_offset"), &self->utc_offset_min);
     if (site_dir(dir, self->site, sizeof self->site) != 0) {
         fprintf(stderr, "kefu-%s: site directory path too long\n", name);
         return 2;

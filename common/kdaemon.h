@@ -35,6 +35,7 @@ typedef struct {
     kconfig_t *config;
     kclock_t *clock;           /* the site clock */
     int lockfd;                /* DIR/run/NAME.lock, flock'd; -1 if not held */
+    int utc_offset_min;        /* the site's calendar.utc_offset */
 } kdaemon_t;
 
 /* Exit status of a daemon refused because another instance runs. */

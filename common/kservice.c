@@ -145,6 +145,8 @@ int kservice_new(kservice_t **out, kdaemon_t *d, const kservice_spec_t *spec, vo
         rc = errno ? errno : KEFU_EINTERNAL;
     if (rc == 0 && !(self->ctl = ctlserver_new(d->site, spec->name, d->clock, s_ctl, self)))
         rc = errno ? errno : KEFU_EINTERNAL;
+    if (rc == 0)
+        ctlserver_set_utc_offset(self->ctl, d->utc_offset_min);
     if (rc == 0 && !(self->cmdq = cmdq_new(self->store, self->log, self->ctl, d->clock,
                                            spec->commands, arg)))
         rc = KEFU_EINTERNAL;

@@ -48,15 +48,47 @@ static bool s_expect(const char **p, const char *set)
     return true;
 }
 
-static bool s_leap(int y)
+bool ktime_leap(int y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int s_days_in_month(int y, int m)
+int ktime_days_in_month(int y, int m)
 {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && s_leap(y) ? 29 : days[m - 1];
+    return m == 2 && ktime_leap(y) ? 29 : days[m - 1];
+}
+
+int ktime_parse_offset(const char *s, int *min_out)
+{
+    const char *p = s;
+    int h, m;
+    if (!s || (*p != '+' && *p != '-') || (p++, !s_digits(&p, 2, &h)) || *p++ != ':' ||
+        !s_digits(&p, 2, &m) || *p != '\0' || h > 23 || m > 59)
+        return KEFU_EINVAL;
+    *min_out = (s[0] == '-' ? -1 : 1) * (h * 60 + m);
+    return 0;
+}
+
+int64_t ktime_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int64_t ktime_floor_mod(int64_t a, int64_t b)
+{
+    return a - ktime_floor_div(a, b) * b;
+}
+
+int64_t ktime_days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = ktime_floor_div(y, 400);
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
 }
 
 int ktime_parse_rfc3339(const char *s, int64_t *us_out)
@@ -99,7 +131,7 @@ int ktime_parse_rfc3339(const char *s, int64_t *us_out)
     if (*p != '\0')
         return KEFU_EINVAL;
 
-    if (mon < 1 || mon > 12 || day < 1 || day > s_days_in_month(year, mon)
+    if (mon < 1 || mon > 12 || day < 1 || day > ktime_days_in_month(year, mon)
         || hour > 23 || min > 59 || sec > 59)
         return KEFU_EINVAL;
 

@@ -8,6 +8,7 @@
 #ifndef KEFU_KTIME_H
 #define KEFU_KTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,5 +47,21 @@ int ktime_format_duration(int64_t d_us, char *buf, size_t cap);
  * (kclock_set, and the log daemon's clock advance refuses it). */
 #define KTIME_MIN_US (-62167219200LL * KTIME_SEC)
 #define KTIME_MAX_US (253402300800LL * KTIME_SEC - 1)
+
+/* The calendar, proleptic Gregorian, in one place (deadline.c's working
+ * days, kefuctl's --week and --month, RFC 3339 parsing): */
+bool ktime_leap(int year);
+/* Days in month m (1..12) of year. */
+int ktime_days_in_month(int year, int m);
+/* Days since 1970-01-01 of y-m-d (exact for every year; no timegm(), so
+ * no TZ): H. Hinnant's days_from_civil. */
+int64_t ktime_days_from_civil(int y, int m, int d);
+/* An offset from UTC, "+08:00" or "-05:30", in minutes. Returns 0, or
+ * KEFU_EINVAL for anything else. */
+int ktime_parse_offset(const char *s, int *min_out);
+/* Division and modulo rounding down, so a time before 1970 falls in the
+ * day (or week) that holds it. */
+int64_t ktime_floor_div(int64_t a, int64_t b);
+int64_t ktime_floor_mod(int64_t a, int64_t b);
 
 #endif

@@ -774,6 +774,7 @@ int evlog_server_new(evlog_server_t **out, kdaemon_t *d)
         evlog_server_destroy(&self);
         return rc;
     }
+    ctlserver_set_utc_offset(self->ctl, d->utc_offset_min);
     ctlserver_set_position(self->ctl, self->assigned, self->assigned);
 
     self->sync = evlog_sync_new(self->store);

@@ -180,13 +180,23 @@ static int s_hook_analysis(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *
         return kctl_usage(ctx, "%s the period: --from TIME --to TIME, --week YYYY-MM-DD "
                                "or --month YYYY-MM",
                           forms == 0 ? "give" : "give only one form of");
+    /* The form first (a usage error needs no site), then the site's
+     * offset, which says when its days begin. */
+    int off = 0;
+    if (week && kctl_parse_week(week, 0, &q->from, &q->to) != 0)
+        return kctl_usage(ctx, "bad --week '%s': the first day, like 2026-11-23", week);
+    if (month && kctl_parse_month(month, 0, &q->from, &q->to) != 0)
+        return kctl_usage(ctx, "bad --month '%s': a month like 2026-11", month);
+    if (week || month) {
+        int rc = kctl_site_offset(ctx, "intake", &off);
+        if (rc != KCTL_CONTINUE)
+            return rc;
+    }
     if (week) {
-        if (kctl_parse_week(week, &q->from, &q->to) != 0)
-            return kctl_usage(ctx, "bad --week '%s': the first day, like 2026-11-23", week);
+        kctl_parse_week(week, off, &q->from, &q->to);
         q->has_from = q->has_to = 1;
     } else if (month) {
-        if (kctl_parse_month(month, &q->from, &q->to) != 0)
-            return kctl_usage(ctx, "bad --month '%s': a month like 2026-11", month);
+        kctl_parse_month(month, off, &q->from, &q->to);
         q->has_from = q->has_to = 1;
     } else if (!q->has_from || !q->has_to) {
         return kctl_usage(ctx, "--from and --to go together");

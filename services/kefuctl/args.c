@@ -8,10 +8,10 @@
  * value added to proto/ is accepted without code here. Value 0 is every
  * kefu enum's "unset" and is never accepted.
  *
- * Calendar periods (--week, --month) are local: a week starts at 00:00 of
- * its first day in the TZ of the machine kefuctl runs on, and mktime()
- * works out the offset of each end, so a period across a daylight-saving
- * change still has its ends at local midnight.
+ * Calendar periods (--week, --month) are the site's: a week starts at
+ * 00:00 of its first day in the site's calendar.utc_offset (the daemon's
+ * status tells it), wherever kefuctl runs, so the desk and its deadlines
+ * count days alike (ktime.h does the calendar).
  *
  * The option parsing every command shares is here too: the global flags
  * (--dir, --json, --request-id, --timeout) and kctl_getopt(), which takes
@@ -75,16 +75,6 @@ int kctl_parse_enum(kctl_t *ctx, const ProtobufCEnumDescriptor *ed, uint32_t exc
 
 /* ---- calendar periods ------------------------------------------------------- */
 
-static bool s_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int s_days_in_month(int y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && s_leap(y) ? 29 : days[m - 1];
-}
 
 /* n digits at s as a number, or -1 if they are not all digits. */
 static int s_digits(const char *s, int n)
@@ -98,47 +88,37 @@ static int s_digits(const char *s, int n)
     return v;
 }
 
-/* Local midnight starting day d of month m (1-based, may run past the end
- * of the month or year: mktime() carries) of year y, in usec. Returns 0
- * or -1 when the time cannot be represented. */
-static int s_local_midnight(int y, int m, int d, int64_t *us)
+/* 00:00 of day d of month m of year y at the site (offset_min from UTC),
+ * in usec. d and m may run past the month or year's end: the day count
+ * carries. */
+static int64_t s_site_midnight(int y, int m, int d, int offset_min)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = m - 1;
-    tm.tm_mday = d;
-    tm.tm_isdst = -1;  /* whatever is in force that day */
-    tzset();
-    errno = 0;
-    time_t t = mktime(&tm);
-    if (t == (time_t) -1 && errno != 0)
-        return -1;
-    *us = (int64_t) t * 1000000;
-    return 0;
+    y += (m - 1) / 12;
+    m = (m - 1) % 12 + 1;
+    return (ktime_days_from_civil(y, m, 1) + d - 1) * KTIME_DAY - offset_min * KTIME_MIN;
 }
 
-int kctl_parse_week(const char *s, int64_t *from, int64_t *to)
+int kctl_parse_week(const char *s, int offset_min, int64_t *from, int64_t *to)
 {
     if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
         return -1;
     int y = s_digits(s, 4), m = s_digits(s + 5, 2), d = s_digits(s + 8, 2);
-    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > s_days_in_month(y, m))
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > ktime_days_in_month(y, m))
         return -1;
-    if (s_local_midnight(y, m, d, from) != 0 || s_local_midnight(y, m, d + 7, to) != 0)
-        return -1;
+    *from = s_site_midnight(y, m, d, offset_min);
+    *to = *from + 7 * KTIME_DAY;
     return 0;
 }
 
-int kctl_parse_month(const char *s, int64_t *from, int64_t *to)
+int kctl_parse_month(const char *s, int offset_min, int64_t *from, int64_t *to)
 {
     if (strlen(s) != 7 || s[4] != '-')
         return -1;
     int y = s_digits(s, 4), m = s_digits(s + 5, 2);
     if (y < 1970 || m < 1 || m > 12)
         return -1;
-    if (s_local_midnight(y, m, 1, from) != 0 || s_local_midnight(y, m + 1, 1, to) != 0)
-        return -1;
+    *from = s_site_midnight(y, m, 1, offset_min);
+    *to = s_site_midnight(y, m + 1, 1, offset_min);
     return 0;
 }
 

@@ -76,3 +76,18 @@ int kctl_request(kctl_t *ctx, const char *daemon, Kefu__Request *req,
     *reply = rep;
     return KCTL_CONTINUE;
 }
+
+int kctl_site_offset(kctl_t *ctx, const char *daemon, int *offset_min)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__StatusRequest st = KEFU__STATUS_REQUEST__INIT;
+    req.req_case = KEFU__REQUEST__REQ_STATUS;
+    req.status = &st;
+    Kefu__Reply *rep = NULL;
+    int rc = kctl_request(ctx, daemon, &req, KEFU__REPLY__REP_STATUS, &rep, ctx->timeout_ms);
+    if (rc != KCTL_CONTINUE)
+        return rc;
+    *offset_min = rep->status->has_utc_offset_min ? rep->status->utc_offset_min : 0;
+    kefu__reply__free_unpacked(rep, NULL);
+    return KCTL_CONTINUE;
+}

@@ -342,13 +342,17 @@ int kctl_parse_enum(kctl_t *ctx, const ProtobufCEnumDescriptor *ed, uint32_t exc
 int kctl_enum_choices(const ProtobufCEnumDescriptor *ed, uint32_t exclude, const char *sep,
                       char *buf, size_t cap);
 
-/* A week "YYYY-MM-DD": from 00:00 local time of that day to 00:00 seven
- * days later. A month "YYYY-MM": from 00:00 local of its first day to
- * 00:00 of the next month's. Local is TZ's rule on each end's day. Both
- * return 0 with [*from, *to) in usec, or -1 for any other form, a day
- * or month out of range, or a year before 1970. */
-int kctl_parse_week(const char *s, int64_t *from, int64_t *to);
-int kctl_parse_month(const char *s, int64_t *from, int64_t *to);
+/* A week "YYYY-MM-DD": from 00:00 of that day at the site (offset_min
+ * from UTC: kctl_site_offset) to 00:00 seven days later. A month
+ * "YYYY-MM": from 00:00 of its first day to 00:00 of the next month's.
+ * Both return 0 with [*from, *to) in usec, or -1 for any other form, a
+ * day or month out of range, or a year before 1970. */
+int kctl_parse_week(const char *s, int offset_min, int64_t *from, int64_t *to);
+int kctl_parse_month(const char *s, int offset_min, int64_t *from, int64_t *to);
+/* The site's offset from UTC (calendar.utc_offset), as daemon's status
+ * says. Returns KCTL_CONTINUE with *offset_min set, or the exit status of
+ * a failed call (the daemon not there). */
+int kctl_site_offset(kctl_t *ctx, const char *daemon, int *offset_min);
 
 /* ---- talking to daemons (call.c) ---------------------------------------- */
 
