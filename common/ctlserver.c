@@ -324,31 +324,22 @@ static void s_handle(ctlserver_t *self, const uint8_t *id, size_t idlen,
     ctlserver_reply(self, &call, &reply);
 }
 
+static void s_on_request(void *arg, const uint8_t *id, size_t idlen, const uint8_t *body,
+                         size_t len, int frames)
+{
+    ctlserver_t *self = arg;
+    if (frames != 1)
+        s_send_error(self, id, idlen, 0, KEFU_EBADREQ, "malformed request: one frame expected");
+    else
+        s_handle(self, id, idlen, body, len);
+    arena_reset(self->arena);
+}
+
 static int s_readable(zloop_t *loop, zsock_t *sock, void *arg)
 {
     (void) loop;
     ctlserver_t *self = arg;
-    void *h = zsock_resolve(sock);
-    for (int n = 0; n < 256; n++) {
-        zmq_msg_t id, body;
-        int frames = kzmq_recv_routed(h, &id, &body);
-        if (frames < 0) {
-            zmq_msg_close(&id);
-            zmq_msg_close(&body);
-            break;
-        }
-        if (zmq_msg_size(&id) <= KZMQ_MAX_ID) {
-            if (frames != 1)
-                s_send_error(self, zmq_msg_data(&id), zmq_msg_size(&id), 0, KEFU_EBADREQ,
-                             "malformed request: one frame expected");
-            else
-                s_handle(self, zmq_msg_data(&id), zmq_msg_size(&id),
-                         zmq_msg_data(&body), zmq_msg_size(&body));
-        }
-        zmq_msg_close(&body);
-        zmq_msg_close(&id);
-        arena_reset(self->arena);
-    }
+    kzmq_drain(zsock_resolve(sock), 256, s_on_request, self);
     return 0;
 }
 

@@ -24,3 +24,23 @@ int kzmq_recv_routed(void *sock, zmq_msg_t *id, zmq_msg_t *body)
     }
     return frames;
 }
+
+int kzmq_drain(void *sock, int max, kzmq_request_fn *fn, void *arg)
+{
+    int n = 0;
+    for (; n < max; n++) {
+        zmq_msg_t id, body;
+        int frames = kzmq_recv_routed(sock, &id, &body);
+        if (frames < 0) {
+            zmq_msg_close(&id);
+            zmq_msg_close(&body);
+            break;
+        }
+        if (zmq_msg_size(&id) <= KZMQ_MAX_ID)
+            fn(arg, zmq_msg_data(&id), zmq_msg_size(&id), zmq_msg_data(&body),
+               zmq_msg_size(&body), frames);
+        zmq_msg_close(&body);
+        zmq_msg_close(&id);
+    }
+    return n;
+}

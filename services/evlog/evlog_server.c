@@ -525,32 +525,23 @@ static void s_request(evlog_server_t *self, const uint8_t *id, size_t idlen,
     }
 }
 
+static void s_on_request(void *arg, const uint8_t *id, size_t idlen, const uint8_t *body,
+                         size_t len, int frames)
+{
+    evlog_server_t *self = arg;
+    if (frames != 1)
+        s_send_error(self, id, idlen, 0, KEFU_EBADREQ, 0, "malformed request: one frame expected");
+    else
+        s_request(self, id, idlen, body, len);
+}
+
 /* Drains what the ROUTER holds (bounded, so the syncer's answer is not
  * kept waiting), then hands the open batch to the syncer if it is idle. */
 static int s_readable(zloop_t *loop, zsock_t *sock, void *arg)
 {
     (void) loop;
     evlog_server_t *self = arg;
-    void *h = zsock_resolve(sock);
-    for (int n = 0; n < 1024; n++) {
-        zmq_msg_t id, body;
-        int frames = kzmq_recv_routed(h, &id, &body);
-        if (frames < 0) {
-            zmq_msg_close(&id);
-            zmq_msg_close(&body);
-            break;
-        }
-        if (zmq_msg_size(&id) <= KZMQ_MAX_ID) {
-            if (frames != 1)
-                s_send_error(self, zmq_msg_data(&id), zmq_msg_size(&id), 0, KEFU_EBADREQ, 0,
-                             "malformed request: one frame expected");
-            else
-                s_request(self, zmq_msg_data(&id), zmq_msg_size(&id),
-                          zmq_msg_data(&body), zmq_msg_size(&body));
-        }
-        zmq_msg_close(&body);
-        zmq_msg_close(&id);
-    }
+    kzmq_drain(zsock_resolve(sock), 1024, s_on_request, self);
     arena_reset(self->arena);
     s_release(self);
     s_kick(self);
