@@ -14,6 +14,7 @@
 #include "cmdq.h"
 
 #include <czmq.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,10 @@ struct cmd_t {
     size_t first_len;
     int64_t now;
     int64_t due_us;             /* mono time by which the caller must hear something */
+    arena_t *arena;             /* a read on the reader thread: its memory; NULL: the queue's */
+    uint8_t *out;               /* ... its packed reply, or */
+    size_t out_len;
+    int out_rc;                 /* ... its error */
     char errmsg[512];
     cmd_t *next;
 };
@@ -70,6 +75,15 @@ struct cmdq_t {
     int failing;                /* the store can't take the log's events (the code), or 0 */
     zloop_t *loop;
     int timer;
+    /* the reader: a thread answering reads from its own read transaction,
+     * so a long register query never holds up the command path */
+    pthread_t reader;
+    bool reader_started;
+    pthread_mutex_t rmu;
+    pthread_cond_t rcv;
+    cmd_t *rjobs, **rjobs_tail;  /* under rmu */
+    bool rstop;                  /* under rmu */
+    zsock_t *rmain, *rthread;    /* PAIR: finished reads back to the loop */
     /* per kind of generated id, the highest N handed out (a hint: the
      * counter in the store and the held keys are the truth) */
     struct {
@@ -139,9 +153,12 @@ static void s_cmd_free(cmd_t *cmd)
     if (cmd) {
         free(cmd->req);
         free(cmd->first);
+        free(cmd->out);
         free(cmd);
     }
 }
+
+static void s_reader_stop(cmdq_t *self);
 
 void cmdq_destroy(cmdq_t **self_p)
 {
@@ -152,6 +169,7 @@ void cmdq_destroy(cmdq_t **self_p)
      * client retrying with its request id gets the answer from the next
      * run (what was appended is in the log). The log client is destroyed
      * first, so no ack callback comes after this. */
+    s_reader_stop(self);  /* its unanswered reads are failed there */
     cmd_t *lists[] = {self->queue, self->applying, self->inflight};
     for (size_t i = 0; i < 3; i++)
         for (cmd_t *c = lists[i], *n; c; c = n) {
@@ -175,14 +193,14 @@ size_t cmdq_pending(const cmdq_t *self)
 
 void *cmd_alloc(cmd_t *cmd, size_t size)
 {
-    void *p = arena_alloc(cmd->q->arena, size);
+    void *p = arena_alloc(cmd_arena(cmd), size);
     memset(p, 0, size);
     return p;
 }
 
 arena_t *cmd_arena(cmd_t *cmd)
 {
-    return cmd->q->arena;
+    return cmd->arena ? cmd->arena : cmd->q->arena;
 }
 
 const cmd_row_t *cmd_row(const cmd_t *cmd)
@@ -481,6 +499,140 @@ static int s_answer_row(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, stor
         return KEFU_EINTERNAL;
     }
     return rc;
+}
+
+/* ---- the reader ---------------------------------------------------------------------- */
+
+/* Reads are answered on a thread of their own, each in its own read
+ * transaction (LMDB readers run beside the writer and see the last
+ * committed state), into memory of its own: a register query over
+ * thousands of cases then costs the command path nothing. The answer
+ * functions only read the store and the command's memory. The reply goes
+ * back packed, over an inproc PAIR, to the loop's thread, which owns the
+ * control socket. */
+static void *s_reader_run(void *arg)
+{
+    cmdq_t *self = arg;
+    arena_t *arena = arena_new(0);
+    void *out = zsock_resolve(self->rthread);
+    for (;;) {
+        pthread_mutex_lock(&self->rmu);
+        while (!self->rjobs && !self->rstop)
+            pthread_cond_wait(&self->rcv, &self->rmu);
+        cmd_t *cmd = self->rjobs;
+        if (cmd) {
+            self->rjobs = cmd->next;
+            if (!self->rjobs)
+                self->rjobs_tail = &self->rjobs;
+            cmd->next = NULL;
+        }
+        pthread_mutex_unlock(&self->rmu);
+        if (!cmd)
+            break;  /* stopping, and nothing left */
+        arena_reset(arena);
+        cmd->arena = arena;
+        Kefu__Request *req = kefu__request__unpack(arena_pbc(arena), cmd->req_len, cmd->req);
+        store_txn_t *txn = NULL;
+        int rc = req ? store_read_begin(self->store, &txn) : KEFU_EINTERNAL;
+        Kefu__Reply reply = KEFU__REPLY__INIT;
+        if (rc == 0)
+            rc = s_answer_row(self, cmd, req, txn, NULL, &reply);
+        if (rc == 0) {
+            cmd->out_len = kefu__reply__get_packed_size(&reply);
+            cmd->out = malloc(cmd->out_len ? cmd->out_len : 1);
+            if (cmd->out)
+                kefu__reply__pack(&reply, cmd->out);
+            else
+                rc = KEFU_EINTERNAL;
+        }
+        store_txn_end(&txn);
+        cmd->out_rc = rc;
+        cmd->arena = NULL;
+        zmq_send(out, &cmd, sizeof cmd, 0);
+    }
+    arena_destroy(&arena);
+    return NULL;
+}
+
+/* A read answered: send it (the loop's thread). */
+static int s_reader_done(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    cmdq_t *self = arg;
+    cmd_t *cmd;
+    while (zmq_recv(zsock_resolve(sock), &cmd, sizeof cmd, ZMQ_DONTWAIT) == sizeof cmd) {
+        if (cmd->out_rc == 0)
+            ctlserver_reply_packed(self->ctl, &cmd->call, cmd->out, cmd->out_len);
+        s_send(self, cmd, cmd->out_rc, NULL);  /* an error (the call is there), or frees */
+    }
+    return 0;
+}
+
+static int s_reader_start(cmdq_t *self, zloop_t *loop)
+{
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://cmdq-reader-%p", (void *) self);
+    self->rmain = zsock_new(ZMQ_PAIR);
+    self->rthread = zsock_new(ZMQ_PAIR);
+    if (!self->rmain || !self->rthread || zsock_bind(self->rmain, "%s", ep) != 0 ||
+        zsock_connect(self->rthread, "%s", ep) != 0)
+        return -1;
+    pthread_mutex_init(&self->rmu, NULL);
+    pthread_cond_init(&self->rcv, NULL);
+    self->rjobs_tail = &self->rjobs;
+    if (pthread_create(&self->reader, NULL, s_reader_run, self) != 0)
+        return -1;
+    self->reader_started = true;
+    return zloop_reader(loop, self->rmain, s_reader_done, self);
+}
+
+/* Stops the reader after the read it is on; fails the reads not answered. */
+static void s_reader_stop(cmdq_t *self)
+{
+    if (self->reader_started) {
+        pthread_mutex_lock(&self->rmu);
+        self->rstop = true;
+        cmd_t *left = self->rjobs;
+        self->rjobs = NULL;
+        pthread_cond_signal(&self->rcv);
+        pthread_mutex_unlock(&self->rmu);
+        pthread_join(self->reader, NULL);
+        pthread_cond_destroy(&self->rcv);
+        pthread_mutex_destroy(&self->rmu);
+        self->reader_started = false;
+        for (cmd_t *n; left; left = n) {
+            n = left->next;
+            if (left->call)
+                ctlserver_fail(self->ctl, &left->call, KEFU_EUNAVAIL, "the daemon is stopping");
+            s_cmd_free(left);
+        }
+        cmd_t *cmd;
+        while (zmq_recv(zsock_resolve(self->rmain), &cmd, sizeof cmd, ZMQ_DONTWAIT) == sizeof cmd) {
+            if (cmd->call)
+                ctlserver_fail(self->ctl, &cmd->call, KEFU_EUNAVAIL, "the daemon is stopping");
+            s_cmd_free(cmd);
+        }
+    }
+    zsock_destroy(&self->rmain);
+    zsock_destroy(&self->rthread);
+}
+
+/* Hands a read to the reader: true if taken (answered later). */
+static bool s_reader_take(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req)
+{
+    if (!self->reader_started)
+        return false;
+    cmd->req_len = kefu__request__get_packed_size(req);
+    cmd->req = malloc(cmd->req_len);
+    if (!cmd->req)
+        return false;
+    kefu__request__pack(req, cmd->req);
+    pthread_mutex_lock(&self->rmu);
+    *self->rjobs_tail = cmd;
+    self->rjobs_tail = &cmd->next;
+    pthread_cond_signal(&self->rcv);
+    pthread_mutex_unlock(&self->rmu);
+    return true;
 }
 
 /* The command's events are applied: build and send its answer. */
@@ -791,6 +943,11 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
         self->pending++;
         return CTL_DEFER;
     }
+    /* A read with nothing in its way: the reader answers it. */
+    if (!cmd->writes && s_reader_take(self, cmd, req)) {
+        self->pending++;
+        return CTL_DEFER;
+    }
     int rc = s_run(self, cmd, req, reply);
     if (rc == CTL_DEFER) {
         self->pending++;
@@ -897,5 +1054,7 @@ int cmdq_attach(cmdq_t *self, zloop_t *loop)
 {
     self->loop = loop;
     self->timer = zloop_timer(loop, 250, 0, s_tick, self);
-    return self->timer >= 0 ? 0 : -1;
+    if (self->timer < 0 || s_reader_start(self, loop) != 0)
+        return -1;
+    return 0;
 }

@@ -149,8 +149,12 @@ void cmdq_store_failing(cmdq_t *self, int rc);
  * with what holds its command up (the log not acknowledging, the store
  * not applying), typed unavailable or store-full; the command itself
  * goes on and keeps its place (a repeat with its request id learns the
- * outcome). The timer is the loop's: destroy the loop before cmdq (as a
- * daemon's run does when it returns). Returns 0 or -1. */
+ * outcome). Also starts the reader: a thread that answers reads (rows
+ * without exec) in read transactions of their own, beside the command
+ * path, so a long query never holds up writes; without cmdq_attach reads
+ * are answered inline. The timer and the reader's socket are the loop's:
+ * destroy the loop before cmdq (as a daemon's run does when it returns).
+ * Returns 0 or -1. */
 int cmdq_attach(cmdq_t *self, zloop_t *loop);
 
 /* Commands taken and not yet answered. */
@@ -158,7 +162,9 @@ size_t cmdq_pending(const cmdq_t *self);
 
 /* Inside exec or answer: the row of the command running. */
 const cmd_row_t *cmd_row(const cmd_t *cmd);
-/* Inside exec or answer: memory freed when the call returns. Never NULL. */
+/* Inside exec or answer: memory freed when the call returns. Never NULL.
+ * (A read's answer may run on the reader thread: it gets memory of its
+ * own, and must only read the store and this memory.) */
 void *cmd_alloc(cmd_t *cmd, size_t size);
 /* Inside exec or answer: the arena cmd_alloc() uses, for decoding records
  * with the same lifetime. */

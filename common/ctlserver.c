@@ -156,6 +156,31 @@ void ctlserver_reply(ctlserver_t *self, ctl_call_t **call_p, Kefu__Reply *reply)
     *call_p = NULL;
 }
 
+void ctlserver_reply_packed(ctlserver_t *self, ctl_call_t **call_p, const uint8_t *buf, size_t len)
+{
+    ctl_call_t *call = *call_p;
+    uint8_t corr[11];  /* field 1, varint */
+    size_t n = 0;
+    uint64_t v = call->corr;
+    corr[n++] = 0x08;
+    do {
+        uint8_t b = v & 0x7f;
+        v >>= 7;
+        corr[n++] = b | (v ? 0x80 : 0);
+    } while (v);
+    void *sock = zsock_resolve(self->sock);
+    zmq_msg_t m;
+    if (zmq_msg_init_size(&m, len + n) == 0) {
+        memcpy(zmq_msg_data(&m), buf, len);
+        memcpy((uint8_t *) zmq_msg_data(&m) + len, corr, n);
+        if (zmq_send(sock, call->id, call->idlen, ZMQ_SNDMORE) < 0 ||
+            zmq_msg_send(&m, sock, 0) < 0)
+            zmq_msg_close(&m);
+    }
+    free(call);
+    *call_p = NULL;
+}
+
 void ctlserver_fail(ctlserver_t *self, ctl_call_t **call_p, int rc, const char *fmt, ...)
 {
     ctl_call_t *call = *call_p;

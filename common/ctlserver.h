@@ -63,6 +63,11 @@ const char *ctl_call_request_id(const ctl_call_t *call);
 /* Finishes a deferred call with reply (its corr is set here) and frees
  * the call, nulling *call_p. */
 void ctlserver_reply(ctlserver_t *self, ctl_call_t **call_p, Kefu__Reply *reply);
+/* Finishes a deferred call with a reply already packed (buf[0..len), a
+ * kefu.Reply without corr: the call's is appended, a later field 1
+ * winning in protobuf), and frees the call, nulling *call_p. For a reply
+ * built off the loop's thread (cmdq's reader). */
+void ctlserver_reply_packed(ctlserver_t *self, ctl_call_t **call_p, const uint8_t *buf, size_t len);
 /* Finishes a deferred call with an error. */
 void ctlserver_fail(ctlserver_t *self, ctl_call_t **call_p, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -114,6 +114,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kerr.h"
@@ -163,6 +164,8 @@ struct store_t {
     pthread_mutex_t lock;   /* guards the fields below */
     unsigned readers;       /* open read txns (not counting the cached one) */
     bool writing;           /* store_write is running */
+    bool growing;           /* the writer waits for the readers to let it grow the map */
+    pthread_cond_t idle;    /* signalled when readers falls to 0 or a growth ends */
     store_txn_t *rcache;    /* one reset read txn, ready to renew */
 
     store_txn_t wtxn;       /* the write txn wrapper, reused by store_write */
@@ -205,9 +208,26 @@ static void s_refresh_map_size(store_t *self)
  * the writing flag; a reader (store_read_begin, whose begin just failed)
  * holds only its own count. Anything more is refused with KEFU_EUNAVAIL.
  * Returns 0, KEFU_EUNAVAIL or an LMDB/errno code. */
+#define S_GROW_WAIT_MS 2000  /* how long the writer waits for readers to finish */
+
 static int s_set_map_size(store_t *self, size_t size, bool writer)
 {
     s_lock(self);
+    if (writer && self->readers > 0) {
+        /* Readers on other threads (cmdq's reader) hold the map: new ones
+         * wait (store_read_begin) and the open ones end soon. A reader
+         * of the writer's own thread would never end: after the wait the
+         * growth is refused as before. */
+        self->growing = true;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += S_GROW_WAIT_MS / 1000;
+        while (self->readers > 0 &&
+               pthread_cond_timedwait(&self->idle, &self->lock, &until) == 0)
+            ;
+        self->growing = false;
+        pthread_cond_broadcast(&self->idle);
+    }
     bool alone = writer ? self->readers == 0
                         : self->readers == 1 && !self->writing;
     int rc = KEFU_EUNAVAIL;
@@ -539,6 +559,8 @@ int store_open(store_t **out, const char *path, const store_opts_t *opts)
         return ENOMEM;
     }
     rc = pthread_mutex_init(&self->lock, NULL);
+    if (rc == 0 && (rc = pthread_cond_init(&self->idle, NULL)) != 0)
+        pthread_mutex_destroy(&self->lock);
     if (rc) {
         free(self->dir);
         free(self);
@@ -603,6 +625,7 @@ fail:
         mdb_env_close(self->env);
     if (self->mark_fd >= 0)
         close(self->mark_fd);   /* left with our boot id: trusted on this boot */
+    pthread_cond_destroy(&self->idle);
     pthread_mutex_destroy(&self->lock);
     free(self->dir);
     free(self);
@@ -626,6 +649,7 @@ void store_destroy(store_t **self_p)
                   "restarts first", self->dir, kefu_strerror(rc));
     mdb_env_close(self->env);
     s_mark_close(self, rc == 0);
+    pthread_cond_destroy(&self->idle);
     pthread_mutex_destroy(&self->lock);
     free(self->dir);
     free(self);
@@ -717,8 +741,11 @@ int store_read_begin(store_t *self, store_txn_t **txn)
 {
     assert(self && txn);
     *txn = NULL;
-    /* Counted before the begin, so no growth can remap under it. */
+    /* Counted before the begin, so no growth can remap under it; a growth
+     * waiting for the readers to go goes first. */
     s_lock(self);
+    while (self->growing)
+        pthread_cond_wait(&self->idle, &self->lock);
     self->readers++;
     store_txn_t *t = self->rcache;
     self->rcache = NULL;
@@ -746,7 +773,8 @@ int store_read_begin(store_t *self, store_txn_t **txn)
     if (rc) {
         free(t);
         s_lock(self);
-        self->readers--;
+        if (--self->readers == 0)
+            pthread_cond_broadcast(&self->idle);
         s_unlock(self);
         return rc;
     }
@@ -766,7 +794,8 @@ void store_txn_end(store_txn_t **txn_p)
     store_t *self = t->store;
     mdb_txn_reset(t->txn);
     s_lock(self);
-    self->readers--;
+    if (--self->readers == 0)
+        pthread_cond_broadcast(&self->idle);
     if (!self->rcache) {
         self->rcache = t;
         t = NULL;

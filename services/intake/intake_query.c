@@ -215,7 +215,12 @@ int intake_query_cases(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu_
                 items->has_more = items->more = true;
                 break;
             }
-            /* the case as stored: bounded (its newest history only) */
+            /* A register line is a case without its history (complaint
+             * show has it; history_count says how long it is): the
+             * answer stays small, and so does its cost to the reader. */
+            c->n_history = 0;
+            c->history = NULL;
+            c->has_history_from = false;
             bytes += kefu__case__get_packed_size(c);
             if (n == cap) {
                 cap = cap ? 2 * cap : 64;

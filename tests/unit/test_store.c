@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -562,6 +563,43 @@ static void test_growth(void **state)
     f->passed = true;
 }
 
+/* A reader on another thread (cmdq's) holds a read txn while the writer
+ * must grow the map: the writer waits for it, new readers wait for the
+ * growth, and the write goes through (once it failed KEFU_EUNAVAIL). */
+typedef struct {
+    store_t *store;
+    int rc;
+} s_reader_t;
+
+static void *s_hold_read(void *arg)
+{
+    s_reader_t *r = arg;
+    store_txn_t *txn;
+    r->rc = store_read_begin(r->store, &txn);
+    if (r->rc == 0) {
+        usleep(200 * 1000);
+        store_txn_end(&txn);
+    }
+    return NULL;
+}
+
+static void test_growth_waits_for_readers(void **state)
+{
+    fixture_t *f = *state;
+    s_open(f, 1 * MiB, 64 * MiB);
+    s_reader_t r = {f->store, -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, s_hold_read, &r), 0);
+    usleep(50 * 1000);  /* the reader is in its txn */
+    s_bulk_t b = {f->t, 4096, 1024, 0, 0};  /* 4 MiB: needs growths */
+    assert_ok(store_write(f->store, s_bulk_fn, &b));
+    pthread_join(th, NULL);
+    assert_ok(r.rc);
+    assert_true(store_growths(f->store) >= 2);
+    assert_int_equal(s_count(f->store, f->t, true), 4096);
+    f->passed = true;
+}
+
 /* A fn that hides LMDB's code behind its own, as a daemon's might. */
 static int s_translating_fn(store_txn_t *txn, void *arg)
 {
@@ -1027,6 +1065,7 @@ int main(int argc, char **argv)
                                    (unsigned) strtoul(argv[4], NULL, 10));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_put_get_del, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_growth_waits_for_readers, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_snapshot, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_cursor, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_meta, s_setup, s_teardown),
