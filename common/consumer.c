@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "arena.h"
+#include "evlog_event.h"
 #include "kerr.h"
 #include "klog.h"
 
@@ -16,6 +17,7 @@ struct consumer_t {
     consumer_apply_fn *apply;
     consumer_applied_fn *applied_cb;
     consumer_failed_fn *failed_cb;
+    consumer_want_fn *want;
     void *arg;
     arena_t *arena;
     uint64_t applied;
@@ -70,6 +72,11 @@ static int s_apply_batch(store_txn_t *txn, void *arg)
     arena_reset(self->arena);  /* also on a retry after map growth */
     for (size_t i = 0; i < self->n; i++) {
         const evlog_record_t *r = &self->recs[i];
+        if (self->want) {
+            int body = evlog_event_peek_body(r->data, r->len);
+            if (body && !self->want(self->arg, body))
+                continue;  /* another daemon's event: nothing to do */
+        }
         Kefu__Envelope *ev = kefu__envelope__unpack(arena_pbc(self->arena), r->len, r->data);
         int rc = self->apply(self->arg, txn, r, ev);
         if (rc)
@@ -106,6 +113,11 @@ static int s_deliver(void *arg, const evlog_record_t *recs, size_t n)
     if (self->applied_cb)
         self->applied_cb(self->arg, self->applied, evlog_client_head(self->client));
     return 0;
+}
+
+void consumer_set_want(consumer_t *self, consumer_want_fn *want)
+{
+    self->want = want;
 }
 
 void consumer_on_failure(consumer_t *self, consumer_failed_fn *failed)

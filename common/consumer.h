@@ -26,6 +26,7 @@
 #ifndef KEFU_CONSUMER_H
 #define KEFU_CONSUMER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "event.pb-c.h"
@@ -59,6 +60,14 @@ typedef void (consumer_failed_fn)(void *arg, int rc, uint64_t first);
 consumer_t *consumer_new(store_t *store, evlog_client_t *client,
                          consumer_apply_fn *apply, consumer_applied_fn *applied, void *arg);
 void consumer_destroy(consumer_t **self_p);
+
+/* Which events the daemon applies, by body case (arg as consumer_new's):
+ * the others are not decoded and not passed to apply (the position still
+ * moves past them), so a daemon pays nothing for the site's other
+ * daemons' events. An event whose case can't be read off its bytes is
+ * decoded and passed as always. Without one, every event is passed. */
+typedef bool (consumer_want_fn)(void *arg, int body_case);
+void consumer_set_want(consumer_t *self, consumer_want_fn *want);
 
 /* Sets a function told of every batch that fails (arg as consumer_new's). */
 void consumer_on_failure(consumer_t *self, consumer_failed_fn *failed);

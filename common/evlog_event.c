@@ -44,3 +44,54 @@ const char *evlog_event_type(const Kefu__Envelope *ev)
         protobuf_c_message_descriptor_get_field(&kefu__envelope__descriptor, ev->body_case);
     return f ? f->name : NULL;
 }
+
+int evlog_event_peek_body(const uint8_t *data, size_t len)
+{
+    const uint8_t *p = data, *end = data + len;
+    while (p < end) {
+        uint64_t key = 0, v = 0;
+        int shift = 0;
+        do {
+            if (p == end || shift > 63)
+                return 0;
+            key |= (uint64_t) (*p & 0x7f) << shift;
+            shift += 7;
+        } while (*p++ & 0x80);
+        unsigned field = (unsigned) (key >> 3), wt = (unsigned) (key & 7);
+        switch (wt) {
+        case 0:
+            do {
+                if (p == end)
+                    return 0;
+            } while (*p++ & 0x80);
+            break;
+        case 1:
+            if (end - p < 8)
+                return 0;
+            p += 8;
+            break;
+        case 5:
+            if (end - p < 4)
+                return 0;
+            p += 4;
+            break;
+        case 2:
+            shift = 0;
+            do {
+                if (p == end || shift > 63)
+                    return 0;
+                v |= (uint64_t) (*p & 0x7f) << shift;
+                shift += 7;
+            } while (*p++ & 0x80);
+            if (v > (uint64_t) (end - p))
+                return 0;
+            if (field >= 15)
+                return (int) field;
+            p += v;
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 0;
+}

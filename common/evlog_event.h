@@ -8,6 +8,7 @@
 #define KEFU_EVLOG_EVENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "event.pb-c.h"
 
@@ -16,6 +17,13 @@
  * packed_len <= EVLOG_MAX_EVENT. Returns 0, KEFU_EBADREQ (missing field),
  * KEFU_EUNKNOWNTYPE, KEFU_EINVAL or KEFU_ETOOLARGE, with a message in err. */
 int evlog_event_check(const Kefu__Envelope *ev, size_t packed_len, char *err, size_t cap);
+
+/* The body case of a packed envelope (data[0..len)) without decoding it:
+ * the number of its first length-delimited field from 15 on (the body
+ * oneof, proto/event.proto), read off the wire by its tags. Returns the
+ * case, or 0 when there is none or the bytes are not an envelope (then
+ * decode it to know). */
+int evlog_event_peek_body(const uint8_t *data, size_t len);
 
 /* The event's type name: the set body field's name ("clock_advanced"),
  * or NULL if none is set. */

@@ -21,6 +21,7 @@
 #include "evlog_client.h"
 #include "kerr.h"
 #include "klog.h"
+#include "registry.h"
 #include "site.h"
 
 struct kservice_t {
@@ -34,6 +35,7 @@ struct kservice_t {
     consumer_t *consumer;
     ctlserver_t *ctl;
     cmdq_t *cmdq;
+    int ev_lo, ev_hi;           /* its event range (registry.h) */
 };
 
 /* ---- the store and its layout ------------------------------------------------ */
@@ -97,6 +99,18 @@ static int s_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const
     return rc;
 }
 
+/* The events the daemon applies: its own range, and spec.also. */
+static bool s_want(void *arg, int body)
+{
+    kservice_t *self = arg;
+    if (body >= self->ev_lo && body <= self->ev_hi)
+        return true;
+    for (const int *a = self->spec->also; a && *a; a++)
+        if (*a == body)
+            return true;
+    return false;
+}
+
 static void s_applied(void *arg, uint64_t applied, uint64_t head)
 {
     kservice_t *self = arg;
@@ -158,6 +172,12 @@ int kservice_new(kservice_t **out, kdaemon_t *d, const kservice_spec_t *spec, vo
         return rc;
     }
     consumer_on_failure(self->consumer, s_failed);
+    const registry_daemon_t *reg = registry_lookup(spec->name);
+    if (reg) {
+        self->ev_lo = reg->ev_lo;
+        self->ev_hi = reg->ev_hi;
+        consumer_set_want(self->consumer, s_want);
+    }
     *out = self;
     return 0;
 }

@@ -10,7 +10,8 @@
  *                  another layout (spec.schema) is emptied and rebuilt
  *                  from the log at start;
  *   the log client producer NAME;
- *   the consumer   every event through spec.apply, in the batch's
+ *   the consumer   the daemon's events (its registry range, and the
+ *                  others it names) through spec.apply, in the batch's
  *                  transaction, and the first event of each of the
  *                  daemon's own request ids recorded (cmdq_record);
  *   the control    ipc://DIR/run/NAME.ctl, every request to cmdq, which
@@ -46,9 +47,12 @@ typedef struct {
     uint64_t schema;
     const char *const *tables;   /* the store's tables, NULL-terminated */
     const cmd_table_t *commands; /* one row per request the daemon serves */
-    /* Applies one event inside the batch's transaction (consumer.h: every
-     * event of the log comes through; skip what is not yours). */
+    /* Applies one event inside the batch's transaction (consumer.h). Only
+     * the events of the daemon's own range in the registry (daemons.def)
+     * and those listed in `also` come through; the rest are not even
+     * decoded. (A daemon not in the registry, a test's, gets every one.) */
     consumer_apply_fn *apply;
+    const int *also;             /* other daemons' event cases it applies, 0-ended; may be NULL */
 } kservice_spec_t;
 
 /* Opens the daemon's store, log client, consumer, control server and

@@ -486,6 +486,40 @@ static void test_exactly_once(void **state)
 /* evlog_client.h: a deliver callback's non-zero code "stops delivery
  * (evlog_client_poll or the zloop handler returns that code)"; the
  * consumer passes its apply function's code through. */
+/* A daemon that wants none of the log's events (they are another
+ * daemon's): none is passed to apply, none decoded, and the position
+ * still moves past them all, saved with the store (consumer_set_want). */
+static bool s_want_none(void *arg, int body)
+{
+    app_t *a = arg;
+    if (body != KEFU__ENVELOPE__BODY_PROBE && !a->problem[0])
+        snprintf(a->problem, sizeof a->problem, "peeked body %d, not a probe", body);
+    return false;
+}
+
+static void test_unwanted_skipped(void **state)
+{
+    app_t *a = *state;
+    a->producer = evlog_client_new(s_site, "test-consumer-want");
+    assert_non_null(a->producer);
+    s_append(a, 1, 10, 0);
+    a->client = evlog_client_new(s_site, NULL);
+    assert_non_null(a->client);
+    a->c = consumer_new(a->store, a->client, s_apply, s_applied, a);
+    assert_non_null(a->c);
+    consumer_set_want(a->c, s_want_none);
+    assert_ok(consumer_start(a->c));
+    uint64_t head = 0;
+    int64_t deadline = kclock_mono_us() + WAIT_MS * 1000LL;
+    while ((head = evlog_client_head(a->client)) == 0 || consumer_applied(a->c) < head) {
+        assert_true(kclock_mono_us() < deadline);
+        evlog_client_poll(a->client, 100);
+    }
+    assert_string_equal(a->problem, "");
+    assert_int_equal(a->first_call, 0);          /* apply never saw one */
+    assert_int_equal(s_saved(a), head);          /* but the position moved */
+}
+
 static void test_poll_reports_refusal(void **state)
 {
     app_t *a = *state;
@@ -586,6 +620,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exactly_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_poll_reports_refusal, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_unwanted_skipped, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_rebuilt_after_unclean_restart, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
