@@ -40,8 +40,7 @@ struct cmd_t {
     char keys[CMDQ_MAX_KEYS + 1 + CMDQ_MAX_NEW_IDS][CMDQ_KEY_MAX];
     size_t nkeys;
     uint64_t need;              /* seq of its last event, once acknowledged */
-    uint8_t *first;             /* its first event, packed */
-    size_t first_len;
+    char *subject;              /* the record its first event is about (its row's subject) */
     int64_t now;
     int64_t due_us;             /* mono time by which the caller must hear something */
     arena_t *arena;             /* a read on the reader thread: its memory; NULL: the queue's */
@@ -152,7 +151,7 @@ static void s_cmd_free(cmd_t *cmd)
 {
     if (cmd) {
         free(cmd->req);
-        free(cmd->first);
+        free(cmd->subject);
         free(cmd->out);
         free(cmd);
     }
@@ -474,6 +473,9 @@ static const ProtobufCMessage *s_body(const Kefu__Request *req)
     return pbdesc_oneof_message(&req->base, (unsigned) req->req_case);
 }
 
+static int s_answer_id(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                       const char *id, Kefu__Reply *reply);
+
 /* The answer to cmd, through its row: ev is its first event for a write
  * (the one in the log: for a repeat, the request's first), NULL for a read. */
 static int s_answer_row(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
@@ -492,6 +494,14 @@ static int s_answer_row(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, stor
                               row->subject);
     else if (row->subject)
         id = pbdesc_string_at(s_body(req), row->subject);
+    return s_answer_id(self, cmd, req, txn, id, reply);
+}
+
+/* The answer to cmd about record id, checked against its row. */
+static int s_answer_id(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                       const char *id, Kefu__Reply *reply)
+{
+    const cmd_row_t *row = cmd->row;
     int rc = row->answer(self->arg, cmd, req, txn, id, reply);
     if (rc == 0 && (int) reply->rep_case != row->rep) {
         klog_error("%s: the answer to request %d is reply %d, its row says %d",
@@ -641,11 +651,10 @@ static void s_finish(cmdq_t *self, cmd_t *cmd)
     arena_reset(self->arena);
     Kefu__Reply reply = KEFU__REPLY__INIT;
     Kefu__Request *req = s_unpack_request(self, cmd);
-    Kefu__Envelope *ev = kefu__envelope__unpack(arena_pbc(self->arena), cmd->first_len, cmd->first);
     store_txn_t *txn = NULL;
-    int rc = req && ev ? store_read_begin(self->store, &txn) : KEFU_EINTERNAL;
+    int rc = req ? store_read_begin(self->store, &txn) : KEFU_EINTERNAL;
     if (rc == 0)
-        rc = s_answer_row(self, cmd, req, txn, ev, &reply);
+        rc = s_answer_id(self, cmd, req, txn, cmd->subject, &reply);
     store_txn_end(&txn);
     if (rc == 0)
         s_remember(self, req, &reply);
@@ -789,13 +798,15 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
         cmd_errmsg(cmd, "can't reach the event log (%s); nothing was changed", kefu_strerror(rc));
         return rc == KEFU_ETOOLARGE || rc == KEFU_EINVAL ? rc : KEFU_EUNAVAIL;
     }
-    /* The append set producer and producer_seq: keep the first event as
-     * it is in the log, for the answer. */
-    cmd->first_len = kefu__envelope__get_packed_size(events[0]);
-    cmd->first = malloc(cmd->first_len);
-    if (!cmd->first)
-        abort();
-    kefu__envelope__pack(events[0], cmd->first);
+    /* What the answer needs of the first event: the record it is about
+     * (a generated id is known only here). */
+    if (cmd->row->subject) {
+        const char *id = pbdesc_string_at(
+            pbdesc_oneof_message(&events[0]->base, (unsigned) events[0]->body_case),
+            cmd->row->subject);
+        if (id && !(cmd->subject = strdup(id)))
+            abort();
+    }
     cmd->state = S_IN_FLIGHT;
     cmd->next = self->inflight;
     self->inflight = cmd;
