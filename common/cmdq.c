@@ -51,6 +51,24 @@ struct cmd_t {
     cmd_t *next;
 };
 
+/* A first answer kept in memory until the consumer's next batch writes
+ * it (s_remember). */
+typedef struct s_kept {
+    char *id;
+    uint8_t *val;
+    size_t len;
+    struct s_kept *next;
+} s_kept_t;
+
+static void s_kept_free(s_kept_t *k)
+{
+    free(k->id);
+    free(k->val);
+    free(k);
+}
+
+static int s_keep_all(store_txn_t *txn, void *arg);
+
 struct cmdq_t {
     store_t *store;
     store_table_t requests;     /* request id -> the first event it made (from the log) */
@@ -74,6 +92,10 @@ struct cmdq_t {
     int failing;                /* the store can't take the log's events (the code), or 0 */
     zloop_t *loop;
     int timer;
+    /* first answers to request ids not yet in the store (s_remember) */
+    s_kept_t *kept, **kept_tail;
+    size_t nkept, kept_flushed;
+    zhashx_t *kept_by_id;      /* request id -> its s_kept_t */
     /* the reader: a thread answering reads from its own read transaction,
      * so a long register query never holds up the command path */
     pthread_t reader;
@@ -144,6 +166,8 @@ cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t
     self->held = zhashx_new();
     self->queue_tail = &self->queue;
     self->timer = -1;
+    self->kept_tail = &self->kept;
+    self->kept_by_id = zhashx_new();
     return self;
 }
 
@@ -178,6 +202,17 @@ void cmdq_destroy(cmdq_t **self_p)
                                "the daemon is stopping; repeat the request with its request id");
             s_cmd_free(c);
         }
+    /* What answers are kept only in memory go to the store now. */
+    if (self->kept) {
+        int rc = store_write(self->store, s_keep_all, self);
+        if (rc)
+            klog_warn("can't keep %zu answers to request ids: %s", self->nkept, kefu_strerror(rc));
+    }
+    for (s_kept_t *k = self->kept, *n; k; k = n) {
+        n = k->next;
+        s_kept_free(k);
+    }
+    zhashx_destroy(&self->kept_by_id);
     zhashx_destroy(&self->held);
     arena_destroy(&self->arena);
     free(self->by_case);
@@ -405,18 +440,20 @@ static Kefu__Request *s_unpack_request(cmdq_t *self, cmd_t *cmd)
 /* Keeps the first answer to a request id, so a repeat gets exactly it.
  * Written outside the log: a store rebuilt from the log has none, and a
  * repeat then gets the answer built again from the request's first event
- * (same record, its state now). */
-typedef struct {
-    const char *id;
-    uint8_t *val;
-    size_t len;
-    store_table_t t;
-} s_keep_t;
-
-static int s_keep_answer(store_txn_t *txn, void *arg)
+ * (same record, its state now). An answer is kept in memory at once and
+ * written to the store with the consumer's next batch (cmdq_flush), not
+ * in a write transaction of its own; a repeat finds it in either. A kill
+ * before that batch commits loses only the exact copy: the repeat is
+ * answered from the first event. */
+static int s_keep_all(store_txn_t *txn, void *arg)
 {
-    s_keep_t *k = arg;
-    return store_put(txn, k->t, k->id, strlen(k->id), k->val, k->len);
+    cmdq_t *self = arg;
+    for (s_kept_t *k = self->kept; k; k = k->next) {
+        int rc = store_put(txn, self->answers, k->id, strlen(k->id), k->val, k->len);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 /* The digest of a request's arguments: FNV-1a over the packed request
@@ -453,18 +490,59 @@ static void s_remember(cmdq_t *self, const Kefu__Request *req, Kefu__Reply *repl
     if (!req->request_id || !req->request_id[0])
         return;
     size_t len = kefu__reply__get_packed_size(reply);
-    s_keep_t k = {req->request_id, malloc(S_KEPT_HDR + len), S_KEPT_HDR + len, self->answers};
-    if (!k.val)
-        return;
+    s_kept_t *k = calloc(1, sizeof *k);
+    if (!k || !(k->id = strdup(req->request_id)) || !(k->val = malloc(S_KEPT_HDR + len))) {
+        if (k)
+            s_kept_free(k);
+        return;  /* a repeat is answered from the first event */
+    }
+    k->len = S_KEPT_HDR + len;
     uint32_t kind = (uint32_t) req->req_case;
     uint64_t digest = s_digest(req);
-    memcpy(k.val, &kind, 4);
-    memcpy(k.val + 4, &digest, 8);
-    kefu__reply__pack(reply, k.val + S_KEPT_HDR);
-    int rc = store_write(self->store, s_keep_answer, &k);
-    if (rc)
-        klog_warn("can't keep the answer to request %s: %s", req->request_id, kefu_strerror(rc));
-    free(k.val);
+    memcpy(k->val, &kind, 4);
+    memcpy(k->val + 4, &digest, 8);
+    kefu__reply__pack(reply, k->val + S_KEPT_HDR);
+    *self->kept_tail = k;
+    self->kept_tail = &k->next;
+    self->nkept++;
+    zhashx_update(self->kept_by_id, k->id, k);
+}
+
+/* The answer kept for request id: in memory or in the store. */
+static bool s_kept_get(cmdq_t *self, store_txn_t *txn, const char *id, const void **v,
+                       size_t *vlen)
+{
+    s_kept_t *k = zhashx_lookup(self->kept_by_id, id);
+    if (k) {
+        *v = k->val;
+        *vlen = k->len;
+        return true;
+    }
+    return store_get(txn, self->answers, id, strlen(id), v, vlen) == 0;
+}
+
+int cmdq_flush(cmdq_t *self, store_txn_t *txn)
+{
+    self->kept_flushed = self->nkept;
+    return s_keep_all(txn, self);
+}
+
+/* The batch that carried the kept answers committed: they are in the
+ * store now. */
+static void s_kept_committed(cmdq_t *self)
+{
+    while (self->kept_flushed > 0 && self->kept) {
+        s_kept_t *k = self->kept;
+        self->kept = k->next;
+        if (!self->kept)
+            self->kept_tail = &self->kept;
+        if (zhashx_lookup(self->kept_by_id, k->id) == k)
+            zhashx_delete(self->kept_by_id, k->id);
+        s_kept_free(k);
+        self->nkept--;
+        self->kept_flushed--;
+    }
+    self->kept_flushed = 0;
 }
 
 /* The body of req: the message its oneof case names. */
@@ -722,8 +800,7 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
         const void *v;
         size_t vlen;
         size_t idlen = strlen(req->request_id);
-        if (store_get(txn, self->answers, req->request_id, idlen, &v, &vlen) == 0 &&
-            vlen >= S_KEPT_HDR) {
+        if (s_kept_get(self, txn, req->request_id, &v, &vlen) && vlen >= S_KEPT_HDR) {
             uint32_t kind;
             uint64_t was;
             memcpy(&kind, v, 4);
@@ -989,6 +1066,7 @@ int cmdq_record(cmdq_t *self, store_txn_t *txn, const evlog_record_t *rec,
 void cmdq_applied(cmdq_t *self, uint64_t applied)
 {
     self->applied = applied;
+    s_kept_committed(self);
     if (self->failing)
         klog_info("the store takes the log's events again (applied %llu)",
                   (unsigned long long) applied);

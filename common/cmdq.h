@@ -125,6 +125,10 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
  * first event of each request id. Returns 0 or a store error. */
 int cmdq_record(cmdq_t *self, store_txn_t *txn, const evlog_record_t *rec,
                 const Kefu__Envelope *ev);
+/* For the daemon's consumer, inside each batch's transaction (before it
+ * commits): writes the first answers kept since the last batch (see
+ * s_remember in cmdq.c). Returns 0 or a store error. */
+int cmdq_flush(cmdq_t *self, store_txn_t *txn);
 /* For the daemon's consumer, after each committed batch: answers the
  * commands whose events are now applied, and starts waiting ones. */
 void cmdq_applied(cmdq_t *self, uint64_t applied);

@@ -18,6 +18,7 @@ struct consumer_t {
     consumer_applied_fn *applied_cb;
     consumer_failed_fn *failed_cb;
     consumer_want_fn *want;
+    consumer_batch_fn *batch;
     void *arg;
     arena_t *arena;
     uint64_t applied;
@@ -84,6 +85,11 @@ static int s_apply_batch(store_txn_t *txn, void *arg)
         if (arena_used(self->arena) > 4 * 1024 * 1024)
             arena_reset(self->arena);
     }
+    if (self->batch) {
+        int rc = self->batch(self->arg, txn);
+        if (rc)
+            return rc;
+    }
     return store_meta_put_u64(txn, S_POSITION, self->recs[self->n - 1].seq);
 }
 
@@ -113,6 +119,11 @@ static int s_deliver(void *arg, const evlog_record_t *recs, size_t n)
     if (self->applied_cb)
         self->applied_cb(self->arg, self->applied, evlog_client_head(self->client));
     return 0;
+}
+
+void consumer_on_batch(consumer_t *self, consumer_batch_fn *batch)
+{
+    self->batch = batch;
 }
 
 void consumer_set_want(consumer_t *self, consumer_want_fn *want)

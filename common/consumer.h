@@ -69,6 +69,12 @@ void consumer_destroy(consumer_t **self_p);
 typedef bool (consumer_want_fn)(void *arg, int body_case);
 void consumer_set_want(consumer_t *self, consumer_want_fn *want);
 
+/* Called inside each batch's transaction, after its events are applied and
+ * before it commits (again if the transaction is run again): what the
+ * daemon writes along with the batch. Return 0, or a code to abort it. */
+typedef int (consumer_batch_fn)(void *arg, store_txn_t *txn);
+void consumer_on_batch(consumer_t *self, consumer_batch_fn *batch);
+
 /* Sets a function told of every batch that fails (arg as consumer_new's). */
 void consumer_on_failure(consumer_t *self, consumer_failed_fn *failed);
 

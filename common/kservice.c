@@ -111,6 +111,13 @@ static bool s_want(void *arg, int body)
     return false;
 }
 
+/* The first answers kept since the last batch go with this one. */
+static int s_batch(void *arg, store_txn_t *txn)
+{
+    kservice_t *self = arg;
+    return cmdq_flush(self->cmdq, txn);
+}
+
 static void s_applied(void *arg, uint64_t applied, uint64_t head)
 {
     kservice_t *self = arg;
@@ -172,6 +179,7 @@ int kservice_new(kservice_t **out, kdaemon_t *d, const kservice_spec_t *spec, vo
         return rc;
     }
     consumer_on_failure(self->consumer, s_failed);
+    consumer_on_batch(self->consumer, s_batch);
     const registry_daemon_t *reg = registry_lookup(spec->name);
     if (reg) {
         self->ev_lo = reg->ev_lo;
