@@ -485,16 +485,19 @@ static uint64_t s_digest(const Kefu__Request *req)
 
 #define S_KEPT_HDR 12   /* u32 request kind, u64 digest, then the reply */
 
-static void s_remember(cmdq_t *self, const Kefu__Request *req, Kefu__Reply *reply)
+/* Keeps reply as the first answer to req's request id. Returns the kept
+ * copy's packed reply (valid until the next batch commits: send it at
+ * once), or NULL if req has no request id or memory ran out. */
+static const s_kept_t *s_remember(cmdq_t *self, const Kefu__Request *req, Kefu__Reply *reply)
 {
     if (!req->request_id || !req->request_id[0])
-        return;
+        return NULL;
     size_t len = kefu__reply__get_packed_size(reply);
     s_kept_t *k = calloc(1, sizeof *k);
     if (!k || !(k->id = strdup(req->request_id)) || !(k->val = malloc(S_KEPT_HDR + len))) {
         if (k)
             s_kept_free(k);
-        return;  /* a repeat is answered from the first event */
+        return NULL;  /* a repeat is answered from the first event */
     }
     k->len = S_KEPT_HDR + len;
     uint32_t kind = (uint32_t) req->req_case;
@@ -506,6 +509,7 @@ static void s_remember(cmdq_t *self, const Kefu__Request *req, Kefu__Reply *repl
     self->kept_tail = &k->next;
     self->nkept++;
     zhashx_update(self->kept_by_id, k->id, k);
+    return k;
 }
 
 /* The answer kept for request id: in memory or in the store. */
@@ -734,10 +738,13 @@ static void s_finish(cmdq_t *self, cmd_t *cmd)
     if (rc == 0)
         rc = s_answer_id(self, cmd, req, txn, cmd->subject, &reply);
     store_txn_end(&txn);
-    if (rc == 0)
-        s_remember(self, req, &reply);
+    /* With a request id the reply is packed once, for the kept copy, and
+     * sent as it is packed. */
+    const s_kept_t *k = rc == 0 ? s_remember(self, req, &reply) : NULL;
     s_release(self, cmd);
-    s_send(self, cmd, rc, &reply);
+    if (k && cmd->call)
+        ctlserver_reply_packed(self->ctl, &cmd->call, k->val + S_KEPT_HDR, k->len - S_KEPT_HDR);
+    s_send(self, cmd, rc, &reply);  /* the reply, if not sent; frees cmd */
 }
 
 static void s_acked(void *arg, int rc, const uint64_t *seqs, size_t n)
