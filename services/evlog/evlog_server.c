@@ -62,6 +62,7 @@
 #include "ktime.h"
 #include "kzmq.h"
 #include "producers.h"
+#include "registry.h"
 #include "site.h"
 
 #define S_PRODUCER "evlog"           /* the daemon's own events (clock) */
@@ -404,6 +405,17 @@ static void s_append(evlog_server_t *self, const uint8_t *id, size_t idlen, uint
         if (rc == 0 && strcmp(evs[i]->producer, evs[0]->producer) != 0) {
             rc = KEFU_EBADREQ;
             snprintf(why, sizeof why, "all events of an append must have one producer");
+        }
+        /* Every event type has one owner (the registry, daemons.def): only
+         * that daemon's producer writes it, so nobody else's events change
+         * its state. Probes are anyone's. */
+        const registry_daemon_t *owner =
+            rc == 0 && evs[i]->body_case != KEFU__ENVELOPE__BODY_PROBE
+                ? registry_for_event((int) evs[i]->body_case) : NULL;
+        if (owner && strcmp(owner->name, evs[i]->producer) != 0) {
+            rc = KEFU_EFORBIDDEN;
+            snprintf(why, sizeof why, "a %s event is %s's to write, not producer %s's",
+                     evlog_event_type(evs[i]), owner->name, evs[i]->producer);
         }
         if (rc == 0 && evs[i]->producer_seq != evs[0]->producer_seq + i) {
             rc = KEFU_EBADREQ;

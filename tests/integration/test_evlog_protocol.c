@@ -356,6 +356,37 @@ static void test_valid_then_retry(void **state)
     zmq_msg_close(&recs);
 }
 
+/* Every event type has one owning daemon (the registry): a client that
+ * is not intake appending intake's customer_registered is refused, typed,
+ * and nothing is written. */
+static void test_event_ownership(void **state)
+{
+    (void) state;
+    uint64_t h = s_head();
+    Kefu__Envelope ev = KEFU__ENVELOPE__INIT;
+    Kefu__CustomerRegistered cr = KEFU__CUSTOMER_REGISTERED__INIT;
+    Kefu__Customer c = KEFU__CUSTOMER__INIT;
+    c.id = "K-X";
+    c.name = "Impostor";
+    cr.customer = &c;
+    ev.producer = "third-party";
+    ev.has_producer_seq = ev.has_at = true;
+    ev.producer_seq = 1;
+    ev.at = 1795397400000000LL;
+    ev.body_case = KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED;
+    ev.customer_registered = &cr;
+    size_t len = kefu__envelope__get_packed_size(&ev);
+    uint8_t *buf = malloc(len);
+    kefu__envelope__pack(&ev, buf);
+    Kefu__LogReply *rep = s_append_one(buf, len);
+    assert_non_null(rep);
+    assert_non_null(rep->error);
+    assert_int_equal(rep->error->code, KEFU__ERROR_CODE__ERR_FORBIDDEN);
+    assert_non_null(strstr(rep->error->message, "customer_registered event is intake's"));
+    kefu__log_reply__free_unpacked(rep, NULL);
+    assert_int_equal(s_head(), h);
+}
+
 /* A retry that the log had partly written gets the old seqs for those
  * events and new ones for the rest: not consecutive (issue 12). */
 static void test_partial_retry_seqs(void **state)
@@ -484,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_control_socket),
         /* after the control test, which counts the head */
         cmocka_unit_test(test_partial_retry_seqs),
+        cmocka_unit_test(test_event_ownership),
         cmocka_unit_test(test_retry_older_than_window),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
