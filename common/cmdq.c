@@ -709,16 +709,25 @@ static void s_reader_stop(cmdq_t *self)
     zsock_destroy(&self->rthread);
 }
 
-/* Hands a read to the reader: true if taken (answered later). */
-static bool s_reader_take(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req)
+/* Keeps req packed in cmd (once), for a command that outlives the
+ * control handler's call. Returns 0 or KEFU_EINTERNAL (out of memory). */
+static int s_keep_request(cmd_t *cmd, const Kefu__Request *req)
 {
-    if (!self->reader_started)
-        return false;
+    if (cmd->req)
+        return 0;
     cmd->req_len = kefu__request__get_packed_size(req);
     cmd->req = malloc(cmd->req_len);
     if (!cmd->req)
-        return false;
+        return KEFU_EINTERNAL;
     kefu__request__pack(req, cmd->req);
+    return 0;
+}
+
+/* Hands a read to the reader: true if taken (answered later). */
+static bool s_reader_take(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req)
+{
+    if (!self->reader_started || s_keep_request(cmd, req) != 0)
+        return false;
     pthread_mutex_lock(&self->rmu);
     *self->rjobs_tail = cmd;
     self->rjobs_tail = &cmd->next;
@@ -870,13 +879,8 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
         events[i]->request_digest = digest;
         events[i]->actor = req->actor && req->actor[0] ? req->actor : NULL;
     }
-    if (!cmd->req) {
-        cmd->req_len = kefu__request__get_packed_size(req);
-        cmd->req = malloc(cmd->req_len);
-        if (!cmd->req)
-            return KEFU_EINTERNAL;
-        kefu__request__pack(req, cmd->req);
-    }
+    if ((rc = s_keep_request(cmd, req)) != 0)
+        return rc;
     rc = evlog_client_append(self->log, events, (size_t) n, s_acked, cmd);
     if (rc) {
         cmd_errmsg(cmd, "can't reach the event log (%s); nothing was changed", kefu_strerror(rc));
@@ -1025,13 +1029,10 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
     for (cmd_t *e = self->queue; e && !blocked; e = e->next)
         blocked = s_shares_key(e, cmd);
     if (blocked) {
-        cmd->req_len = kefu__request__get_packed_size(req);
-        cmd->req = malloc(cmd->req_len);
-        if (!cmd->req) {
+        if (s_keep_request(cmd, req) != 0) {
             free(cmd);
             return KEFU_EINTERNAL;
         }
-        kefu__request__pack(req, cmd->req);
         cmd->state = S_QUEUED;
         *self->queue_tail = cmd;
         self->queue_tail = &cmd->next;

@@ -257,18 +257,21 @@ static int s_send_request(evlog_client_t *self, Kefu__LogRequest *req)
 
 /* ---- appends ------------------------------------------------------------- */
 
+/* Sends r again, under a new corr. */
+static void s_resend(evlog_client_t *self, s_req_t *r, int64_t now)
+{
+    r->corr = self->next_corr++;
+    r->sent_us = now;
+    s_send(self, r->corr, r->buf + r->hdr, S_HDR - r->hdr + r->len);
+}
+
 static void s_resend_all(evlog_client_t *self)
 {
     self->resend_boundary = self->next_corr;
     int64_t now = kclock_mono_us();
-    for (size_t i = self->qhead; i < self->qn; i++) {
-        s_req_t *r = &self->q[i];
-        if (r->done || !r->sent)
-            continue;
-        r->corr = self->next_corr++;
-        r->sent_us = now;
-        s_send(self, r->corr, r->buf + r->hdr, S_HDR - r->hdr + r->len);
-    }
+    for (size_t i = self->qhead; i < self->qn; i++)
+        if (!self->q[i].done && self->q[i].sent)
+            s_resend(self, &self->q[i], now);
 }
 
 static void s_pop_done(evlog_client_t *self)
@@ -356,14 +359,9 @@ static void s_refuse_from(evlog_client_t *self, s_req_t *r, int rc, int later)
 static void s_resend_lost(evlog_client_t *self, uint64_t acked)
 {
     int64_t now = kclock_mono_us();
-    for (size_t i = self->qhead; i < self->qn; i++) {
-        s_req_t *r = &self->q[i];
-        if (r->done || !r->sent || r->corr >= acked)
-            continue;
-        r->corr = self->next_corr++;
-        r->sent_us = now;
-        s_send(self, r->corr, r->buf + r->hdr, S_HDR - r->hdr + r->len);
-    }
+    for (size_t i = self->qhead; i < self->qn; i++)
+        if (!self->q[i].done && self->q[i].sent && self->q[i].corr < acked)
+            s_resend(self, &self->q[i], now);
 }
 
 /* The producer_seq of the oldest event not yet acknowledged (0: none). */

@@ -31,13 +31,19 @@ bool krecord_exists(store_txn_t *txn, store_table_t t, const char *id)
 
 int krecord_put(store_txn_t *txn, store_table_t t, const char *id, const ProtobufCMessage *msg)
 {
+    return krecord_put_key(txn, t, id, strlen(id), msg);
+}
+
+int krecord_put_key(store_txn_t *txn, store_table_t t, const void *key, size_t klen,
+                    const ProtobufCMessage *msg)
+{
     size_t len = protobuf_c_message_get_packed_size(msg);
     uint8_t stack[4096];
     uint8_t *buf = len <= sizeof stack ? stack : malloc(len);
     if (!buf)
         return KEFU_EINTERNAL;
     protobuf_c_message_pack(msg, buf);
-    int rc = store_put(txn, t, id, strlen(id), buf, len);
+    int rc = store_put(txn, t, key, klen, buf, len);
     if (buf != stack)
         free(buf);
     return rc;

@@ -24,5 +24,9 @@ bool krecord_exists(store_txn_t *txn, store_table_t t, const char *id);
 /* Writes msg as the record id of table t (write txn). Returns 0 or a
  * store error. */
 int krecord_put(store_txn_t *txn, store_table_t t, const char *id, const ProtobufCMessage *msg);
+/* The same under a key of any bytes (key[0..klen): a composite key, such
+ * as a case's history entry). */
+int krecord_put_key(store_txn_t *txn, store_table_t t, const void *key, size_t klen,
+                    const ProtobufCMessage *msg);
 
 #endif

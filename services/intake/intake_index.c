@@ -42,7 +42,6 @@
  * transaction, so a store rebuilt from the log has the same indexes.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "intake.h"
@@ -152,16 +151,7 @@ static int s_history_put(intake_t *self, store_txn_t *txn, const char *id, uint3
 {
     uint8_t key[S_ID_MAX + 5];
     size_t klen = s_history_key(key, id, n);
-    size_t len = kefu__case_entry__get_packed_size(e);
-    uint8_t stack[1024];
-    uint8_t *buf = len <= sizeof stack ? stack : malloc(len);
-    if (!buf)
-        return KEFU_EINTERNAL;
-    kefu__case_entry__pack(e, buf);
-    int rc = store_put(txn, self->t.case_history, key, klen, buf, len);
-    if (buf != stack)
-        free(buf);
-    return rc;
+    return krecord_put_key(txn, self->t.case_history, key, klen, &e->base);
 }
 
 int intake_history_append(intake_t *self, store_txn_t *txn, Kefu__Case *c, arena_t *a,
