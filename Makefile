@@ -38,7 +38,9 @@ COMMON   := kerr kid krecord kservice pbkind kclock ktime klog kvalid kconfig de
 # Each daemon's configuration keys, services/NAME/NAME_keys.c: data only,
 # built into the library (not into kefu-NAME) so `kefu up` checks every
 # daemon's keys before it starts one (registry.h says why).
-KEYS_OBJ := $(foreach d,$(DAEMONS),$(BUILD)/services/$(d)/$(d)_keys.o)
+# So are the kinds of its messages' fields, services/NAME/NAME_kinds.c
+# (pbkind.h), which pbjson and kvalid read wherever they run.
+KEYS_OBJ := $(foreach d,$(DAEMONS),$(BUILD)/services/$(d)/$(d)_keys.o $(BUILD)/services/$(d)/$(d)_kinds.o)
 COMMON_OBJ := $(COMMON:%=$(BUILD)/common/%.o) $(PROTOS:%=$(BUILD)/gen/%.pb-c.o) $(KEYS_OBJ)
 LIBKEFU  := $(BUILD)/libkefu.a
 
@@ -89,7 +91,7 @@ $(LIBKEFU): $(COMMON_OBJ)
 ROWS_SRC := $(foreach d,$(DAEMONS),$(wildcard services/$(d)/$(d)_rows.c))
 ROWS_OBJ := $(ROWS_SRC:services/%.c=$(BUILD)/services/%.o)
 define service_rules
-$(1)_SRC := $$(filter-out services/$(1)/$(1)_keys.c services/$(1)/$(1)_rows.c,$$(wildcard services/$(1)/*.c))
+$(1)_SRC := $$(filter-out services/$(1)/$(1)_keys.c services/$(1)/$(1)_kinds.c services/$(1)/$(1)_rows.c,$$(wildcard services/$(1)/*.c))
 $(1)_OBJ := $$($(1)_SRC:services/$(1)/%.c=$(BUILD)/services/$(1)/%.o)
 $(BUILD)/services/$(1)/%.o: services/$(1)/%.c $(GEN_H) $$(wildcard common/*.h common/*.def services/$(1)/*.h services/kefuctl/*.h)
 	@mkdir -p $$(dir $$@)

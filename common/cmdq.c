@@ -23,6 +23,7 @@
 #include "kerr.h"
 #include "kid.h"
 #include "klog.h"
+#include "krecord.h"
 #include "pbdesc.h"
 #include "pbkind.h"
 
@@ -48,6 +49,8 @@ struct cmd_t {
     size_t out_len;
     int out_rc;                 /* ... its error */
     char errmsg[512];
+    cmdq_done_fn *done;         /* a command of the daemon's own: told its outcome */
+    void *done_arg;
     cmd_t *next;
 };
 
@@ -90,6 +93,9 @@ struct cmdq_t {
     uint64_t gate;              /* nothing runs before applied reaches it */
     bool draining;
     int failing;                /* the store can't take the log's events (the code), or 0 */
+    cmdq_done_fn *next_done;    /* cmdq_submit_own: for the command being submitted */
+    void *next_done_arg;
+    char own_errmsg[512];       /* ... and its refusal when told at once */
     zloop_t *loop;
     int timer;
     /* first answers to request ids not yet in the store (s_remember) */
@@ -242,6 +248,38 @@ const cmd_row_t *cmd_row(const cmd_t *cmd)
     return cmd->row;
 }
 
+Kefu__Envelope *cmd_event(cmd_t *cmd)
+{
+    Kefu__Envelope *ev = cmd_alloc(cmd, sizeof *ev);
+    kefu__envelope__init(ev);
+    return ev;
+}
+
+int cmd_record(cmd_t *cmd, store_txn_t *txn, store_table_t t, const char *id,
+               const ProtobufCMessageDescriptor *desc, const char *what, void **out)
+{
+    if (cmd_blank(id)) {
+        cmd_errmsg(cmd, "id: the %s's id is required", what);
+        return KEFU_EINVAL;
+    }
+    *out = krecord_get(txn, t, id, desc, cmd_arena(cmd));
+    if (!*out) {
+        cmd_errmsg(cmd, "%s %s does not exist", what, id);
+        return KEFU_ENOTFOUND;
+    }
+    return 0;
+}
+
+bool cmd_blank(const char *s)
+{
+    if (!s)
+        return true;
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t')
+            return false;
+    return true;
+}
+
 int64_t cmd_now(const cmd_t *cmd)
 {
     return cmd->now;
@@ -390,6 +428,10 @@ const char *cmd_new_id(cmd_t *cmd, store_txn_t *txn, store_table_t t, const char
  * command answered early (s_tell) goes on without a caller. */
 static void s_answer(cmdq_t *self, cmd_t *cmd, int rc, Kefu__Reply *reply)
 {
+    if (cmd->done) {
+        cmd->done(cmd->done_arg, rc, rc ? (cmd->errmsg[0] ? cmd->errmsg : kefu_strerror(rc)) : NULL);
+        cmd->done = NULL;
+    }
     if (!cmd->call)
         return;
     if (rc)
@@ -981,6 +1023,16 @@ static int s_actor(cmd_t *cmd, Kefu__Request *req)
 
 /* ---- the daemon's entry points ------------------------------------------------ */
 
+/* A refusal told at once: to the control handler's call, or for a
+ * command of the daemon's own (no call), kept for cmdq_submit_own. */
+static void s_call_errmsg(cmdq_t *self, ctl_call_t *call, const char *msg)
+{
+    if (call)
+        ctl_call_errmsg(call, "%s", msg);
+    else
+        snprintf(self->own_errmsg, sizeof self->own_errmsg, "%s", msg);
+}
+
 int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__Reply *reply)
 {
     cmd_t *cmd = calloc(1, sizeof *cmd);
@@ -988,16 +1040,23 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
         return KEFU_EINTERNAL;
     cmd->q = self;
     cmd->call = call;
+    if (!call) {
+        cmd->done = self->next_done;
+        cmd->done_arg = self->next_done_arg;
+    }
     cmd->row = req->req_case > 0 && (int) req->req_case < self->ncases ? self->by_case[req->req_case] : NULL;
     if (!cmd->row) {
         free(cmd);
-        ctl_call_errmsg(call, "%s does not serve this request", self->table->daemon);
+        char m[128];
+        snprintf(m, sizeof m, "%s does not serve this request", self->table->daemon);
+        s_call_errmsg(self, call, m);
         return KEFU_EUNSUPPORTED;
     }
     cmd->writes = cmd->row->event != 0;
+    cmd->now = kclock_now(self->clock);  /* a read's time; a write's is when it runs */
     int arc = s_actor(cmd, (Kefu__Request *) req);
     if (arc) {
-        ctl_call_errmsg(call, "%s", cmd->errmsg);
+        s_call_errmsg(self, call, cmd->errmsg);
         free(cmd);
         return arc;
     }
@@ -1019,7 +1078,7 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
 
     if (self->failing && cmd->writes) {
         s_failing_msg(self, cmd);
-        ctl_call_errmsg(call, "%s", cmd->errmsg);
+        s_call_errmsg(self, call, cmd->errmsg);
         s_cmd_free(cmd);
         return self->failing;
     }
@@ -1050,9 +1109,26 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
         return rc;
     }
     if (rc)
-        ctl_call_errmsg(call, "%s", cmd->errmsg[0] ? cmd->errmsg : kefu_strerror(rc));
+        s_call_errmsg(self, call, cmd->errmsg[0] ? cmd->errmsg : kefu_strerror(rc));
     s_cmd_free(cmd);
     return rc;
+}
+
+int cmdq_submit_own(cmdq_t *self, const Kefu__Request *req, cmdq_done_fn *done, void *arg)
+{
+    Kefu__Reply reply = KEFU__REPLY__INIT;
+    self->next_done = done;
+    self->next_done_arg = arg;
+    self->own_errmsg[0] = '\0';
+    int rc = cmdq_submit(self, NULL, req, &reply);
+    self->next_done = NULL;
+    self->next_done_arg = NULL;
+    if (rc == CTL_DEFER)
+        return 0;
+    /* Told at once: answered (a repeat's first answer), or refused. The
+     * reply's memory is the queue's arena. */
+    done(arg, rc, rc ? (self->own_errmsg[0] ? self->own_errmsg : kefu_strerror(rc)) : NULL);
+    return 0;
 }
 
 int cmdq_record(cmdq_t *self, store_txn_t *txn, const evlog_record_t *rec,

@@ -121,6 +121,15 @@ void cmdq_destroy(cmdq_t **self_p);
  * request the table has no row for. */
 int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__Reply *reply);
 
+/* A command of the daemon's own, with no caller (kservice_react: an event
+ * of another daemon the daemon turns into a command of its own): served
+ * like any (the request id makes a repeat answer the first outcome), and
+ * done(arg, rc, msg) is called once with its outcome (rc 0, or the
+ * refusal and its message), at once or when it is answered; not if the
+ * daemon stops first. Returns 0. */
+typedef void (cmdq_done_fn)(void *arg, int rc, const char *msg);
+int cmdq_submit_own(cmdq_t *self, const Kefu__Request *req, cmdq_done_fn *done, void *arg);
+
 /* For the daemon's consumer, inside the apply transaction: records the
  * first event of each request id. Returns 0 or a store error. */
 int cmdq_record(cmdq_t *self, store_txn_t *txn, const evlog_record_t *rec,
@@ -181,7 +190,23 @@ arena_t *cmd_arena(cmd_t *cmd);
  * with the message set (no N left, or more than CMDQ_MAX_NEW_IDS ids). */
 const char *cmd_new_id(cmd_t *cmd, store_txn_t *txn, store_table_t t, const char *kind,
                        const char *prefix);
-/* Inside exec: the time of the command (the site clock when it ran). */
+/* Inside exec: a new event (cmd_alloc memory, initialised) for events[];
+ * set its body only. */
+Kefu__Envelope *cmd_event(cmd_t *cmd);
+/* A new message of a protobuf-c type in cmd_alloc memory, initialised:
+ * CMD_NEW(cmd, Kefu__Job, kefu__job__init). */
+#define CMD_NEW(cmd, type, init) \
+    ({ type *p_ = cmd_alloc((cmd), sizeof(type)); init(p_); p_; })
+/* Inside answer: the record id of table t decoded (krecord_get) into
+ * *out; refused "id: the WHAT's id is required" (KEFU_EINVAL) without an
+ * id, "WHAT ID does not exist" (KEFU_ENOTFOUND) without the record.
+ * Returns 0 or the code, message set. */
+int cmd_record(cmd_t *cmd, store_txn_t *txn, store_table_t t, const char *id,
+               const ProtobufCMessageDescriptor *desc, const char *what, void **out);
+/* True for NULL, "" or only blanks: a text field not given. */
+bool cmd_blank(const char *s);
+/* Inside exec or answer: the time of the command (the site clock when a
+ * write ran; when a read arrived). */
 int64_t cmd_now(const cmd_t *cmd);
 /* Inside exec: refusals in the daemon's terms, naming the field of the
  * request's body by its path (docs/protocol.md: a remote client has no

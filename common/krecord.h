@@ -10,6 +10,8 @@
 
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "store.h"
@@ -28,5 +30,20 @@ int krecord_put(store_txn_t *txn, store_table_t t, const char *id, const Protobu
  * as a case's history entry). */
 int krecord_put_key(store_txn_t *txn, store_table_t t, const void *key, size_t klen,
                     const ProtobufCMessage *msg);
+
+/* Every record of table t, in key order, decoded with desc into arena
+ * memory, that keep(record, arg) accepts (keep NULL: all), at most max:
+ * *items (arena memory) and *n. Returns 0 or a store error. */
+typedef bool (krecord_keep_fn)(const void *record, const void *arg);
+int krecord_list(store_txn_t *txn, store_table_t t, const ProtobufCMessageDescriptor *desc,
+                 arena_t *arena, krecord_keep_fn *keep, const void *arg, size_t max,
+                 void ***items, size_t *n);
+
+/* A key that sorts by time: at as 8 bytes big-endian, then id's bytes
+ * (none if id is NULL), for a table of records in time order (a
+ * register, a log of decisions). key needs 8 + strlen(id) bytes; returns
+ * the length. krecord_key_time reads the time back. */
+size_t krecord_time_key(uint8_t *key, int64_t at, const char *id);
+int64_t krecord_key_time(const uint8_t *key);
 
 #endif

@@ -36,7 +36,16 @@ struct kservice_t {
     ctlserver_t *ctl;
     cmdq_t *cmdq;
     int ev_lo, ev_hi;           /* its event range (registry.h) */
+    /* reactions (kservice_react): request id -> the packed Request */
+    store_table_t reactions;
+    bool react_new;             /* some written since the last look */
+    zhashx_t *reacting;         /* request ids submitted by this process, not yet done */
+    uint64_t gate;              /* the head at start: no reaction runs before it */
+    bool serving;               /* past the gate */
 };
+
+/* The kit's own table, beside the daemon's. */
+#define S_REACTIONS "kservice.reactions"
 
 /* ---- the store and its layout ------------------------------------------------ */
 
@@ -93,10 +102,113 @@ static int s_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const
     kservice_t *self = arg;
     int rc = self->spec->apply(self->arg, txn, rec, ev);
     /* The daemon's own events with a request id: the request's first one
-     * is kept (cmdq.h, idempotency), in the same transaction. */
-    if (rc == 0 && ev && ev->producer && strcmp(ev->producer, self->spec->name) == 0)
+     * is kept (cmdq.h, idempotency), in the same transaction; a reaction
+     * of that id is done. */
+    if (rc == 0 && ev && ev->producer && strcmp(ev->producer, self->spec->name) == 0 &&
+        ev->request_id && ev->request_id[0]) {
         rc = cmdq_record(self->cmdq, txn, rec, ev);
+        if (rc == 0 && self->spec->reacts) {
+            rc = store_del(txn, self->reactions, ev->request_id, strlen(ev->request_id));
+            if (rc == KEFU_ENOTFOUND)
+                rc = 0;
+        }
+    }
     return rc;
+}
+
+/* ---- reactions ---------------------------------------------------------------------- */
+
+int kservice_react(kservice_t *self, store_txn_t *txn, const char *request_id,
+                   Kefu__Request *req)
+{
+    if (!self->spec->reacts || !request_id || !request_id[0])
+        return KEFU_EINVAL;
+    req->request_id = (char *) request_id;
+    size_t n = kefu__request__get_packed_size(req);
+    uint8_t stackbuf[1024], *buf = n <= sizeof stackbuf ? stackbuf : malloc(n);
+    if (!buf)
+        return ENOMEM;
+    kefu__request__pack(req, buf);
+    int rc = store_put(txn, self->reactions, request_id, strlen(request_id), buf, n);
+    if (buf != stackbuf)
+        free(buf);
+    if (rc == 0)
+        self->react_new = true;
+    return rc;
+}
+
+typedef struct {
+    kservice_t *svc;
+    char id[];
+} s_reaction_t;
+
+static int s_forget(store_txn_t *txn, void *arg)
+{
+    const s_reaction_t *r = arg;
+    int rc = store_del(txn, r->svc->reactions, r->id, strlen(r->id));
+    return rc == KEFU_ENOTFOUND ? 0 : rc;
+}
+
+/* A reaction's outcome: made (its event was applied, which ended it), or
+ * refused for good (the rules say no: logged, and forgotten), or not now
+ * (the log or the store unavailable: tried again after a later batch). */
+static void s_reacted(void *arg, int rc, const char *msg)
+{
+    s_reaction_t *r = arg;
+    kservice_t *self = r->svc;
+    bool transient = rc == KEFU_EUNAVAIL || rc == KEFU_ESTOREFULL || rc == KEFU_EINTERNAL;
+    if (rc && !transient) {
+        klog_warn("%s: the reaction %s was refused and is dropped: %s", self->spec->name, r->id,
+                  msg ? msg : kefu_strerror(rc));
+        if (store_write(self->store, s_forget, r) != 0)
+            klog_warn("can't drop reaction %s now; it is tried again at the next start", r->id);
+    } else if (rc)
+        self->react_new = true;  /* again after the next batch */
+    zhashx_delete(self->reacting, r->id);
+    free(r);
+}
+
+/* Submits every waiting reaction not in flight. Only past the start gate,
+ * so a reaction whose event is in the log already has been applied (and
+ * ended) first. */
+static void s_react_all(kservice_t *self)
+{
+    if (!self->spec->reacts || !self->serving || !self->react_new)
+        return;
+    self->react_new = false;
+    store_txn_t *txn;
+    store_cursor_t *cur = NULL;
+    if (store_read_begin(self->store, &txn) != 0) {
+        self->react_new = true;
+        return;
+    }
+    /* collect first: submitting may run a command, which reads the store */
+    zlistx_t *todo = zlistx_new();
+    if (store_cursor_open(txn, self->reactions, &cur) == 0) {
+        const void *k, *v;
+        size_t kl, vl;
+        while (store_cursor_next(cur, &k, &kl, &v, &vl) == 0) {
+            Kefu__Request *req = kefu__request__unpack(NULL, vl, v);
+            if (req)
+                zlistx_add_end(todo, req);
+        }
+    }
+    store_cursor_close(&cur);
+    store_txn_end(&txn);
+    for (Kefu__Request *req = zlistx_first(todo); req; req = zlistx_next(todo)) {
+        const char *id = req->request_id ? req->request_id : "";
+        if (!id[0] || zhashx_lookup(self->reacting, id)) {
+            kefu__request__free_unpacked(req, NULL);
+            continue;
+        }
+        s_reaction_t *r = malloc(sizeof *r + strlen(id) + 1);
+        r->svc = self;
+        strcpy(r->id, id);
+        zhashx_insert(self->reacting, r->id, r);
+        cmdq_submit_own(self->cmdq, req, s_reacted, r);
+        kefu__request__free_unpacked(req, NULL);
+    }
+    zlistx_destroy(&todo);
 }
 
 /* The events the daemon applies: its own range, and spec.also. */
@@ -123,6 +235,11 @@ static void s_applied(void *arg, uint64_t applied, uint64_t head)
     kservice_t *self = arg;
     ctlserver_set_position(self->ctl, applied, head);
     cmdq_applied(self->cmdq, applied);
+    if (!self->serving && applied >= self->gate) {
+        self->serving = true;
+        self->react_new = true;  /* those left from before a restart */
+    }
+    s_react_all(self);
 }
 
 /* The store can't take a batch (full): writes are refused, reads go on. */
@@ -162,6 +279,11 @@ int kservice_new(kservice_t **out, kdaemon_t *d, const kservice_spec_t *spec, vo
     for (size_t i = 0; rc == 0 && i < self->ntables; i++)
         if ((rc = store_table(self->store, spec->tables[i], &self->handles[i])) != 0)
             klog_error("can't open table %s: %s", spec->tables[i], kefu_strerror(rc));
+    if (rc == 0 && spec->reacts &&
+        (rc = store_table(self->store, S_REACTIONS, &self->reactions)) != 0)
+        klog_error("can't open table %s: %s", S_REACTIONS, kefu_strerror(rc));
+    if (rc == 0 && !(self->reacting = zhashx_new()))
+        rc = ENOMEM;
     if (rc == 0 && !(self->log = evlog_client_new(d->site, spec->name)))
         rc = errno ? errno : KEFU_EINTERNAL;
     if (rc == 0 && !(self->ctl = ctlserver_new(d->site, spec->name, d->clock, s_ctl, self)))
@@ -204,9 +326,9 @@ int kservice_run(kservice_t *self)
     while (evlog_client_introduce(self->log, &head, 1000) != 0 && !zsys_interrupted)
         klog_warn("waiting for the event log");
     cmdq_gate(self->cmdq, head);
+    self->gate = head;
     uint64_t applied = consumer_applied(self->consumer);
-    ctlserver_set_position(self->ctl, applied, head);
-    cmdq_applied(self->cmdq, applied);
+    s_applied(self, applied, head);
     consumer_start(self->consumer);
     klog_info("serving %s of %s; applied %llu of %llu", self->spec->name, self->d->site,
               (unsigned long long) applied, (unsigned long long) head);
@@ -224,6 +346,12 @@ void kservice_destroy(kservice_t **self_p)
     kservice_t *self = *self_p;
     consumer_destroy(&self->consumer);
     cmdq_destroy(&self->cmdq);
+    if (self->reacting) {
+        /* not done: they wait in the store for the next start */
+        for (s_reaction_t *r = zhashx_first(self->reacting); r; r = zhashx_next(self->reacting))
+            free(r);
+        zhashx_destroy(&self->reacting);
+    }
     ctlserver_destroy(&self->ctl);
     evlog_client_destroy(&self->log);
     store_destroy(&self->store);

@@ -53,6 +53,7 @@ typedef struct {
      * decoded. (A daemon not in the registry, a test's, gets every one.) */
     consumer_apply_fn *apply;
     const int *also;             /* other daemons' event cases it applies, 0-ended; may be NULL */
+    bool reacts;                 /* it uses kservice_react */
 } kservice_spec_t;
 
 /* Opens the daemon's store, log client, consumer, control server and
@@ -67,6 +68,24 @@ int kservice_run(kservice_t *self);
 /* Answers what is not answered yet ("repeat with the request id"),
  * closes everything and nulls *self_p. Accepts NULL. */
 void kservice_destroy(kservice_t **self_p);
+
+/* Reactions: an event of another daemon (in `also`) that the daemon
+ * answers with a command of its own, as sched starts the rework of a case
+ * intake resolved as rework. Called by apply inside the batch's
+ * transaction: req (its body; request_id is set to request_id here) is
+ * kept in the store with the batch, and submitted to cmdq as the
+ * daemon's own command (cmdq_submit_own) once the batch is applied and
+ * the daemon is past its start gate. Its events carry request_id, and
+ * applying the first of them ends the reaction, in that transaction; so a
+ * crash at any point leaves it either waiting (and submitted again after
+ * the restart) or done, and a repeat finds the first answer: exactly
+ * once, also when the store is rebuilt from the log (the reaction is
+ * written and ended again as the replay passes both events). request_id
+ * must be a function of the event (e.g. "case-C-7-rework"), so a rebuild
+ * names it the same. A refused reaction is logged and dropped. Needs
+ * spec.reacts. Returns 0 or a store error. */
+int kservice_react(kservice_t *self, store_txn_t *txn, const char *request_id,
+                   Kefu__Request *req);
 
 /* The daemon's store. */
 store_t *kservice_store(kservice_t *self);

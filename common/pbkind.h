@@ -3,8 +3,9 @@
  * protobuf says a field is an int64 or a string; kefu needs to know that
  * an int64 is a time (microseconds since 1970 UTC), a duration
  * (microseconds) or a plain number, and that a string is an id (at most
- * KID_MAX bytes) or a text. That is declared here, in one table
- * (pbkind.c), for every field of every message, and nowhere else: JSON
+ * KID_MAX bytes) or a text. That is declared once, in a table of rows
+ * (the owning daemon's, or pbkind.c's), for every field of every
+ * message, and nowhere else: JSON
  * prints by it (pbjson.c), validation limits by it (kvalid.c), kefuctl
  * reads flags by it. No rule is keyed on a field's name, so an amount in
  * fen is never printed as a date because its name lacks a suffix.
@@ -32,13 +33,23 @@ typedef enum {
  * PBKIND_PLAIN. Safe from any thread. */
 pbkind_t pbkind_of(const ProtobufCFieldDescriptor *f);
 
-/* The declarations, for the test that checks them: n rows of (message,
- * field name, kind). */
+/* The declarations: rows of (message, field name, kind), in tables, one
+ * per daemon (its messages' fields: services/NAME/NAME_kinds.c, data
+ * only, built into libkefu like its keys) and one for the envelope's and
+ * the request's (pbkind.c). */
 typedef struct {
     const ProtobufCMessageDescriptor *msg;
     const char *field;
     pbkind_t kind;
 } pbkind_row_t;
-const pbkind_row_t *pbkind_rows(size_t *n);
+typedef struct {
+    const char *owner;           /* "intake" */
+    const pbkind_row_t *rows;
+    size_t n;
+} pbkind_table_t;
+#define PBKIND_TABLE(owner_, rows_) \
+    {.owner = (owner_), .rows = (rows_), .n = sizeof(rows_) / sizeof((rows_)[0])}
+/* Every table, for the test that checks them. */
+const pbkind_table_t *const *pbkind_tables(size_t *n);
 
 #endif

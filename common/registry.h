@@ -67,8 +67,7 @@ extern const kconfig_table_t *const registry_key_tables[];
 
 /* The site's keys (common/site_keys.c): kefu's own, log, net, calendar. */
 extern const kconfig_table_t site_keys;
-/* Keys of daemons not built yet (sched's [sched] and sla.rework_*, the
- * SLA watchers' sla.level2_after), kept so a site's config file is checked
+/* Keys of daemons not built yet (the SLA watchers' sla.level2_after), kept so a site's config file is checked
  * before they land: each group moves to services/NAME/NAME_keys.c with
  * its daemon. */
 extern const kconfig_table_t site_planned_keys;

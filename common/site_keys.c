@@ -36,19 +36,7 @@ static const kconfig_key_t s_site[] = {
 };
 const kconfig_table_t site_keys = KCONFIG_TABLE("site", s_site);
 
-/* Whole numbers the scheduler multiplies stay far from int64 overflow. */
-#define S_COUNT_MAX 2147483647
-
 static const kconfig_key_t s_planned[] = {
-    /* sched (roadmap 3): services/sched/sched_keys.c once it exists */
-    KCONFIG_KEY_INT("sched.daily_capacity", "2000", 0, S_COUNT_MAX),  /* pieces a day */
-    KCONFIG_KEY_INT("sched.rush_quota", "300", 0, S_COUNT_MAX),       /* rush pieces a day (000 §三.2) */
-    KCONFIG_KEY_INT("sched.frequent_rush", "4", 0, S_COUNT_MAX),      /* rushes in 30 days */
-    /* deadlines, so a shop can say "half a working day" (003 第二篇 三): 4h30m@work */
-    DEADLINE_KEY("sla.rework_print", "same-day"),
-    DEADLINE_KEY("sla.rework_album", "24h"),
-    DEADLINE_KEY("sla.rework_crystal", "48h"),
-    DEADLINE_KEY("sla.rework_frame", "48h"),
     /* the SLA watchers (roadmap 5): services/sla/sla_keys.c once they exist */
     KCONFIG_KEY_DURATION("sla.level2_after", "4h"),  /* unacknowledged level 1 goes to level 2 */
 };

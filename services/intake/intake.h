@@ -55,11 +55,7 @@ extern const char *const intake_table_names[];
 #define INTAKE_SCHEMA 2
 /* Fills self->t from the kit's open tables. */
 void intake_store_tables(intake_t *self);
-/* The case_time key: opened_at as 8 bytes big-endian (so keys sort by
- * time), then the case id (none if id is NULL). key needs 8 + strlen(id)
- * bytes; returns the length. intake_key_time reads the time back. */
-size_t intake_time_key(uint8_t *key, int64_t at, const char *id);
-int64_t intake_key_time(const uint8_t *key);
+/* The case_time key is krecord_time_key(opened_at, id) (krecord.h). */
 
 /* ---- intake_index.c ---- */
 /* Entries a stored case (and a write's answer) keeps in Case.history. */

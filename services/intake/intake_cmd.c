@@ -27,26 +27,6 @@
 
 /* ---- helpers ----------------------------------------------------------------- */
 
-static bool s_empty(const char *s)
-{
-    if (!s)
-        return true;
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t')
-            return false;
-    return true;
-}
-
-
-static Kefu__Envelope *s_event(cmd_t *cmd)
-{
-    Kefu__Envelope *ev = cmd_alloc(cmd, sizeof *ev);
-    kefu__envelope__init(ev);
-    return ev;
-}
-
-#define S_NEW(cmd, type, init) ({ type *p_ = cmd_alloc(cmd, sizeof(type)); init(p_); p_; })
-
 /* 000 §一: a case moves open -> replied -> resolved -> closed; replies,
  * hand-offs and resolution need it not yet resolved, the follow-up visit
  * needs it resolved, evidence can come until it is closed. */
@@ -84,7 +64,7 @@ static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
 static Kefu__Case *s_get_case(intake_t *self, cmd_t *cmd, store_txn_t *txn, const char *id,
                               arena_t *a)
 {
-    if (s_empty(id)) {
+    if (cmd_blank(id)) {
         cmd_errmsg(cmd, "id: the case's id is required");
         return NULL;
     }
@@ -96,7 +76,7 @@ static Kefu__Case *s_get_case(intake_t *self, cmd_t *cmd, store_txn_t *txn, cons
 
 static int s_need_by(cmd_t *cmd, const char *by)
 {
-    return s_empty(by) ? cmd_field_missing(cmd, "by", "who did it (a staff member)") : 0;
+    return cmd_blank(by) ? cmd_field_missing(cmd, "by", "who did it (a staff member)") : 0;
 }
 
 /* What every change to a case checks first: who does it, that the case
@@ -108,7 +88,7 @@ static int s_case_for(intake_t *self, cmd_t *cmd, store_txn_t *txn, arena_t *a, 
     if (rc)
         return rc;
     if (!(*out = s_get_case(self, cmd, txn, id, a)))
-        return s_empty(id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+        return cmd_blank(id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
     return s_case_allows(cmd, *out, action);
 }
 
@@ -127,7 +107,7 @@ static int s_due(intake_t *self, cmd_t *cmd, int64_t dur_us, int64_t now, int64_
 
 static int s_customer_check(cmd_t *cmd, const Kefu__Customer *c, bool adding)
 {
-    if (!c || s_empty(c->id)) {
+    if (!c || cmd_blank(c->id)) {
         cmd_errmsg(cmd, "customer.id: the customer's id is required");
         return KEFU_EINVAL;
     }
@@ -136,7 +116,7 @@ static int s_customer_check(cmd_t *cmd, const Kefu__Customer *c, bool adding)
         cmd_errmsg(cmd, "%s", err);
         return KEFU_EINVAL;
     }
-    if (adding && s_empty(c->name))
+    if (adding && cmd_blank(c->name))
         return cmd_field_missing(cmd, "customer.name", "the shop's name");
     if (adding && (!c->has_tier || c->tier == KEFU__TIER__TIER_UNSET))
         return cmd_field_enum(cmd, "customer.tier", "the customer's tier", &kefu__tier__descriptor);
@@ -160,7 +140,7 @@ static int s_exec_customer(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
         cmd_errmsg(cmd, "customer %s does not exist", in->id);
         return KEFU_ENOTFOUND;
     }
-    Kefu__Customer *c = S_NEW(cmd, Kefu__Customer, kefu__customer__init);
+    Kefu__Customer *c = CMD_NEW(cmd, Kefu__Customer, kefu__customer__init);
     if (old)
         *c = *old;
     c->id = in->id;
@@ -175,7 +155,7 @@ static int s_exec_customer(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
         c->has_tier = true;
         c->tier = in->tier;
     }
-    if (s_empty(c->name)) {
+    if (cmd_blank(c->name)) {
         cmd_errmsg(cmd, "customer %s: the shop name can't be empty", c->id);
         return KEFU_EINVAL;
     }
@@ -185,14 +165,14 @@ static int s_exec_customer(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
     }
     c->has_updated_at = true;
     c->updated_at = cmd_now(cmd);
-    Kefu__Envelope *ev = events[0] = s_event(cmd);
+    Kefu__Envelope *ev = events[0] = cmd_event(cmd);
     if (adding) {
-        Kefu__CustomerRegistered *e = S_NEW(cmd, Kefu__CustomerRegistered, kefu__customer_registered__init);
+        Kefu__CustomerRegistered *e = CMD_NEW(cmd, Kefu__CustomerRegistered, kefu__customer_registered__init);
         e->customer = c;
         ev->body_case = KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED;
         ev->customer_registered = e;
     } else {
-        Kefu__CustomerUpdated *e = S_NEW(cmd, Kefu__CustomerUpdated, kefu__customer_updated__init);
+        Kefu__CustomerUpdated *e = CMD_NEW(cmd, Kefu__CustomerUpdated, kefu__customer_updated__init);
         e->customer = c;
         ev->body_case = KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED;
         ev->customer_updated = e;
@@ -204,7 +184,7 @@ static int s_exec_order(intake_t *self, cmd_t *cmd, const Kefu__OrderAdd *oa, st
                         Kefu__Envelope **events, arena_t *a)
 {
     const Kefu__Order *in = oa->order;
-    if (!in || s_empty(in->customer)) {
+    if (!in || cmd_blank(in->customer)) {
         return cmd_field_missing(cmd, "order.customer", "the customer the order is for");
     }
     if (!krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
@@ -221,7 +201,16 @@ static int s_exec_order(intake_t *self, cmd_t *cmd, const Kefu__OrderAdd *oa, st
         cmd_errmsg(cmd, "batches must be from 1 to the quantity (%u)", in->qty);
         return KEFU_EINVAL;
     }
-    Kefu__Order *o = S_NEW(cmd, Kefu__Order, kefu__order__init);
+    if (in->has_ship_by && in->has_pickup_by) {
+        cmd_errmsg(cmd, "ship_by, pickup_by: an order is promised to ship or to be picked up, "
+                        "not both");
+        return KEFU_EINVAL;
+    }
+    int64_t promise = in->has_ship_by ? in->ship_by : in->pickup_by;
+    const char *promise_field = in->has_ship_by ? "order.ship_by" : "order.pickup_by";
+    if ((in->has_ship_by || in->has_pickup_by) && promise <= cmd_now(cmd))
+        return cmd_field_bad(cmd, promise_field, "a promised time must be ahead of now");
+    Kefu__Order *o = CMD_NEW(cmd, Kefu__Order, kefu__order__init);
     *o = *in;
     if (in->id && in->id[0]) {
         /* A hand-chosen id is a key of the command (s_keys): no other
@@ -242,9 +231,9 @@ static int s_exec_order(intake_t *self, cmd_t *cmd, const Kefu__OrderAdd *oa, st
     o->has_uploaded_at = true;
     o->uploaded_at = cmd_now(cmd);  /* contract: upload time = now */
     o->has_shipped = false;
-    Kefu__OrderTaken *e = S_NEW(cmd, Kefu__OrderTaken, kefu__order_taken__init);
+    Kefu__OrderTaken *e = CMD_NEW(cmd, Kefu__OrderTaken, kefu__order_taken__init);
     e->order = o;
-    Kefu__Envelope *ev = events[0] = s_event(cmd);
+    Kefu__Envelope *ev = events[0] = cmd_event(cmd);
     ev->body_case = KEFU__ENVELOPE__BODY_ORDER_TAKEN;
     ev->order_taken = e;
     return 1;
@@ -256,14 +245,14 @@ static int s_exec_case_open(intake_t *self, cmd_t *cmd, const Kefu__CaseOpen *in
     int rc = s_need_by(cmd, in->by);
     if (rc)
         return rc;
-    if (s_empty(in->customer)) {
+    if (cmd_blank(in->customer)) {
         return cmd_field_missing(cmd, "customer", "the customer the case is about");
     }
     if (!krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
         cmd_errmsg(cmd, "customer %s does not exist", in->customer);
         return KEFU_ENOTFOUND;
     }
-    if (!s_empty(in->order)) {
+    if (!cmd_blank(in->order)) {
         Kefu__Order *o = krecord_get(txn, self->t.orders, in->order, &kefu__order__descriptor, a);
         if (!o) {
             cmd_errmsg(cmd, "order %s does not exist", in->order);
@@ -282,13 +271,13 @@ static int s_exec_case_open(intake_t *self, cmd_t *cmd, const Kefu__CaseOpen *in
         return cmd_field_enum(cmd, "complexity", "the case's complexity",
                               &kefu__complexity__descriptor);
     }
-    Kefu__Case *c = S_NEW(cmd, Kefu__Case, kefu__case__init);
+    Kefu__Case *c = CMD_NEW(cmd, Kefu__Case, kefu__case__init);
     if (!(c->id = (char *) cmd_new_id(cmd, txn, self->t.cases, "case", "C")))
         return KEFU_ESTOREFULL;
     c->has_type = true;
     c->type = in->has_type && in->type ? in->type : KEFU__CASE_TYPE__CASE_TYPE_COMPLAINT;
     c->customer = in->customer;
-    c->order = s_empty(in->order) ? NULL : in->order;
+    c->order = cmd_blank(in->order) ? NULL : in->order;
     c->has_kind = c->has_complexity = c->has_severity = true;
     c->kind = in->kind;
     c->complexity = in->complexity;
@@ -316,9 +305,9 @@ static int s_exec_case_open(intake_t *self, cmd_t *cmd, const Kefu__CaseOpen *in
         cmd_errmsg(cmd, "no reply deadline policy for this case");
         return KEFU_EINTERNAL;
     }
-    Kefu__CaseOpened *e = S_NEW(cmd, Kefu__CaseOpened, kefu__case_opened__init);
+    Kefu__CaseOpened *e = CMD_NEW(cmd, Kefu__CaseOpened, kefu__case_opened__init);
     e->case_ = c;
-    Kefu__Envelope *ev = events[0] = s_event(cmd);
+    Kefu__Envelope *ev = events[0] = cmd_event(cmd);
     ev->body_case = KEFU__ENVELOPE__BODY_CASE_OPENED;
     ev->case_opened = e;
     return 1;
@@ -327,7 +316,7 @@ static int s_exec_case_open(intake_t *self, cmd_t *cmd, const Kefu__CaseOpen *in
 static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
                               store_txn_t *txn, Kefu__Envelope **events, arena_t *a)
 {
-    Kefu__Envelope *ev = s_event(cmd);
+    Kefu__Envelope *ev = cmd_event(cmd);
     Kefu__Case *c;
     int rc;
     int64_t now = cmd_now(cmd);
@@ -340,7 +329,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
             return cmd_field_bad(cmd, "commit_us", "a committed reply time is from now to a "
                                                    "year ahead");
         }
-        Kefu__CaseReplied *e = S_NEW(cmd, Kefu__CaseReplied, kefu__case_replied__init);
+        Kefu__CaseReplied *e = CMD_NEW(cmd, Kefu__CaseReplied, kefu__case_replied__init);
         e->id = c->id;
         e->by = in->by;
         e->text = in->text;
@@ -358,7 +347,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         const Kefu__CaseHandoff *in = req->case_handoff;
         if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_HANDOFF, &c)))
             return rc;
-        if (s_empty(in->department)) {
+        if (cmd_blank(in->department)) {
             return cmd_field_missing(cmd, "department", "the department it goes to");
         }
         if (in->has_due_us && in->due_us <= 0) {
@@ -368,7 +357,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
             cmd_errmsg(cmd, "case %s has %d hand-offs, the most a case takes", c->id, S_MAX_HANDOFFS);
             return KEFU_ECONFLICT;
         }
-        Kefu__Handoff *h = S_NEW(cmd, Kefu__Handoff, kefu__handoff__init);
+        Kefu__Handoff *h = CMD_NEW(cmd, Kefu__Handoff, kefu__handoff__init);
         h->department = in->department;
         h->has_at = true;
         h->at = now;
@@ -376,7 +365,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         if (in->has_due_us && (rc = s_due(self, cmd, in->due_us, now, &h->due)))
             return rc;
         h->by = in->by;
-        Kefu__CaseHandedOff *e = S_NEW(cmd, Kefu__CaseHandedOff, kefu__case_handed_off__init);
+        Kefu__CaseHandedOff *e = CMD_NEW(cmd, Kefu__CaseHandedOff, kefu__case_handed_off__init);
         e->id = c->id;
         e->handoff = h;
         e->text = in->text;
@@ -390,20 +379,20 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
             return rc;
         if (!in->has_kind || in->kind == KEFU__EVIDENCE_KIND__EVIDENCE_KIND_UNSET)
             return cmd_field_enum(cmd, "kind", "the evidence's kind", &kefu__evidence_kind__descriptor);
-        if (s_empty(in->text))
+        if (cmd_blank(in->text))
             return cmd_field_missing(cmd, "text", "what the evidence shows");
         if (c->n_evidence >= S_MAX_EVIDENCE) {
             cmd_errmsg(cmd, "case %s has %d items of evidence, the most a case takes", c->id,
                        S_MAX_EVIDENCE);
             return KEFU_ECONFLICT;
         }
-        Kefu__Evidence *x = S_NEW(cmd, Kefu__Evidence, kefu__evidence__init);
+        Kefu__Evidence *x = CMD_NEW(cmd, Kefu__Evidence, kefu__evidence__init);
         x->has_kind = x->has_at = true;
         x->kind = in->kind;
         x->text = in->text;
         x->at = now;
         x->by = in->by;
-        Kefu__CaseEvidenceAdded *e = S_NEW(cmd, Kefu__CaseEvidenceAdded, kefu__case_evidence_added__init);
+        Kefu__CaseEvidenceAdded *e = CMD_NEW(cmd, Kefu__CaseEvidenceAdded, kefu__case_evidence_added__init);
         e->id = c->id;
         e->evidence = x;
         ev->body_case = KEFU__ENVELOPE__BODY_CASE_EVIDENCE_ADDED;
@@ -417,7 +406,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         if (!in->has_outcome || in->outcome == KEFU__OUTCOME__OUTCOME_UNSET) {
             return cmd_field_enum(cmd, "outcome", "the resolution's outcome", &kefu__outcome__descriptor);
         }
-        Kefu__CaseResolved *e = S_NEW(cmd, Kefu__CaseResolved, kefu__case_resolved__init);
+        Kefu__CaseResolved *e = CMD_NEW(cmd, Kefu__CaseResolved, kefu__case_resolved__init);
         e->id = c->id;
         e->by = in->by;
         e->has_outcome = true;
@@ -435,7 +424,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
             cmd_errmsg(cmd, "a follow-up visit records the customer's satisfaction, 1 to 5");
             return KEFU_EINVAL;
         }
-        Kefu__CaseFollowedUp *e = S_NEW(cmd, Kefu__CaseFollowedUp, kefu__case_followed_up__init);
+        Kefu__CaseFollowedUp *e = CMD_NEW(cmd, Kefu__CaseFollowedUp, kefu__case_followed_up__init);
         e->id = c->id;
         e->by = in->by;
         e->has_satisfaction = true;
@@ -480,15 +469,15 @@ static bool s_step_allowed(Kefu__AfterSalesKind kind, Kefu__AfterSalesState from
 static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
                              store_txn_t *txn, Kefu__Envelope **events, arena_t *a)
 {
-    Kefu__Envelope *ev = events[0] = s_event(cmd);
+    Kefu__Envelope *ev = events[0] = cmd_event(cmd);
     int rc;
     if (req->req_case == KEFU__REQUEST__REQ_AFTER_SALES_OPEN) {
         const Kefu__AfterSalesOpen *in = req->after_sales_open;
         if ((rc = s_need_by(cmd, in->by)))
             return rc;
-        Kefu__Order *o = s_empty(in->order) ? NULL
+        Kefu__Order *o = cmd_blank(in->order) ? NULL
                          : krecord_get(txn, self->t.orders, in->order, &kefu__order__descriptor, a);
-        if (!o && s_empty(in->order))
+        if (!o && cmd_blank(in->order))
             return cmd_field_missing(cmd, "order", "the order the request is about");
         if (!o) {
             cmd_errmsg(cmd, "order %s does not exist", in->order);
@@ -498,7 +487,7 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
             return cmd_field_enum(cmd, "kind", "the request's kind",
                                   &kefu__after_sales_kind__descriptor);
         }
-        Kefu__AfterSales *x = S_NEW(cmd, Kefu__AfterSales, kefu__after_sales__init);
+        Kefu__AfterSales *x = CMD_NEW(cmd, Kefu__AfterSales, kefu__after_sales__init);
         if (!(x->id = (char *) cmd_new_id(cmd, txn, self->t.aftersales, "aftersales", "A")))
             return KEFU_ESTOREFULL;
         x->order = o->id;
@@ -509,7 +498,7 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
         x->reason = in->reason;
         x->opened_at = x->updated_at = cmd_now(cmd);
         x->by = in->by;
-        Kefu__AfterSalesOpened *e = S_NEW(cmd, Kefu__AfterSalesOpened, kefu__after_sales_opened__init);
+        Kefu__AfterSalesOpened *e = CMD_NEW(cmd, Kefu__AfterSalesOpened, kefu__after_sales_opened__init);
         e->after_sales = x;
         ev->body_case = KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED;
         ev->after_sales_opened = e;
@@ -518,11 +507,11 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
     const Kefu__AfterSalesStep *in = req->after_sales_step;
     if ((rc = s_need_by(cmd, in->by)))
         return rc;
-    Kefu__AfterSales *x = s_empty(in->id) ? NULL
+    Kefu__AfterSales *x = cmd_blank(in->id) ? NULL
                           : krecord_get(txn, self->t.aftersales, in->id, &kefu__after_sales__descriptor, a);
     if (!x) {
         cmd_errmsg(cmd, "after-sales request %s does not exist", in->id ? in->id : "(none)");
-        return s_empty(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
+        return cmd_blank(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
     }
     if (!in->has_state || !s_step_allowed(x->kind, x->state, in->state)) {
         char from[32], to[32];
@@ -538,7 +527,7 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
         (!in->has_method || in->method == KEFU__REFUND_METHOD__REFUND_METHOD_UNSET)) {
         return cmd_field_enum(cmd, "method", "a refund's method", &kefu__refund_method__descriptor);
     }
-    Kefu__AfterSalesStepped *e = S_NEW(cmd, Kefu__AfterSalesStepped, kefu__after_sales_stepped__init);
+    Kefu__AfterSalesStepped *e = CMD_NEW(cmd, Kefu__AfterSalesStepped, kefu__after_sales_stepped__init);
     e->id = x->id;
     e->has_state = true;
     e->state = in->state;
@@ -557,16 +546,16 @@ static int s_exec_consult(intake_t *self, cmd_t *cmd, const Kefu__ConsultationAd
     int rc = s_need_by(cmd, in->by);
     if (rc)
         return rc;
-    if (s_empty(in->customer))
+    if (cmd_blank(in->customer))
         return cmd_field_missing(cmd, "customer", "the customer who asked");
     if (!krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
         cmd_errmsg(cmd, "customer %s does not exist", in->customer);
         return KEFU_ENOTFOUND;
     }
-    if (s_empty(in->question)) {
+    if (cmd_blank(in->question)) {
         return cmd_field_missing(cmd, "question", "the question");
     }
-    Kefu__Consultation *q = S_NEW(cmd, Kefu__Consultation, kefu__consultation__init);
+    Kefu__Consultation *q = CMD_NEW(cmd, Kefu__Consultation, kefu__consultation__init);
     if (!(q->id = (char *) cmd_new_id(cmd, txn, self->t.consults, "consult", "Q")))
         return KEFU_ESTOREFULL;
     q->customer = in->customer;
@@ -575,9 +564,9 @@ static int s_exec_consult(intake_t *self, cmd_t *cmd, const Kefu__ConsultationAd
     q->by = in->by;
     q->has_at = true;
     q->at = cmd_now(cmd);
-    Kefu__ConsultationRecorded *e = S_NEW(cmd, Kefu__ConsultationRecorded, kefu__consultation_recorded__init);
+    Kefu__ConsultationRecorded *e = CMD_NEW(cmd, Kefu__ConsultationRecorded, kefu__consultation_recorded__init);
     e->consultation = q;
-    Kefu__Envelope *ev = events[0] = s_event(cmd);
+    Kefu__Envelope *ev = events[0] = cmd_event(cmd);
     ev->body_case = KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED;
     ev->consultation_recorded = e;
     return 1;
@@ -630,22 +619,6 @@ static int s_x_consult(void *arg, cmd_t *cmd, const Kefu__Request *req, store_tx
 
 /* ---- answers ------------------------------------------------------------------------ */
 
-static int s_answer_record(cmd_t *cmd, store_txn_t *txn, store_table_t t,
-                           const char *id, const ProtobufCMessageDescriptor *desc,
-                           const char *what, void **out)
-{
-    if (s_empty(id)) {
-        cmd_errmsg(cmd, "id: the %s's id is required", what);
-        return KEFU_EINVAL;
-    }
-    *out = krecord_get(txn, t, id, desc, cmd_arena(cmd));
-    if (!*out) {
-        cmd_errmsg(cmd, "%s %s does not exist", what, id);
-        return KEFU_ENOTFOUND;
-    }
-    return 0;
-}
-
 /* complaint show: the case with one page of its history (a write answers
  * with the record as stored: its newest entries). */
 static int s_case_page(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu__CaseGet *g,
@@ -666,7 +639,7 @@ static int s_a_customer(void *arg, cmd_t *cmd, const Kefu__Request *req, store_t
     intake_t *self = arg;
     (void) req;
     void *m = NULL;
-    int rc = s_answer_record(cmd, txn, self->t.customers, id, &kefu__customer__descriptor,
+    int rc = cmd_record(cmd, txn, self->t.customers, id, &kefu__customer__descriptor,
                              "customer", &m);
     reply->rep_case = KEFU__REPLY__REP_CUSTOMER;
     reply->customer = m;
@@ -679,7 +652,7 @@ static int s_a_order(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_
     intake_t *self = arg;
     (void) req;
     void *m = NULL;
-    int rc = s_answer_record(cmd, txn, self->t.orders, id, &kefu__order__descriptor, "order", &m);
+    int rc = cmd_record(cmd, txn, self->t.orders, id, &kefu__order__descriptor, "order", &m);
     reply->rep_case = KEFU__REPLY__REP_ORDER;
     reply->order = m;
     return rc;
@@ -690,7 +663,7 @@ static int s_a_case(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t
 {
     intake_t *self = arg;
     void *m = NULL;
-    int rc = s_answer_record(cmd, txn, self->t.cases, id, &kefu__case__descriptor, "case", &m);
+    int rc = cmd_record(cmd, txn, self->t.cases, id, &kefu__case__descriptor, "case", &m);
     if (rc == 0 && req->req_case == KEFU__REQUEST__REQ_CASE_GET)
         rc = s_case_page(self, cmd, txn, req->case_get, m);
     reply->rep_case = KEFU__REPLY__REP_CASE;
@@ -704,7 +677,7 @@ static int s_a_aftersales(void *arg, cmd_t *cmd, const Kefu__Request *req, store
     intake_t *self = arg;
     (void) req;
     void *m = NULL;
-    int rc = s_answer_record(cmd, txn, self->t.aftersales, id, &kefu__after_sales__descriptor,
+    int rc = cmd_record(cmd, txn, self->t.aftersales, id, &kefu__after_sales__descriptor,
                              "after-sales request", &m);
     reply->rep_case = KEFU__REPLY__REP_AFTER_SALES;
     reply->after_sales = m;
@@ -717,7 +690,7 @@ static int s_a_consult(void *arg, cmd_t *cmd, const Kefu__Request *req, store_tx
     intake_t *self = arg;
     (void) req;
     void *m = NULL;
-    int rc = s_answer_record(cmd, txn, self->t.consults, id, &kefu__consultation__descriptor,
+    int rc = cmd_record(cmd, txn, self->t.consults, id, &kefu__consultation__descriptor,
                              "consultation", &m);
     reply->rep_case = KEFU__REPLY__REP_CONSULTATION;
     reply->consultation = m;

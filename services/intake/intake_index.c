@@ -84,7 +84,7 @@ static int s_entry(intake_t *self, store_txn_t *txn, const uint8_t *prefix, size
     if (strlen(c->id) >= S_ID_MAX)
         return 0;  /* not a generated case id: never made by the commands */
     memcpy(key, prefix, plen);
-    size_t klen = plen + intake_time_key(key + plen, c->opened_at, c->id);
+    size_t klen = plen + krecord_time_key(key + plen, c->opened_at, c->id);
     uint8_t v[2];
     s_value(c, v);
     if (!del)
@@ -112,7 +112,7 @@ int intake_index_open(intake_t *self, store_txn_t *txn, const Kefu__Case *c)
     if (strlen(c->id) >= S_ID_MAX)
         return 0;
     uint8_t key[8 + S_ID_MAX], v[2];
-    size_t klen = intake_time_key(key, c->opened_at, c->id);
+    size_t klen = krecord_time_key(key, c->opened_at, c->id);
     s_value(c, v);
     int rc = store_put(txn, self->t.case_time, key, klen, v, sizeof v);
     if (rc == 0)

@@ -30,14 +30,14 @@ static int s_each_case(intake_t *self, cmd_t *cmd, store_txn_t *txn, int64_t fro
     if (rc)
         return rc;
     uint8_t start[8];
-    intake_time_key(start, from > 0 ? from : 0, NULL);
+    krecord_time_key(start, from > 0 ? from : 0, NULL);
     rc = store_cursor_seek(cur, start, 8);
     const void *k, *v;
     size_t kl, vl;
     while (rc == 0 && store_cursor_next(cur, &k, &kl, &v, &vl) == 0) {
         if (kl <= 8 || kl > 8 + 79)
             continue;
-        if (to > 0 && intake_key_time(k) >= to)
+        if (to > 0 && krecord_key_time(k) >= to)
             break;
         char id[80];
         memcpy(id, (const uint8_t *) k + 8, kl - 8);
@@ -184,10 +184,10 @@ int intake_query_cases(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu_
     int64_t from = q->has_from && q->from > 0 ? q->from : 0;
     uint8_t target[S_SUFFIX_MAX], got[S_SUFFIX_MAX];
     size_t tlen = 8, glen, agree = 1, i = 0;
-    intake_time_key(target, q->has_to ? q->to : INT64_MAX, NULL);  /* entries before it */
+    krecord_time_key(target, q->has_to ? q->to : INT64_MAX, NULL);  /* entries before it */
     if (rc == 0)
         rc = s_range_le(&r[0], target, tlen, target, &tlen);
-    while (rc == 0 && intake_key_time(target) >= from) {
+    while (rc == 0 && krecord_key_time(target) >= from) {
         if (agree < k) {
             i = (i + 1) % k;
             if ((rc = s_range_le(&r[i], target, tlen, got, &glen)) != 0)
@@ -352,59 +352,38 @@ int intake_query_analysis(intake_t *self, cmd_t *cmd, store_txn_t *txn,
 
 /* ---- plain lists ----------------------------------------------------------------------- */
 
-/* Every record of table t (decoded with desc) that keep() accepts. */
-static int s_all(cmd_t *cmd, store_txn_t *txn, store_table_t t, const ProtobufCMessageDescriptor *desc,
-                 bool (*keep)(const void *m, const Kefu__Request *req), const Kefu__Request *req,
-                 void ***items, size_t *n)
-{
-    store_cursor_t *cur;
-    int rc = store_cursor_open(txn, t, &cur);
-    if (rc)
-        return rc;
-    store_cursor_seek(cur, NULL, 0);
-    size_t cap = 0;
-    *items = NULL;
-    *n = 0;
-    const void *k, *v;
-    size_t kl, vl;
-    while (store_cursor_next(cur, &k, &kl, &v, &vl) == 0 && *n < S_MAX_LIMIT) {
-        void *m = protobuf_c_message_unpack(desc, arena_pbc(cmd_arena(cmd)), vl, v);
-        if (!m || !keep(m, req))
-            continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 64;
-            *items = arena_grow(cmd_arena(cmd), *items, *n, cap, sizeof **items);
-        }
-        (*items)[(*n)++] = m;
-    }
-    store_cursor_close(&cur);
-    return 0;
-}
+/* Every record of table t that keep() accepts (krecord_list). */
+#define s_all(cmd, txn, t, desc, keep, req, items, n) \
+    krecord_list(txn, t, desc, cmd_arena(cmd), keep, req, S_MAX_LIMIT, items, n)
 
 static bool s_same(const char *want, const char *have)
 {
     return !want || !*want || (have && strcmp(want, have) == 0);
 }
 
-static bool s_keep_customer(const void *m, const Kefu__Request *req)
+static bool s_keep_customer(const void *m, const void *arg)
 {
+    const Kefu__Request *req = arg;
     const Kefu__Customer *c = m;
     const Kefu__CustomerList *q = req->customer_list;
     return !q->has_tier || !q->tier || c->tier == q->tier;
 }
 
-static bool s_keep_order(const void *m, const Kefu__Request *req)
+static bool s_keep_order(const void *m, const void *arg)
 {
+    const Kefu__Request *req = arg;
     return s_same(req->order_list->customer, ((const Kefu__Order *) m)->customer);
 }
 
-static bool s_keep_aftersales(const void *m, const Kefu__Request *req)
+static bool s_keep_aftersales(const void *m, const void *arg)
 {
+    const Kefu__Request *req = arg;
     return s_same(req->after_sales_list->order, ((const Kefu__AfterSales *) m)->order);
 }
 
-static bool s_keep_consult(const void *m, const Kefu__Request *req)
+static bool s_keep_consult(const void *m, const void *arg)
 {
+    const Kefu__Request *req = arg;
     const Kefu__Consultation *c = m;
     const Kefu__ConsultationList *q = req->consultation_list;
     return s_same(q->by, c->by) && (!q->has_from || c->at >= q->from) && (!q->has_to || c->at < q->to);

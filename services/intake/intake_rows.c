@@ -320,13 +320,16 @@ static const kctl_cmd_t s_rows[] = {
     {.group = "order",
      .verb = "add",
      .args = "--customer ID --product print|album|crystal|frame --qty N [--id ORDER] [--batches N] "
-             "[--by STAFF]",
+             "[--ship-by TIME|--pickup-by TIME] [--by STAFF]",
      .summary = "take an order (upload time = now)",
      .help = "  --customer ID  whose order (a registered customer)\n"
              "  --product P    print (相片), album (相册), crystal (水晶), frame (相框)\n"
              "  --qty N        pieces, 1 or more\n"
              "  --id ORDER     the order number (单号); without it the site gives one\n"
              "  --batches N    how many batches (批次) it comes in\n"
+             "  --ship-by TIME   promised to ship by then (RFC 3339)\n"
+             "  --pickup-by TIME promised for pickup by then; without either, production\n"
+             "                 gives it its product's promise (sched.promise_PRODUCT)\n"
              "Prints the order; --json {\"id\",...}.",
      .body = &kefu__order_add__descriptor,
      .req = KEFU__REQUEST__REQ_ORDER_ADD,
@@ -338,6 +341,8 @@ static const kctl_cmd_t s_rows[] = {
          {"qty", "N", .field = "order.qty", .flags = KCTL_ARG_REQUIRED, .min = 1},
          {"id", "ORDER", .field = "order.id"},
          {"batches", "N", .field = "order.batches", .min = 1},
+         {"ship-by", "TIME", .field = "order.ship_by"},
+         {"pickup-by", "TIME", .field = "order.pickup_by"},
          {"by", "STAFF", .field = NULL, .flags = KCTL_ARG_ACTOR},
          {0}},
     },

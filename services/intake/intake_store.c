@@ -45,21 +45,3 @@ void intake_store_tables(intake_t *self)
     self->t.aftersales = kservice_table(k, "aftersales");
     self->t.consults = kservice_table(k, "consults");
 }
-
-size_t intake_time_key(uint8_t *key, int64_t at, const char *id)
-{
-    uint64_t u = (uint64_t) at;
-    for (int i = 0; i < 8; i++)
-        key[i] = (uint8_t) (u >> (56 - 8 * i));
-    size_t n = id ? strlen(id) : 0;
-    memcpy(key + 8, id ? id : "", n);
-    return 8 + n;
-}
-
-int64_t intake_key_time(const uint8_t *key)
-{
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u = u << 8 | key[i];
-    return (int64_t) u;
-}

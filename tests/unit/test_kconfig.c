@@ -48,7 +48,24 @@ static const char s_default_dump[] =
     "net.listen = \n"
     "sched.daily_capacity = 2000\n"
     "sched.frequent_rush = 4\n"
+    "sched.key_reserve = 20\n"
+    "sched.promise_album = 3d\n"
+    "sched.promise_crystal = 5d\n"
+    "sched.promise_frame = 5d\n"
+    "sched.promise_print = next-day\n"
+    "sched.route_album = received,printing,binding,qc,packed,done\n"
+    "sched.route_crystal = received,printing,binding,qc,packed,done\n"
+    "sched.route_frame = received,printing,binding,qc,packed,done\n"
+    "sched.route_print = received,printing,qc,packed,done\n"
+    "sched.rush_half_day = 4h30m@work\n"
+    "sched.rush_immediate = 2h\n"
+    "sched.rush_next_day = next-day\n"
     "sched.rush_quota = 300\n"
+    "sched.rush_same_day = same-day\n"
+    "sched.work_album = received:5m,printing:1h,binding:2h,qc:15m,packed:15m\n"
+    "sched.work_crystal = received:5m,printing:1h,binding:3h,qc:15m,packed:15m\n"
+    "sched.work_frame = received:5m,printing:30m,binding:1h,qc:15m,packed:15m\n"
+    "sched.work_print = received:5m,printing:30m,qc:10m,packed:10m\n"
     "sla.complaint_complex = 24h\n"
     "sla.complaint_simple = 2h\n"
     "sla.level2_after = 4h\n"
@@ -118,7 +135,7 @@ static void s_write(const fixture_t *fx, const char *text)
 
 static void s_assert_dump(const kconfig_t *cfg, const char *want)
 {
-    char buf[2048];
+    char buf[4096];
     size_t n = kconfig_dump(cfg, buf, sizeof buf);
     assert_int_equal(n, strlen(want));
     assert_string_equal(buf, want);
@@ -398,10 +415,11 @@ static void test_dump_after_changes(void **state)
     fixture_t *fx = *state;
     assert_rc(kconfig_set(fx->cfg, "net.listen=tcp://0.0.0.0:7700", fx->err, sizeof fx->err), 0);
     assert_rc(kconfig_set(fx->cfg, "sched.rush_quota=250", fx->err, sizeof fx->err), 0);
-    char buf[2048];
+    char buf[4096];
     kconfig_dump(fx->cfg, buf, sizeof buf);
     assert_non_null(strstr(buf, "\nnet.listen = tcp://0.0.0.0:7700\nsched.daily_capacity = 2000\n"
-                                "sched.frequent_rush = 4\nsched.rush_quota = 250\n"));
+                                "sched.frequent_rush = 4\n"));
+    assert_non_null(strstr(buf, "\nsched.rush_quota = 250\n"));
 }
 
 static void test_owners(void **state)
@@ -412,7 +430,7 @@ static void test_owners(void **state)
     } cases[] = {
         {"evlog.segment_mb", "evlog"},     {"evlog.fetch_max", "evlog"},
         {"sla.complaint_simple", "intake"}, {"sla.complaint_complex", "intake"},
-        {"sla.rework_print", "planned"},   {"sched.rush_quota", "planned"},
+        {"sla.rework_print", "sched"},     {"sched.rush_quota", "sched"},
         {"sla.level2_after", "planned"},   {"calendar.hours", "site"},
         {"kefu.restart_max", "site"},      {"log.level", "site"},
         {"net.listen", "site"},

@@ -68,8 +68,14 @@ static void test_every_int64_declared(void **state)
 static void test_rows_name_fields(void **state)
 {
     (void) state;
-    size_t n;
-    const pbkind_row_t *rows = pbkind_rows(&n);
+    size_t nt, n = 0;
+    const pbkind_table_t *const *tables = pbkind_tables(&nt);
+    static pbkind_row_t rows[2048];
+    for (size_t t = 0; t < nt; t++)
+        for (size_t i = 0; i < tables[t]->n; i++) {
+            assert_true(n < 2048);
+            rows[n++] = tables[t]->rows[i];
+        }
     for (size_t i = 0; i < n; i++) {
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field_by_name(rows[i].msg, rows[i].field);

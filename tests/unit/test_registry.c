@@ -111,10 +111,12 @@ static void test_lookups(void **state)
     (void) state;
     const registry_daemon_t *evlog = registry_lookup("evlog");
     const registry_daemon_t *intake = registry_lookup("intake");
+    const registry_daemon_t *sched = registry_lookup("sched");
     assert_non_null(evlog);
     assert_non_null(intake);
+    assert_non_null(sched);
     assert_string_equal(intake->name, "intake");
-    assert_null(registry_lookup("sched"));      /* planned: no line yet */
+    assert_null(registry_lookup("dispatch"));   /* planned: no line yet */
     assert_null(registry_lookup(""));
     assert_null(registry_lookup("kefu"));       /* a program, not a daemon */
     assert_null(registry_lookup("Intake"));
@@ -125,7 +127,9 @@ static void test_lookups(void **state)
     assert_ptr_equal(registry_for_request(32), intake);
     assert_ptr_equal(registry_for_request(63), intake);      /* the range's end, unused */
     assert_ptr_equal(registry_for_request(31), evlog);
-    assert_null(registry_for_request(64));                   /* sched's, not registered */
+    assert_ptr_equal(registry_for_request(64), sched);
+    assert_ptr_equal(registry_for_request(KEFU__REQUEST__REQ_STAGE), sched);          /* 65 */
+    assert_null(registry_for_request(96));                   /* dispatch's, not registered */
     assert_null(registry_for_request(KEFU__REQUEST__REQ__NOT_SET));   /* 0 */
     assert_null(registry_for_request(-1));
     assert_ptr_equal(registry_for_reply(KEFU__REPLY__REP_CASE), intake);              /* 36 */
@@ -143,17 +147,19 @@ static void test_lookups(void **state)
     assert_ptr_equal(registry_for_event(KEFU__ENVELOPE__BODY_PROBE), evlog);           /* 15 */
     assert_ptr_equal(registry_for_event(KEFU__ENVELOPE__BODY_CLOCK_ADVANCED), evlog);  /* 16 */
     assert_ptr_equal(registry_for_event(KEFU__ENVELOPE__BODY_CASE_OPENED), intake);    /* 35 */
-    assert_null(registry_for_event(64));
+    assert_ptr_equal(registry_for_event(KEFU__ENVELOPE__BODY_RUSH_DECIDED), sched);    /* 64 */
+    assert_null(registry_for_event(96));
     assert_null(registry_for_event(0));
 }
 
 static void test_order_and_site_daemons(void **state)
 {
     (void) state;
-    assert_int_equal(registry_count(), 2);
+    assert_int_equal(registry_count(), 3);
     assert_string_equal(registry_daemons[0].name, "evlog");   /* the log starts first */
     assert_string_equal(registry_daemons[1].name, "intake");
-    assert_null(registry_daemons[2].name);
+    assert_string_equal(registry_daemons[2].name, "sched");
+    assert_null(registry_daemons[3].name);
     size_t i = 0;
     for (; registry_daemons[i].name; i++) {
         assert_int_equal(registry_daemons[i].order, (int) i);

@@ -82,7 +82,8 @@ static void test_daemons(void **state)
     assert_non_null(site_daemons[0]);
     assert_string_equal(site_daemons[0], "evlog");   /* the log starts first */
     assert_string_equal(site_daemons[1], "intake");
-    assert_null(site_daemons[2]);
+    assert_string_equal(site_daemons[2], "sched");
+    assert_null(site_daemons[3]);
 }
 
 static void test_dir_choice(void **state)
