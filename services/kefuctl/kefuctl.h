@@ -98,6 +98,7 @@ typedef struct {
 #define KCTL_ARG_REQUIRED 1u  /* must be given */
 #define KCTL_ARG_EMPTY    2u  /* free text that may be "" (to clear a field) */
 #define KCTL_ARG_ACTOR    4u  /* also Request.actor, who acts (a string) */
+#define KCTL_ARG_OPTIONAL 8u  /* an operand that may be left out (the last ones only) */
 
 #define KCTL_MAX_ARGS 24  /* entries of one row's map */
 

@@ -82,8 +82,11 @@ int kctl_parse_args(kctl_t *ctx, const kctl_arg_t *map, int argc, char **argv, k
     for (size_t i = 0; i < n; i++) {
         if (map[i].flag)
             continue;
-        if (want >= have)
+        if (want >= have) {
+            if (map[i].flags & KCTL_ARG_OPTIONAL)
+                continue;
             return kctl_usage(ctx, "missing %s", map[i].meta);
+        }
         if (!*argv[optind + want])
             return kctl_usage(ctx, "%s must not be empty", map[i].meta);
         a->v[i] = argv[optind + want++];

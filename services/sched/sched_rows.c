@@ -298,7 +298,7 @@ static const kctl_cmd_t s_rows[] = {
      .req = KEFU__REQUEST__REQ_PRODUCTION_DAY,
      .rep = KEFU__REPLY__REP_PRODUCTION,
      .map = (const kctl_arg_t[]){
-         {NULL, "DATE", .field = "date", .flags = 0},
+         {NULL, "DATE", .field = "date", .flags = KCTL_ARG_OPTIONAL},
          {0}},
     },
     {0},
