@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "ctlserver.h"
 #include "evlog_client.h"
 #include "kerr.h"
@@ -182,13 +183,16 @@ static void s_react_all(kservice_t *self)
         self->react_new = true;
         return;
     }
-    /* collect first: submitting may run a command, which reads the store */
+    /* collect first: submitting may run a command, which reads the store.
+     * Decoded into an arena: cmdq edits a request in place (its actor and
+     * body's `by` may then share a string), as it does a control call's. */
+    arena_t *a = arena_new(0);
     zlistx_t *todo = zlistx_new();
     if (store_cursor_open(txn, self->reactions, &cur) == 0) {
         const void *k, *v;
         size_t kl, vl;
         while (store_cursor_next(cur, &k, &kl, &v, &vl) == 0) {
-            Kefu__Request *req = kefu__request__unpack(NULL, vl, v);
+            Kefu__Request *req = kefu__request__unpack(arena_pbc(a), vl, v);
             if (req)
                 zlistx_add_end(todo, req);
         }
@@ -197,18 +201,16 @@ static void s_react_all(kservice_t *self)
     store_txn_end(&txn);
     for (Kefu__Request *req = zlistx_first(todo); req; req = zlistx_next(todo)) {
         const char *id = req->request_id ? req->request_id : "";
-        if (!id[0] || zhashx_lookup(self->reacting, id)) {
-            kefu__request__free_unpacked(req, NULL);
+        if (!id[0] || zhashx_lookup(self->reacting, id))
             continue;
-        }
         s_reaction_t *r = malloc(sizeof *r + strlen(id) + 1);
         r->svc = self;
         strcpy(r->id, id);
         zhashx_insert(self->reacting, r->id, r);
         cmdq_submit_own(self->cmdq, req, s_reacted, r);
-        kefu__request__free_unpacked(req, NULL);
     }
     zlistx_destroy(&todo);
+    arena_destroy(&a);
 }
 
 /* The events the daemon applies: its own range, and spec.also. */

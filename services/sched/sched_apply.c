@@ -201,11 +201,12 @@ static int s_rush_decided(sched_t *self, store_txn_t *txn, const Kefu__RushDecis
     if (rc == 0)
         rc = store_put(txn, self->t.rush_time, key, krecord_time_key(key, d->at, d->id), "", 0);
     if (rc == 0 && d->customer && strlen(d->customer) <= 64) {
+        uint8_t ck[64 + 1 + 8 + 64];
         size_t n = strlen(d->customer);
-        memcpy(key, d->customer, n);
-        key[n] = '\0';
-        krecord_time_key(key + n + 1, d->at, NULL);
-        rc = store_put(txn, self->t.cust_rush, key, n + 9, "", 0);
+        memcpy(ck, d->customer, n);
+        ck[n] = '\0';
+        size_t kl = n + 1 + krecord_time_key(ck + n + 1, d->at, d->id);
+        rc = store_put(txn, self->t.cust_rush, ck, kl, "", 0);
     }
     if (rc == 0)
         rc = kid_counter_see(txn, "rush", "R", d->id);

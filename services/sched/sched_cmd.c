@@ -70,7 +70,7 @@ static uint32_t s_customer_rushes(sched_t *self, store_txn_t *txn, const char *c
     const void *k;
     size_t kl;
     if (store_cursor_seek(c, key, n + 9) == 0)
-        while (store_cursor_next(c, &k, &kl, NULL, NULL) == 0 && kl == n + 9 &&
+        while (store_cursor_next(c, &k, &kl, NULL, NULL) == 0 && kl >= n + 9 &&
                memcmp(k, key, n + 1) == 0 && krecord_key_time((const uint8_t *) k + n + 1) <= now)
             count++;
     store_cursor_close(&c);

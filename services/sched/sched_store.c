@@ -9,7 +9,8 @@
  *   cases       case id -> order id (intake's cases on an order)
  *   rushes      decision id -> packed kefu.RushDecision
  *   rush_time   be64(at) id -> "": decisions in time order
- *   cust_rush   customer id, NUL, be64(at) -> "": rush requests by customer
+ *   cust_rush   customer id, NUL, be64(at), decision id -> "": rush requests
+ *               by customer
  *               (the "rush often" count of rule 3)
  *   reworks     id -> packed kefu.Rework
  *   rework_open be64(opened_at) id -> "": open rework, oldest first

@@ -50,7 +50,7 @@ typedef struct {
     store_table_t cases;      /* case id -> order id (cases on an order, from intake) */
     store_table_t rushes;     /* decision id -> RushDecision */
     store_table_t rush_time;  /* be64(at) id -> "": decisions in time order */
-    store_table_t cust_rush;  /* customer id NUL be64(at) -> "": rush requests by customer */
+    store_table_t cust_rush;  /* customer id NUL be64(at) decision id -> "": rush requests by customer */
     store_table_t reworks;    /* id -> Rework */
     store_table_t rework_open;/* be64(opened_at) id -> "": the open ones, oldest first */
     store_table_t outsources; /* id -> Outsource */
