@@ -356,8 +356,6 @@ static int s_queue(void *sock, long asks, long orders)
                 free(lat);
                 return 1;
             }
-            fprintf(stderr, "bench_sched: queue answer of %zu bytes, %ld items\n",
-                    zmq_msg_size(&m), n);
         }
         zmq_msg_close(&m);
     }

@@ -9,7 +9,9 @@
 # event and committing its position per batch in its own LMDB store, as a
 # full site of five business daemons will with the bench's probe events,
 # which every daemon skips as not its own), then a whole site with `kefu up` for
-# intake's figures, then the peer a user would otherwise pick, in the same
+# intake's figures, then sched's (a site filled with orders and stage
+# reports, then a fresh kefu-sched rebuilding its store from that log and
+# answering the queue), then the peer a user would otherwise pick, in the same
 # run and on the same disk: Redis 7 Streams with appendfsync always, 8
 # clients pipelining 64 XADDs of a 100-byte value (peer.redis_xadd_always).
 # Last, two ratios: site.append_durable over the log alone and over Redis.
@@ -106,6 +108,27 @@ stop_site
 start_site "$D/site"
 figures "$BUILD/tests/bench_intake" --dir "$D/site"
 # The site stops before the peer runs, so neither disturbs the other.
+stop_site
+
+# sched's figures (bench_sched.c says what each means). A site of its own
+# gets 10,000 open print orders and 200,000 stage reports through intake's
+# and sched's control sockets (sched.stage_commands); then, on the log
+# daemon alone, a fresh kefu-sched rebuilds its store from that log
+# (sched.queue_update) and answers the whole queue (sched.queue_ms).
+start_site "$D/sched"
+i=0
+until "$BUILD/bin/kefuctl" --dir "$D/sched" sync >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 200 ] && { echo "bench: sched did not start" >&2; cat "$D.up.log" >&2; exit 1; }
+    sleep 0.05
+done
+figures "$BUILD/tests/bench_sched" --dir "$D/sched" --fill "$D/sched.seqs"
+stop_site
+rm -rf "$D/sched/sched"
+"$BUILD/bin/kefu-evlog" --dir "$D/sched" > "$D.up.log" 2>&1 &
+KEFU_PID=$!
+wait_up "$D/sched"
+figures "$BUILD/tests/bench_sched" --dir "$D/sched" --rebuild "$BUILD/bin/kefu-sched" \
+    --seqs "$D/sched.seqs"
 stop_site
 
 if command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1; then
