@@ -265,7 +265,8 @@ static int s_stage_reported(sched_t *self, store_txn_t *txn, const Kefu__StageRe
         return 0;
     bool was_done = j->stage == KEFU__STAGE__STAGE_DONE;
     if (j->n_stages >= SCHED_MAX_MARKS) {
-        /* the commands refuse more; keep the newest */
+        /* a job made again and again: its record keeps the newest (the
+         * log keeps them all) */
         memmove(j->stages, j->stages + 1, (j->n_stages - 1) * sizeof *j->stages);
         j->n_stages--;
     }

@@ -245,11 +245,6 @@ static int s_exec_stage(sched_t *self, cmd_t *cmd, const Kefu__StageReport *in, 
             return KEFU_ECONFLICT;
         }
     }
-    if (j->n_stages >= SCHED_MAX_MARKS) {
-        cmd_errmsg(cmd, "order %s has %d stage reports, the most one order keeps", j->order,
-                   SCHED_MAX_MARKS);
-        return KEFU_ETOOLARGE;
-    }
     int64_t now = cmd_now(cmd);
     Kefu__StageMark *m = CMD_NEW(cmd, Kefu__StageMark, kefu__stage_mark__init);
     m->has_stage = true;

@@ -2,7 +2,7 @@
  *
  * Two steps, each run by tests/bench/run.sh against a site of its own:
  *
- *   --fill SEQS   on a running site (kefu up): --customers customers
+ *   --fill        on a running site (kefu up): --customers customers
  *                 (tiers key, special, general in turn) and --orders print
  *                 orders through intake's control socket, then, once sched
  *                 has them all as jobs, --stages stage reports through
@@ -13,12 +13,12 @@
  *                   sched.stage_commands  stage reports per second end to
  *                                         end (command in, event durable,
  *                                         applied by sched, answer out)
- *                 and writes to SEQS the log's head before and after the
- *                 stage events.
+ *                 and writes to the file --seqs names the log's head before
+ *                 and after the stage events.
  *   --rebuild BIN on the same log (the log daemon alone; sched's store
  *                 deleted): starts BIN (kefu-sched) on an empty store and
  *                 asks it to sync up to the first and the last seq of
- *                 SEQS. Prints
+ *                 --seqs. Prints
  *                   sched.queue_update    stage events sched applies per
  *                                         second rebuilding its store from
  *                                         the log, with the orders' jobs
@@ -449,11 +449,12 @@ out:
 
 int main(int argc, char **argv)
 {
-    const char *fill = NULL, *rebuild = NULL, *seqs = NULL;
+    const char *rebuild = NULL, *seqs = NULL;
+    bool fill = false;
     int clients = 8, window = 32;
     long customers = 50, orders = 10000, stages = 200000, asks = 50;
     static const struct option opts[] = {
-        {"dir", 1, 0, 'd'},    {"fill", 1, 0, 'f'},      {"rebuild", 1, 0, 'r'},
+        {"dir", 1, 0, 'd'},    {"fill", 0, 0, 'f'},      {"rebuild", 1, 0, 'r'},
         {"seqs", 1, 0, 's'},   {"clients", 1, 0, 'c'},   {"window", 1, 0, 'w'},
         {"orders", 1, 0, 'o'}, {"customers", 1, 0, 'C'}, {"stages", 1, 0, 'n'},
         {"asks", 1, 0, 'a'},   {0, 0, 0, 0}};
@@ -461,7 +462,7 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'd': s_dir = optarg; break;
-        case 'f': fill = optarg; break;
+        case 'f': fill = true; break;
         case 'r': rebuild = optarg; break;
         case 's': seqs = optarg; break;
         case 'c': clients = atoi(optarg); break;
@@ -474,16 +475,16 @@ int main(int argc, char **argv)
             goto usage;
         }
     }
-    if (!s_dir || (!fill == !rebuild) || (rebuild && !seqs) || clients < 1 || clients > 64 ||
+    if (!s_dir || fill == !!rebuild || !seqs || clients < 1 || clients > 64 ||
         window < 1 || orders < 1 || customers < 1 || stages < 1 || asks < 1)
         goto usage;
     zsys_init();
-    return fill ? s_fill(fill, clients, window, customers, orders, stages)
+    return fill ? s_fill(seqs, clients, window, customers, orders, stages)
                 : s_rebuild(rebuild, seqs, asks, orders);
 usage:
-    fprintf(stderr, "usage: bench_sched --dir SITE --fill SEQS [--customers 50] [--orders 10000]"
+    fprintf(stderr, "usage: bench_sched --dir SITE --fill --seqs FILE [--customers 50] [--orders 10000]"
                     " [--stages 200000] [--clients 8] [--window 32]\n"
-                    "       bench_sched --dir SITE --rebuild KEFU-SCHED --seqs SEQS [--orders 10000]"
+                    "       bench_sched --dir SITE --rebuild KEFU-SCHED --seqs FILE [--orders 10000]"
                     " [--asks 50]\n");
     return 2;
 }

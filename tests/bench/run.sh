@@ -121,7 +121,7 @@ until "$BUILD/bin/kefuctl" --dir "$D/sched" sync >/dev/null 2>&1; do
     i=$((i + 1)); [ $i -gt 200 ] && { echo "bench: sched did not start" >&2; cat "$D.up.log" >&2; exit 1; }
     sleep 0.05
 done
-figures "$BUILD/tests/bench_sched" --dir "$D/sched" --fill "$D/sched.seqs"
+figures "$BUILD/tests/bench_sched" --dir "$D/sched" --fill --seqs "$D/sched.seqs"
 stop_site
 rm -rf "$D/sched/sched"
 "$BUILD/bin/kefu-evlog" --dir "$D/sched" > "$D.up.log" 2>&1 &
