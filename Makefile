@@ -45,11 +45,13 @@ COMMON_OBJ := $(COMMON:%=$(BUILD)/common/%.o) $(PROTOS:%=$(BUILD)/gen/%.pb-c.o) 
 LIBKEFU  := $(BUILD)/libkefu.a
 
 # Each services/NAME/ directory is one program; all its .c files but the
-# key table link into it: kefu-NAME for each daemon, and two programs more.
-SERVICES := $(DAEMONS) kefu kefuctl
+# key table link into it: kefu-NAME for each daemon, and three programs more
+# (kefu-terminal, a floor station's program, is no daemon of the site).
+SERVICES := $(DAEMONS) kefu kefuctl terminal
 $(foreach d,$(DAEMONS),$(eval BIN_$(d) := kefu-$(d)))
-BIN_kefu    := kefu
-BIN_kefuctl := kefuctl
+BIN_kefu     := kefu
+BIN_kefuctl  := kefuctl
+BIN_terminal := kefu-terminal
 BINS := $(foreach s,$(SERVICES),$(BUILD)/bin/$(BIN_$(s)))
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)

@@ -63,10 +63,12 @@ struct term_t {
     int64_t next_us;           /* mono time of the next try while not S_UP */
     int backoff_ms;
     uint64_t told;             /* scans up to this seq have had their "spooled" line */
-    char line[TERM_LINE_MAX + 1];
-    size_t len;
-    bool too_long;             /* the line being read is past TERM_LINE_MAX */
+    char in[TERM_IN_MAX];      /* input read and not yet taken */
+    size_t in_len;
+    bool too_long;             /* dropping the rest of a line past the buffer */
+    char long_head[TERM_LINE_MAX + 1];  /* ... whose start is this */
     bool eof;
+    bool give_up;              /* nowait: the input ended and a try failed */
     int fatal;                 /* a TERM_EXIT_ code to stop with, or 0 */
 };
 
@@ -318,7 +320,7 @@ static bool s_line(term_t *self, char *line)
         return false;
     char copy[TERM_LINE_MAX + 1];
     snprintf(copy, sizeof copy, "%s", p);
-    char *w[4];
+    char *w[4] = {NULL};
     int nw = 0;
     for (char *q = p; *q && nw < 4;) {
         w[nw++] = q;
@@ -382,47 +384,89 @@ static bool s_line(term_t *self, char *line)
     return true;
 }
 
-/* Takes what the input holds now: each whole line, and at its end the
- * last one. Makes the new scans durable and, while the site is not
- * reached, says they are spooled. */
-static void s_read(term_t *self, int fd)
+/* Reads what the input holds into the buffer; at its end, ends the
+ * last line. */
+static void s_fill(term_t *self, int fd)
 {
-    char buf[4096];
-    ssize_t r = read(fd, buf, sizeof buf);
+    ssize_t r = read(fd, self->in + self->in_len, sizeof self->in - self->in_len);
     if (r < 0 && (errno == EINTR || errno == EAGAIN))
         return;
+    if (r > 0) {
+        self->in_len += (size_t) r;
+        return;
+    }
     if (r < 0)
         s_note("reading the scanner: %s; taking no more scans", strerror(errno));
+    self->eof = true;
+    if (self->in_len && self->in[self->in_len - 1] != '\n') {
+        if (self->in_len < sizeof self->in)
+            self->in[self->in_len++] = '\n';
+        else
+            self->too_long = true;
+    }
+    if (self->too_long && !memchr(self->in, '\n', self->in_len)) {
+        s_invalid(self->long_head, "longer than %d bytes", TERM_LINE_MAX);
+        self->too_long = false;
+        self->in_len = 0;
+    }
+    if (self->nowait)
+        self->next_us = 0;   /* one more try before giving up */
+}
+
+/* Drops the buffer's first n bytes. */
+static void s_consume(term_t *self, size_t n)
+{
+    memmove(self->in, self->in + n, self->in_len - n);
+    self->in_len -= n;
+}
+
+/* Takes the whole lines the buffer holds, in order: all of them while
+ * the site is not reached, else up to the first scan (which is sent
+ * before the next line is taken, so the answers come in the order of the
+ * lines). Makes the new scans durable and, while the site is not
+ * reached, says they are spooled. */
+static void s_take(term_t *self)
+{
     bool added = false;
-    for (ssize_t i = 0; i < r; i++) {
-        char c = buf[i];
-        if (c != '\n') {
-            if (self->len < TERM_LINE_MAX)
-                self->line[self->len++] = c != '\0' ? c : ' ';
-            else
-                self->too_long = true;
+    for (;;) {
+        char *nl = memchr(self->in, '\n', self->in_len);
+        if (self->too_long) {
+            if (!nl) {
+                self->in_len = 0;
+                break;
+            }
+            s_consume(self, (size_t) (nl - self->in) + 1);
+            s_invalid(self->long_head, "longer than %d bytes", TERM_LINE_MAX);
+            self->too_long = false;
             continue;
         }
-        self->line[self->len] = '\0';
-        if (self->too_long)
-            s_invalid(self->line, "longer than %d bytes", TERM_LINE_MAX);
-        else
-            added |= s_line(self, self->line);
-        self->len = 0;
-        self->too_long = false;
-    }
-    if (r <= 0) {
-        self->eof = true;
-        if (self->len) {
-            self->line[self->len] = '\0';
-            if (self->too_long)
-                s_invalid(self->line, "longer than %d bytes", TERM_LINE_MAX);
-            else
-                added |= s_line(self, self->line);
-            self->len = 0;
+        if (!nl) {
+            if (self->in_len == sizeof self->in) {
+                /* No newline in a full buffer: drop up to the next one. */
+                memcpy(self->long_head, self->in, TERM_LINE_MAX);
+                self->long_head[TERM_LINE_MAX] = '\0';
+                self->too_long = true;
+                self->in_len = 0;
+            }
+            break;
         }
-        if (self->nowait)
-            self->next_us = 0;   /* one more try before giving up */
+        size_t ll = (size_t) (nl - self->in);
+        char line[TERM_LINE_MAX + 1];
+        memcpy(line, self->in, ll < TERM_LINE_MAX ? ll : TERM_LINE_MAX);
+        line[ll < TERM_LINE_MAX ? ll : TERM_LINE_MAX] = '\0';
+        for (size_t i = 0; i < ll && i < TERM_LINE_MAX; i++)
+            if (line[i] == '\0')
+                line[i] = ' ';
+        s_consume(self, ll + 1);
+        if (ll > TERM_LINE_MAX) {
+            s_invalid(line, "longer than %d bytes", TERM_LINE_MAX);
+            continue;
+        }
+        if (s_line(self, line)) {
+            added = true;
+            if (self->site == S_UP)
+                break;
+        }
     }
     if (!added)
         return;
@@ -463,34 +507,34 @@ int term_run(term_t *self, int fd)
         self->told = spool_at(self->spool, n - 1)->seq;
     }
     for (;;) {
-        if (self->fatal)
-            return self->fatal;
         if (self->stop && *self->stop)
             return s_waiting_exit(self);
+        /* 1. The lines read, while nothing waits or the site is not reached. */
+        if (!spool_waiting(self->spool) || self->site != S_UP)
+            s_take(self);
+        if (self->fatal)
+            return self->fatal;
         size_t waiting = spool_waiting(self->spool);
-        if (self->eof && !waiting)
-            return TERM_EXIT_OK;
+        bool lines = memchr(self->in, '\n', self->in_len) != NULL;
+        if (self->eof && !lines && (!waiting || self->give_up))
+            return s_waiting_exit(self);
+        /* 2. The oldest waiting scan, when it is time to try. */
         int64_t now = kclock_mono_us();
-        bool due = waiting && (self->site == S_UP || now >= self->next_us);
-        int timeout = -1;
-        if (due)
-            timeout = 0;
-        else if (waiting)
-            timeout = (int) ((self->next_us - now + 999) / 1000);
+        if (waiting && (self->site == S_UP || now >= self->next_us)) {
+            if (!s_deliver(self) && self->eof && self->nowait)
+                self->give_up = true;
+            continue;
+        }
+        /* 3. Nothing to do but wait: for input, or the next try. */
+        int timeout = waiting ? (int) ((self->next_us - now + 999) / 1000) : -1;
+        bool input = !self->eof && !lines && self->in_len < sizeof self->in;
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int r = poll(&pfd, self->eof ? 0 : 1, timeout);
+        int r = poll(&pfd, input ? 1 : 0, timeout);
         if (r < 0 && errno != EINTR) {
             s_note("poll: %s", strerror(errno));
             return TERM_EXIT_SPOOL;
         }
         if (r > 0 && pfd.revents)
-            s_read(self, fd);
-        if (self->fatal)
-            return self->fatal;
-        now = kclock_mono_us();
-        if (!spool_waiting(self->spool) || (self->site != S_UP && now < self->next_us))
-            continue;
-        if (!s_deliver(self) && !self->fatal && self->eof && self->nowait)
-            return s_waiting_exit(self);
+            s_fill(self, fd);
     }
 }

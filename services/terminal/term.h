@@ -26,6 +26,7 @@
 #define TERM_RETRY_MIN_MS 250   /* first wait before trying the site again */
 #define TERM_RETRY_MAX_MS 5000  /* longest wait (1 s when nobody listens: that check is cheap) */
 #define TERM_LINE_MAX     256   /* bytes of one scanner line */
+#define TERM_IN_MAX       4096  /* input read ahead of the lines taken */
 
 typedef struct {
     const char *terminal;     /* the station's id: StageReport.terminal, the request ids */
