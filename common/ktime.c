@@ -17,6 +17,7 @@
 #include "ktime.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,6 +90,20 @@ int64_t ktime_days_from_civil(int y, int m, int d)
     int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
+}
+
+void ktime_civil_from_days(int64_t days, int *y, int *m, int *d)
+{
+    int64_t z = days + 719468;
+    int64_t era = ktime_floor_div(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *m = (int) (mp < 10 ? mp + 3 : mp - 9);
+    int64_t year = yoe + era * 400 + (*m <= 2);
+    *y = year > INT32_MAX ? INT32_MAX : year < INT32_MIN ? INT32_MIN : (int) year;
+    *d = (int) (doy - (153 * mp + 2) / 5 + 1);
 }
 
 int ktime_parse_rfc3339(const char *s, int64_t *us_out)

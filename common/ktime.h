@@ -56,6 +56,9 @@ int ktime_days_in_month(int year, int m);
 /* Days since 1970-01-01 of y-m-d (exact for every year; no timegm(), so
  * no TZ): H. Hinnant's days_from_civil. */
 int64_t ktime_days_from_civil(int y, int m, int d);
+/* Its inverse, civil_from_days: the date of day `days` since 1970-01-01
+ * (any int64 day a year fits in int, else the year is clamped). */
+void ktime_civil_from_days(int64_t days, int *y, int *m, int *d);
 /* An offset from UTC, "+08:00" or "-05:30", in minutes. Returns 0, or
  * KEFU_EINVAL for anything else. */
 int ktime_parse_offset(const char *s, int *min_out);

@@ -299,6 +299,35 @@ static void test_format_duration(void **state)
     assert_int_equal(ktime_format_duration(2 * KTIME_HOUR, buf, 0), -1);
 }
 
+/* civil_from_days undoes days_from_civil on every day from 0000-01-01
+ * to 9999-12-31, and agrees with gmtime_r on a few. */
+static void test_civil_round_trip(void **state)
+{
+    (void) state;
+    int64_t first = ktime_days_from_civil(0, 1, 1), last = ktime_days_from_civil(9999, 12, 31);
+    int py = -1, pm = 12, pd = 31;
+    for (int64_t d = first; d <= last; d++) {
+        int y, m, dd;
+        ktime_civil_from_days(d, &y, &m, &dd);
+        assert_int_equal(ktime_days_from_civil(y, m, dd), d);
+        /* the next day of the one before */
+        bool next = (y == py && m == pm && dd == pd + 1) ||
+                    (y == py && m == pm + 1 && dd == 1 && pd == ktime_days_in_month(py, pm)) ||
+                    (y == py + 1 && m == 1 && dd == 1 && pm == 12 && pd == 31);
+        if (!next)
+            fail_msg("day %lld is %04d-%02d-%02d after %04d-%02d-%02d", (long long) d, y, m, dd,
+                     py, pm, pd);
+        py = y, pm = m, pd = dd;
+    }
+    int y, m, d;
+    ktime_civil_from_days(0, &y, &m, &d);
+    assert_true(y == 1970 && m == 1 && d == 1);
+    ktime_civil_from_days(20780, &y, &m, &d);  /* 2026-11-23 */
+    assert_true(y == 2026 && m == 11 && d == 23);
+    ktime_civil_from_days(-1, &y, &m, &d);
+    assert_true(y == 1969 && m == 12 && d == 31);
+}
+
 static void test_duration_round_trip(void **state)
 {
     (void) state;
@@ -328,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_parse_duration_rejects),
         cmocka_unit_test(test_format_duration),
         cmocka_unit_test(test_duration_round_trip),
+        cmocka_unit_test(test_civil_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
