@@ -13,6 +13,8 @@
  */
 #include "cmdq.h"
 
+#include <assert.h>
+
 #include <czmq.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -268,6 +270,18 @@ int cmd_record(cmd_t *cmd, store_txn_t *txn, store_table_t t, const char *id,
         return KEFU_ENOTFOUND;
     }
     return 0;
+}
+
+Kefu__Envelope *cmd_event_of(cmd_t *cmd, int body_case, void *body)
+{
+    Kefu__Envelope *ev = cmd_event(cmd);
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&kefu__envelope__descriptor, (unsigned) body_case);
+    /* a body case that is no oneof message of the envelope is a bug */
+    assert(f && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f->type == PROTOBUF_C_TYPE_MESSAGE);
+    *(void **) ((char *) ev + f->offset) = body;
+    *(uint32_t *) ((char *) ev + f->quantifier_offset) = (uint32_t) body_case;
+    return ev;
 }
 
 bool cmd_blank(const char *s)

@@ -193,6 +193,10 @@ const char *cmd_new_id(cmd_t *cmd, store_txn_t *txn, store_table_t t, const char
 /* Inside exec: a new event (cmd_alloc memory, initialised) for events[];
  * set its body only. */
 Kefu__Envelope *cmd_event(cmd_t *cmd);
+/* The same with its body set: body_case (KEFU__ENVELOPE__BODY_...) and
+ * its message, put in the oneof member the descriptor names, so a command
+ * writes `events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_X, x)`. */
+Kefu__Envelope *cmd_event_of(cmd_t *cmd, int body_case, void *body);
 /* A new message of a protobuf-c type in cmd_alloc memory, initialised:
  * CMD_NEW(cmd, Kefu__Job, kefu__job__init). */
 #define CMD_NEW(cmd, type, init) \

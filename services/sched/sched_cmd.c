@@ -178,9 +178,7 @@ static int s_exec_rush(sched_t *self, cmd_t *cmd, const Kefu__RushRequest *in, s
     d->frequent = fig.frequent;
     Kefu__RushDecided *e = CMD_NEW(cmd, Kefu__RushDecided, kefu__rush_decided__init);
     e->decision = d;
-    Kefu__Envelope *ev = events[0] = cmd_event(cmd);
-    ev->body_case = KEFU__ENVELOPE__BODY_RUSH_DECIDED;
-    ev->rush_decided = e;
+    events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_RUSH_DECIDED, e);
     return 1;
 }
 
@@ -258,9 +256,7 @@ static int s_exec_stage(sched_t *self, cmd_t *cmd, const Kefu__StageReport *in, 
     Kefu__StageReported *e = CMD_NEW(cmd, Kefu__StageReported, kefu__stage_reported__init);
     e->order = j->order;
     e->mark = m;
-    Kefu__Envelope *ev = events[0] = cmd_event(cmd);
-    ev->body_case = KEFU__ENVELOPE__BODY_STAGE_REPORTED;
-    ev->stage_reported = e;
+    events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_STAGE_REPORTED, e);
     /* At risk, said once: the work left (this stage's and those after it,
      * sched.work_PRODUCT) ends past the rush's due or the promise. */
     int64_t due = sched_job_due(j);
@@ -278,9 +274,7 @@ static int s_exec_stage(sched_t *self, cmd_t *cmd, const Kefu__StageReport *in, 
     r->has_due = r->has_expected = true;
     r->due = due;
     r->expected = now + left;
-    ev = events[1] = cmd_event(cmd);
-    ev->body_case = KEFU__ENVELOPE__BODY_PROMISE_AT_RISK;
-    ev->promise_at_risk = r;
+    events[1] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_PROMISE_AT_RISK, r);
     return 2;
 }
 
@@ -329,9 +323,7 @@ static int s_exec_rework_open(sched_t *self, cmd_t *cmd, const Kefu__ReworkOpen 
     w->case_ = in->case_;
     Kefu__ReworkOpened *e = CMD_NEW(cmd, Kefu__ReworkOpened, kefu__rework_opened__init);
     e->rework = w;
-    Kefu__Envelope *ev = events[0] = cmd_event(cmd);
-    ev->body_case = KEFU__ENVELOPE__BODY_REWORK_OPENED;
-    ev->rework_opened = e;
+    events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_REWORK_OPENED, e);
     return 1;
 }
 
@@ -418,9 +410,7 @@ static int s_exec_outsource_send(sched_t *self, cmd_t *cmd, const Kefu__Outsourc
     o->state = KEFU__OUTSOURCE_STATE__OUTSOURCE_STATE_OUT;
     Kefu__OutsourceSent *e = CMD_NEW(cmd, Kefu__OutsourceSent, kefu__outsource_sent__init);
     e->outsource = o;
-    Kefu__Envelope *ev = events[0] = cmd_event(cmd);
-    ev->body_case = KEFU__ENVELOPE__BODY_OUTSOURCE_SENT;
-    ev->outsource_sent = e;
+    events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_OUTSOURCE_SENT, e);
     return 1;
 }
 
@@ -457,9 +447,7 @@ static int s_exec_outsource_receive(sched_t *self, cmd_t *cmd, const Kefu__Outso
     e->inspection = in->inspection;
     e->has_redo_by = in->has_redo_by_us;
     e->redo_by = redo;
-    Kefu__Envelope *ev = events[0] = cmd_event(cmd);
-    ev->body_case = KEFU__ENVELOPE__BODY_OUTSOURCE_RECEIVED;
-    ev->outsource_received = e;
+    events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_OUTSOURCE_RECEIVED, e);
     return 1;
 }
 
