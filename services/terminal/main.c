@@ -72,6 +72,7 @@ static void s_usage(FILE *f)
         "  --nowait         when the input ends, stop at the first failed try instead of\n"
         "                   waiting for the site (the scans stay in the spool: exit 3)\n"
         "  --list           print the scans waiting in the spool, oldest first, and exit\n"
+        "                   (the spool must not be in use by a running terminal)\n"
         "  --help           this text\n"
         "\n"
         "Exit: 0 the input ended and every scan is answered; 1 the spool can't be used\n"

@@ -6,12 +6,15 @@
  * that is the next try at the site while scans wait and it was not
  * reached (no busy loop: the wait doubles from TERM_RETRY_MIN_MS up to
  * TERM_RETRY_MAX_MS, and to 1 s at most while nobody listens, which is
- * one connect(2) to find out). Each turn takes what the input holds,
- * makes those scans durable with one fsync (spool_next syncs before a
- * send anyway), then sends at most the oldest waiting scan and waits for
- * its answer (ctlclient_call, up to the timeout). So scan N+1 never goes
- * out before scan N is answered, and a scan is sent only once it is on
- * disk.
+ * one connect(2) to find out). Each turn takes input lines, then sends at
+ * most the oldest waiting scan and waits for its answer (ctlclient_call,
+ * up to the timeout). While the site answers, lines are taken one scan
+ * at a time and only when nothing waits, so the answers come in the order
+ * of the lines; while it does not, every line the input holds is taken
+ * and those scans made durable with one fsync before they are told
+ * spooled. spool_next syncs before a send in any case: scan N+1 never
+ * goes out before scan N is answered, and a scan is sent only once it is
+ * on disk.
  *
  * What counts as answered: the site's Job (taken), or any refusal but
  * the three that mean "not now": unavailable (the log or the daemon
@@ -69,6 +72,7 @@ struct term_t {
     char long_head[TERM_LINE_MAX + 1];  /* ... whose start is this */
     bool eof;
     bool give_up;              /* nowait: the input ended and a try failed */
+    bool unsynced;             /* scans taken and not yet synced and told */
     int fatal;                 /* a TERM_EXIT_ code to stop with, or 0 */
 };
 
@@ -165,9 +169,14 @@ static void s_shown(const char *line, char *buf, size_t cap)
     buf[n] = '\0';
 }
 
-static void s_invalid(const char *line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_invalid(const char *line, const char *fmt, ...)
+static void s_commit(term_t *self);
+
+/* An "invalid" line, after the lines of the scans taken before it. */
+static void s_invalid(term_t *self, const char *line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void s_invalid(term_t *self, const char *line, const char *fmt, ...)
 {
+    s_commit(self);
     char shown[80];
     s_shown(line, shown, sizeof shown);
     printf("invalid \"%s\": ", shown);
@@ -336,28 +345,29 @@ static bool s_line(term_t *self, char *line)
     char err[200];
     if (w[0][0] == '@') {
         if (strcmp(w[0], "@worker") != 0) {
-            s_invalid(copy, "one of: ORDER STAGE [correct], @worker [NAME]");
+            s_invalid(self, copy, "one of: ORDER STAGE [correct], @worker [NAME]");
             return false;
         }
         if (nw > 2) {
-            s_invalid(copy, "@worker takes one name");
+            s_invalid(self, copy, "@worker takes one name");
             return false;
         }
         if (nw == 2 && kid_check(w[1], "NAME", err, sizeof err) != 0) {
-            s_invalid(copy, "%s", err);
+            s_invalid(self, copy, "%s", err);
             return false;
         }
+        s_commit(self);
         snprintf(self->worker, sizeof self->worker, "%s", nw == 2 ? w[1] : "");
         printf("worker %s\n", nw == 2 ? w[1] : "none");
         fflush(stdout);
         return false;
     }
     if (nw < 2 || nw > 3) {
-        s_invalid(copy, "a scan is ORDER STAGE [correct]");
+        s_invalid(self, copy, "a scan is ORDER STAGE [correct]");
         return false;
     }
     if (kid_check(w[0], "ORDER", err, sizeof err) != 0) {
-        s_invalid(copy, "%s", err);
+        s_invalid(self, copy, "%s", err);
         return false;
     }
     int stage = spool_stage_parse(w[1]);
@@ -367,21 +377,43 @@ static bool s_line(term_t *self, char *line)
         for (int s = 1; spool_stage_word(s)[0] && used < sizeof words; s++)
             used += (size_t) snprintf(words + used, sizeof words - used, "%s%s", s > 1 ? ", " : "",
                                       spool_stage_word(s));
-        s_invalid(copy, "STAGE: one of %s", words);
+        s_invalid(self, copy, "STAGE: one of %s", words);
         return false;
     }
     if (nw == 3 && strcasecmp(w[2], "correct") != 0) {
-        s_invalid(copy, "the word after the stage may only be \"correct\"");
+        s_invalid(self, copy, "the word after the stage may only be \"correct\"");
         return false;
     }
     int rc = spool_add(self->spool, w[0], stage, self->worker, nw == 3, NULL);
     if (rc) {
+        s_commit(self);
         printf("error %s %s: not taken: %s: %s (scan it again)\n", w[0], spool_stage_word(stage),
                spool_path(self->spool), strerror(rc));
         fflush(stdout);
         return false;
     }
+    self->unsynced = true;
     return true;
+}
+
+/* The scans taken so far made durable, and told as spooled while the
+ * site is not reached. */
+static void s_commit(term_t *self)
+{
+    if (!self->unsynced || self->fatal)
+        return;
+    self->unsynced = false;
+    int rc = spool_sync(self->spool);
+    if (rc) {
+        s_note("%s: %s; the scans can't be kept safely, stopping", spool_path(self->spool),
+               strerror(rc));
+        self->fatal = TERM_EXIT_SPOOL;
+        return;
+    }
+    if (self->site == S_ABSENT)
+        self->next_us = 0;   /* a cheap check: maybe it is back */
+    if (self->site != S_UP)
+        s_tell_spooled(self);
 }
 
 /* Reads what the input holds into the buffer; at its end, ends the
@@ -405,7 +437,7 @@ static void s_fill(term_t *self, int fd)
             self->too_long = true;
     }
     if (self->too_long && !memchr(self->in, '\n', self->in_len)) {
-        s_invalid(self->long_head, "longer than %d bytes", TERM_LINE_MAX);
+        s_invalid(self, self->long_head, "longer than %d bytes", TERM_LINE_MAX);
         self->too_long = false;
         self->in_len = 0;
     }
@@ -427,7 +459,6 @@ static void s_consume(term_t *self, size_t n)
  * reached, says they are spooled. */
 static void s_take(term_t *self)
 {
-    bool added = false;
     for (;;) {
         char *nl = memchr(self->in, '\n', self->in_len);
         if (self->too_long) {
@@ -436,7 +467,7 @@ static void s_take(term_t *self)
                 break;
             }
             s_consume(self, (size_t) (nl - self->in) + 1);
-            s_invalid(self->long_head, "longer than %d bytes", TERM_LINE_MAX);
+            s_invalid(self, self->long_head, "longer than %d bytes", TERM_LINE_MAX);
             self->too_long = false;
             continue;
         }
@@ -459,28 +490,15 @@ static void s_take(term_t *self)
                 line[i] = ' ';
         s_consume(self, ll + 1);
         if (ll > TERM_LINE_MAX) {
-            s_invalid(line, "longer than %d bytes", TERM_LINE_MAX);
+            s_invalid(self, line, "longer than %d bytes", TERM_LINE_MAX);
             continue;
         }
-        if (s_line(self, line)) {
-            added = true;
-            if (self->site == S_UP)
-                break;
-        }
+        if (s_line(self, line) && self->site == S_UP)
+            break;
+        if (self->fatal)
+            return;
     }
-    if (!added)
-        return;
-    int rc = spool_sync(self->spool);
-    if (rc) {
-        s_note("%s: %s; the scans can't be kept safely, stopping", spool_path(self->spool),
-               strerror(rc));
-        self->fatal = TERM_EXIT_SPOOL;
-        return;
-    }
-    if (self->site == S_ABSENT)
-        self->next_us = 0;   /* a cheap check: maybe it is back */
-    if (self->site != S_UP)
-        s_tell_spooled(self);
+    s_commit(self);
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
