@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctlclient.h"
@@ -75,6 +76,35 @@ int kctl_request(kctl_t *ctx, const char *daemon, Kefu__Request *req,
     }
     *reply = rep;
     return KCTL_CONTINUE;
+}
+
+void kctl_set_offset(kctl_t *ctx, int offset_min)
+{
+    ctx->offset_min = offset_min;
+    ctx->offset_known = true;
+}
+
+int kctl_time_offset(kctl_t *ctx)
+{
+    if (ctx->offset_known)
+        return ctx->offset_min;
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__StatusRequest st = KEFU__STATUS_REQUEST__INIT;
+    req.req_case = KEFU__REQUEST__REQ_STATUS;
+    req.status = &st;
+    Kefu__Reply *rep = NULL;
+    int wait = ctx->timeout_ms < 1000 ? ctx->timeout_ms : 1000;
+    if (kctl_call(ctx, KCTL_LOG_DAEMON, &req, &rep, wait) == 0 && rep->status &&
+        rep->status->has_utc_offset_min)
+        kctl_set_offset(ctx, rep->status->utc_offset_min);
+    else {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        kctl_set_offset(ctx, pbjson_local_offset((int64_t) ts.tv_sec * 1000000));
+    }
+    if (rep)
+        kefu__reply__free_unpacked(rep, NULL);
+    return ctx->offset_min;
 }
 
 int kctl_site_offset(kctl_t *ctx, const char *daemon, int *offset_min)

@@ -32,7 +32,7 @@ int kctl_cmd_clock_advance(kctl_t *ctx, int argc, char **argv)
         return rc;
     json_t *out = json_object();
     const Kefu__ClockAdvanceReply *car = rep->clock_advance;
-    json_object_set_new(out, "now", car->has_now ? kctl_json_time(car->now) : json_null());
+    json_object_set_new(out, "now", car->has_now ? kctl_json_time(ctx, car->now) : json_null());
     kefu__reply__free_unpacked(rep, NULL);
     return kctl_ok(ctx, out, NULL);
 }

@@ -45,6 +45,7 @@ typedef struct {
     arena_t *arena;  /* for unpacking envelopes; reset after each record */
     uint64_t next;   /* the seq the next line should have */
     bool broken;     /* stdout can no longer be written */
+    int offset_min;  /* the site's, for the times */
 } s_tail_t;
 
 /* Moves key from src to dst if src has it. */
@@ -74,7 +75,7 @@ static json_t *s_record_json(s_tail_t *t, const evlog_record_t *rec)
     /* The whole envelope through pbjson: it formats at, and makes strings
      * off the wire safe; then its members are laid out as the contract
      * wants, the body as "data". */
-    json_t *e = pbjson_from_message(&env->base, pbjson_local_offset(env->at));
+    json_t *e = pbjson_from_message(&env->base, t->offset_min);
     if (!e) {
         json_decref(line);
         return NULL;
@@ -207,7 +208,8 @@ int kctl_cmd_log_tail(kctl_t *ctx, int argc, char **argv)
         return kctl_fail(ctx, KCTL_EXIT_REFUSED, "internal", "cannot open the log client: %s",
                          strerror(errno));
     }
-    s_tail_t t = {.arena = arena_new(0), .next = from, .broken = false};
+    s_tail_t t = {.arena = arena_new(0), .next = from, .broken = false,
+                 .offset_min = kctl_time_offset(ctx)};
     int rc = follow ? s_follow(ctx, client, &t) : s_tail(ctx, client, &t);
     evlog_client_destroy(&client);
     arena_destroy(&t.arena);

@@ -118,8 +118,10 @@ int kctl_cmd_status(kctl_t *ctx, int argc, char **argv)
         }
         if (st && is_log) {
             /* the log daemon owns the site clock: report it too */
+            if (st->has_utc_offset_min)
+                kctl_set_offset(ctx, st->utc_offset_min);
             if (st->has_now)
-                json_object_set_new(out, "now", kctl_json_time(st->now));
+                json_object_set_new(out, "now", kctl_json_time(ctx, st->now));
             if (st->has_sim_clock)
                 json_object_set_new(out, "sim_clock", json_boolean(st->sim_clock));
         }

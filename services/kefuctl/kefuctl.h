@@ -168,6 +168,8 @@ struct kctl_t {
     int timeout_ms;          /* --timeout, per daemon call */
     const kctl_cmd_t *cmd;   /* the command running (for its usage line) */
     const kctl_rows_t *rows; /* the table it is in */
+    int offset_min;          /* the site's utc offset, once known (kctl_time_offset) */
+    bool offset_known;
     int exit_code;           /* set when kctl_getopt() returns KCTL_OPT_EXIT */
     struct option opts[KCTL_MAX_OPTS];  /* kctl_getopt()'s merged table */
 };
@@ -297,15 +299,24 @@ int kctl_refused(kctl_t *ctx, const char *who, const Kefu__Error *err);
  * anything else exit 1 with the code's name. */
 int kctl_call_fail(kctl_t *ctx, const char *daemon, int rc);
 
-/* t as an RFC 3339 JSON string in the local offset at t; NULL on OOM. */
-json_t *kctl_json_time(int64_t t_us);
+/* The site's offset from UTC in minutes (calendar.utc_offset), in which
+ * kefuctl prints every time (contract.md: times in the site's offset):
+ * asked of the log daemon once per run (its status says it), or taken
+ * from a status the command already has (kctl_set_offset). A site that
+ * does not answer gets the machine's local offset (TZ), for what is
+ * printed before the failure. */
+int kctl_time_offset(kctl_t *ctx);
+void kctl_set_offset(kctl_t *ctx, int offset_min);
+
+/* t as an RFC 3339 JSON string in the site's offset; NULL on OOM. */
+json_t *kctl_json_time(kctl_t *ctx, int64_t t_us);
 
 /* v as a JSON integer (a decimal string above INT64_MAX); NULL on OOM. */
 json_t *kctl_json_u64(uint64_t v);
 
-/* msg through pbjson (pbjson.h), times in the local offset in force now.
- * Caller owns the result; NULL only on out-of-memory. */
-json_t *kctl_json_message(const ProtobufCMessage *msg);
+/* msg through pbjson (pbjson.h), times in the site's offset. Caller owns
+ * the result; NULL only on out-of-memory. */
+json_t *kctl_json_message(kctl_t *ctx, const ProtobufCMessage *msg);
 
 /* Text of one object (a kctl_text_fn): an aligned "key: value" block;
  * a nested object as an indented block; a list of records (a case's

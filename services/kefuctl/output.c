@@ -194,10 +194,10 @@ int kctl_call_fail(kctl_t *ctx, const char *daemon, int rc)
                      kefu_strerror(rc));
 }
 
-json_t *kctl_json_time(int64_t t_us)
+json_t *kctl_json_time(kctl_t *ctx, int64_t t_us)
 {
     char buf[64];
-    if (ktime_format_rfc3339(t_us, pbjson_local_offset(t_us), buf, sizeof buf) < 0)
+    if (ktime_format_rfc3339(t_us, kctl_time_offset(ctx), buf, sizeof buf) < 0)
         return json_integer(t_us);  /* outside years 0000-9999: the number itself */
     return json_string(buf);
 }
@@ -213,16 +213,11 @@ json_t *kctl_json_u64(uint64_t v)
     return json_string(buf);
 }
 
-json_t *kctl_json_message(const ProtobufCMessage *msg)
+json_t *kctl_json_message(kctl_t *ctx, const ProtobufCMessage *msg)
 {
-    /* One offset for the whole message: pbjson takes one. The offset in
-     * force now is right for every time of a zone without daylight saving
-     * (the lab's, China's) and off by the DST hour at worst elsewhere;
-     * the instant itself is exact either way. kefuctl is a client, so the
-     * machine's own clock only picks how times are shown. */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return pbjson_from_message(msg, pbjson_local_offset((int64_t) ts.tv_sec * 1000000));
+    /* One offset for the whole message: the site's, a fixed offset (the
+     * calendar has no daylight saving), whatever TZ kefuctl runs with. */
+    return pbjson_from_message(msg, kctl_time_offset(ctx));
 }
 
 /* ---- text renderings ------------------------------------------------------

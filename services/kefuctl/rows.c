@@ -360,7 +360,7 @@ int kctl_row_run(kctl_t *ctx, const kctl_rows_t *rows, const kctl_cmd_t *c, int 
         return rc;
     const ProtobufCMessage *sub = NULL;
     pbjson_oneof(&rep->base, "rep", &sub);  /* kctl_request() saw it set */
-    json_t *j = kctl_json_message(sub);
+    json_t *j = kctl_json_message(ctx, sub);
     kefu__reply__free_unpacked(rep, NULL);
     return kctl_ok(ctx, j, c->text ? c->text : kctl_text_block);
 }

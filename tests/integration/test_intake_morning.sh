@@ -126,10 +126,9 @@ K sync >/dev/null
 
 # The week is the site's (calendar.utc_offset, +08:00 by default), not the
 # TZ of the machine kefuctl runs on: from a UTC shell, the week of
-# 2026-11-23 still starts at the lab's midnight (16:00 the day before in
-# UTC), and holds the four cases.
+# 2026-11-23 still starts at the lab's midnight, and is printed so.
 w=$(TZ=UTC "$B/kefuctl" --dir "$D" --json complaints analysis --week 2026-11-23)
 check "week in the site's offset" "$w" '.from + " " + .to' \
-    "2026-11-22T16:00:00Z 2026-11-29T16:00:00Z"
+    "2026-11-23T00:00:00+08:00 2026-11-30T00:00:00+08:00"
 check "week's cases" "$w" .total 4
 echo "ok: a morning at the desk: 4 cases, register and analysis as worked by hand"

@@ -31,9 +31,11 @@ check "status" "$st" '[.daemons[] | .name + ":" + (.ok|tostring)] | join(" ")' "
 check "status pids" "$st" '[.daemons[] | select(.pid > 0)] | length' 3
 check "status head" "$st" '.head' 0
 
-# the simulated clock moves by hand; each advance is an event
-now=$(K clock advance 90m)
-check "advance" "$now" '.now' "2026-11-23T02:30:00Z"
+# the simulated clock moves by hand; each advance is an event. Times print
+# in the site's offset (calendar.utc_offset, +08:00 by default), whatever
+# TZ kefuctl runs with (contract.md)
+now=$(TZ=America/New_York K clock advance 90m)
+check "advance" "$now" '.now' "2026-11-23T10:30:00+08:00"
 K customer add K-1 --name "Golden" --tier key >/dev/null
 s=$(K sync)
 check "sync" "$s" '.head' 2
@@ -44,7 +46,7 @@ check "applied" "$st" '[.daemons[] | .applied] | join(" ")' "2 2 2"
 tail=$(K log tail)
 [ "$(printf '%s\n' "$tail" | wc -l)" -eq 2 ] || fail "log tail: $(printf '%s\n' "$tail" | wc -l) lines"
 check "tail 1" "$(printf '%s\n' "$tail" | sed -n 1p)" '[.seq, .type, .at, .data.to] | map(tostring) | join(" ")' \
-      "1 clock_advanced 2026-11-23T01:00:00Z 2026-11-23T02:30:00Z"
+      "1 clock_advanced 2026-11-23T09:00:00+08:00 2026-11-23T10:30:00+08:00"
 check "tail 2" "$(printf '%s\n' "$tail" | sed -n 2p)" '[.seq, .type, .data.customer.id] | map(tostring) | join(" ")' \
       "2 customer_registered K-1"
 check "tail --from" "$(K log tail --from 2)" '.seq' 2
@@ -100,8 +102,7 @@ for f in "$D"/run/*; do [ -S "$f" ] && fail "kefu down left the socket $f"; done
 # the clock stops at the end of what RFC 3339 can write (year 9999): an
 # advance past 9999-12-31T23:59:59Z is refused (exit 1, invalid) and moves
 # nothing; up to it is fine. (D restarts on a later --sim-clock, which stands.)
-"$B/kefu" up --dir "$D" --detach --sim-clock 9999-12-25T00:00:00Z
-export TZ=UTC
+"$B/kefu" up --dir "$D" --detach --sim-clock 9999-12-25T00:00:00Z --set calendar.utc_offset=+00:00
 check "near 9999" "$(K clock advance 6d23h59m59s)" '.now' "9999-12-31T23:59:59Z"
 for dur in 1s 3660d; do
     if out=$(K clock advance "$dur" 2>/dev/null); then
