@@ -407,8 +407,12 @@ deadline_policy_t *deadline_policy_new(const kconfig_t *config, char *err, size_
     if (!self->rules)
         abort();
     for (size_t i = 0; i < nkeys; i++) {
-        const char *key = kconfig_key(config, i)->key;
-        if (strncmp(key, S_RULE_SECTION, strlen(S_RULE_SECTION)) != 0)
+        const kconfig_key_t *row = kconfig_key(config, i);
+        const char *key = row->key;
+        /* a rule is a deadline key of [sla] (DEADLINE_KEY); the section's
+         * other keys (sla.warn_share, sla.level2_after) are not rules */
+        if (strncmp(key, S_RULE_SECTION, strlen(S_RULE_SECTION)) != 0 ||
+            row->read != KCONFIG_READ_DEADLINE)
             continue;
         const char *v = s_get(config, key);
         s_rule_t *r = &self->rules[self->nrules];

@@ -65,10 +65,10 @@ deadline_policy_t *deadline_policy_new(const kconfig_t *config, char *err, size_
 /* Destroys the policy and nulls *self_p. Accepts NULL. */
 void deadline_policy_destroy(deadline_policy_t **self_p);
 
-/* Due time for rule, a key of [sla] without the section: every [sla] key
- * of the configuration is a rule, whichever table it comes from
+/* Due time for rule, a key of [sla] without the section: every deadline
+ * key (DEADLINE_KEY) of [sla] is a rule, whichever table it comes from
  * ("complaint_simple", "complaint_complex", "rework_print", "rework_album",
- * "rework_crystal", "rework_frame", "level2_after" today), for an
+ * "rework_crystal", "rework_frame" today), for an
  * obligation that starts at start_us. Returns 0 with *due_us set; KEFU_ENOTFOUND for an unknown rule;
  * KEFU_EINVAL if start or due fall outside the years 0000-9999. */
 int deadline_policy_due(const deadline_policy_t *self, const char *rule, int64_t start_us,

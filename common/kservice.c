@@ -43,6 +43,9 @@ struct kservice_t {
     zhashx_t *reacting;         /* request ids submitted by this process, not yet done */
     uint64_t gate;              /* the head at start: no reaction runs before it */
     bool serving;               /* past the gate */
+    zloop_t *loop;              /* while running */
+    int wake_timer;             /* kservice_wake_at's, or -1 */
+    int64_t wake_at;
 };
 
 /* The kit's own table, beside the daemon's. */
@@ -242,6 +245,8 @@ static void s_applied(void *arg, uint64_t applied, uint64_t head)
         self->react_new = true;  /* those left from before a restart */
     }
     s_react_all(self);
+    if (self->serving && self->spec->tick)
+        self->spec->tick(self->arg);
 }
 
 /* The store can't take a batch (full): writes are refused, reads go on. */
@@ -314,9 +319,62 @@ int kservice_new(kservice_t **out, kdaemon_t *d, const kservice_spec_t *spec, vo
     return 0;
 }
 
+/* ---- the daemon's own commands and wake-ups ------------------------------------ */
+
+static void s_submitted(void *arg, int rc, const char *msg)
+{
+    char *id = arg;
+    if (rc)
+        klog_debug("own command %s: %s", id, msg ? msg : kefu_strerror(rc));
+    free(id);
+}
+
+int kservice_submit(kservice_t *self, Kefu__Request *req, const char *request_id)
+{
+    req->request_id = (char *) request_id;
+    char *id = strdup(request_id);
+    if (!id)
+        return 0;
+    cmdq_submit_own(self->cmdq, req, s_submitted, id);
+    return 0;
+}
+
+static int s_woken(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    kservice_t *self = arg;
+    self->wake_timer = -1;
+    self->wake_at = 0;
+    if (self->serving && self->spec->tick)
+        self->spec->tick(self->arg);
+    return 0;
+}
+
+void kservice_wake_at(kservice_t *self, int64_t at_us)
+{
+    if (!self->loop || kclock_is_sim(self->d->clock))
+        return;
+    if (self->wake_timer >= 0) {
+        if (self->wake_at <= at_us)
+            return;  /* an earlier one is set */
+        zloop_timer_end(self->loop, self->wake_timer);
+        self->wake_timer = -1;
+    }
+    int64_t ms = (at_us - kclock_now(self->d->clock) + 999) / 1000;
+    if (ms < 1)
+        ms = 1;
+    if (ms > 60000)
+        ms = 60000;  /* look again within a minute: the wall clock may step */
+    self->wake_at = at_us;
+    self->wake_timer = zloop_timer(self->loop, (size_t) ms, 1, s_woken, self);
+}
+
 int kservice_run(kservice_t *self)
 {
     zloop_t *loop = zloop_new();
+    self->loop = loop;
+    self->wake_timer = -1;
     ctlserver_attach(self->ctl, loop);
     evlog_client_attach(self->log, loop);
     cmdq_attach(self->cmdq, loop);
@@ -337,6 +395,7 @@ int kservice_run(kservice_t *self)
     zloop_start(loop);
     klog_info("stopped at %llu", (unsigned long long) consumer_applied(self->consumer));
     evlog_client_destroy(&self->log);  /* before the loop it is attached to */
+    self->loop = NULL;
     zloop_destroy(&loop);
     return 0;
 }

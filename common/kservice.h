@@ -54,6 +54,10 @@ typedef struct {
     consumer_apply_fn *apply;
     const int *also;             /* other daemons' event cases it applies, 0-ended; may be NULL */
     bool reacts;                 /* it uses kservice_react */
+    /* Called on the loop's thread once the daemon is past its start gate:
+     * after each applied batch, and when a time set with kservice_wake_at
+     * comes (the daemon's watchers). May be NULL. */
+    void (*tick)(void *arg);
 } kservice_spec_t;
 
 /* Opens the daemon's store, log client, consumer, control server and
@@ -86,6 +90,17 @@ void kservice_destroy(kservice_t **self_p);
  * spec.reacts. Returns 0 or a store error. */
 int kservice_react(kservice_t *self, store_txn_t *txn, const char *request_id,
                    Kefu__Request *req);
+
+/* A command of the daemon's own, now (past the start gate): req with
+ * request_id set to request_id (a name the daemon derives from what it
+ * reacts to, so a repeat is no change). A refusal is logged at debug
+ * level: the daemon's own check said "not (any more)". Returns 0. */
+int kservice_submit(kservice_t *self, Kefu__Request *req, const char *request_id);
+/* Asks for a tick when the site clock reaches at_us (a one-shot zloop
+ * timer on the wall clock, at most a minute ahead so a clock step is
+ * seen; on a simulated clock the ClockAdvanced events bring the ticks, so
+ * nothing is set). An earlier time replaces a later one. */
+void kservice_wake_at(kservice_t *self, int64_t at_us);
 
 /* The daemon's store. */
 store_t *kservice_store(kservice_t *self);

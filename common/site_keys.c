@@ -36,8 +36,7 @@ static const kconfig_key_t s_site[] = {
 };
 const kconfig_table_t site_keys = KCONFIG_TABLE("site", s_site);
 
-static const kconfig_key_t s_planned[] = {
-    /* the SLA watchers (roadmap 5): services/sla/sla_keys.c once they exist */
-    KCONFIG_KEY_DURATION("sla.level2_after", "4h"),  /* unacknowledged level 1 goes to level 2 */
-};
-const kconfig_table_t site_planned_keys = KCONFIG_TABLE("planned", s_planned);
+/* None today: dispatch (roadmap 4) and appraisal (roadmap 6) have no keys
+ * in the contract yet. A row added here moves to its daemon's NAME_keys.c
+ * when the daemon lands. */
+const kconfig_table_t site_planned_keys = {.owner = "planned"};

@@ -326,6 +326,13 @@ static void s_done(evlog_server_t *self, evlog_batch_t *b)
     self->nbatches++;
     self->nevents += b->last - b->first + 1;
     self->sync_us += b->sync_us;
+    /* The clock moves before its ClockAdvanced event is published, so a
+     * daemon that applies the event and reads the clock sees the new time
+     * (the SLA watchers fire on it). */
+    uint64_t durable = evlog_store_head(self->store);
+    for (s_clockwait_t *w = self->clockwaits; w && w->need <= durable; w = w->next)
+        if (kclock_now(self->d->clock) < w->to)
+            kclock_set(self->d->clock, w->to);
     s_publish(self, b->buf, b->len);
     evlog_sync_release(self->sync, b);
     s_release(self);

@@ -301,8 +301,12 @@ static void test_rules_default(void **state)
                 "2026-11-29T11:00:00+08:00");
     assert_rule(p, "rework_frame", "2026-11-27T11:00:00+08:00",
                 "2026-11-29T11:00:00+08:00");
-    assert_rule(p, "level2_after", "2026-11-23T16:00:00+08:00",         /* + 4 h */
-                "2026-11-23T20:00:00+08:00");
+    /* sla's other keys are no rules: a duration and a share */
+    int64_t none = 42;
+    assert_rc(deadline_policy_due(p, "level2_after", s_t("2026-11-23T16:00:00+08:00"), &none),
+              KEFU_ENOTFOUND);
+    assert_rc(deadline_policy_due(p, "warn_share", s_t("2026-11-23T16:00:00+08:00"), &none),
+              KEFU_ENOTFOUND);
     assert_string_equal(deadline_policy_spec(p, "rework_print"), "same-day");
     assert_string_equal(deadline_policy_spec(p, "complaint_simple"), "2h");
     assert_null(deadline_policy_spec(p, "complaint"));

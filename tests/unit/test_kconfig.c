@@ -72,7 +72,8 @@ static const char s_default_dump[] =
     "sla.rework_album = 24h\n"
     "sla.rework_crystal = 48h\n"
     "sla.rework_frame = 48h\n"
-    "sla.rework_print = same-day\n";
+    "sla.rework_print = same-day\n"
+    "sla.warn_share = 80\n";
 
 /* The example of contract.md "Configuration", verbatim. */
 static const char s_contract_ini[] =
@@ -431,7 +432,7 @@ static void test_owners(void **state)
         {"evlog.segment_mb", "evlog"},     {"evlog.fetch_max", "evlog"},
         {"sla.complaint_simple", "intake"}, {"sla.complaint_complex", "intake"},
         {"sla.rework_print", "sched"},     {"sched.rush_quota", "sched"},
-        {"sla.level2_after", "planned"},   {"calendar.hours", "site"},
+        {"sla.level2_after", "sla"},   {"calendar.hours", "site"},
         {"kefu.restart_max", "site"},      {"log.level", "site"},
         {"net.listen", "site"},
     };

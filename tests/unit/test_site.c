@@ -83,7 +83,8 @@ static void test_daemons(void **state)
     assert_string_equal(site_daemons[0], "evlog");   /* the log starts first */
     assert_string_equal(site_daemons[1], "intake");
     assert_string_equal(site_daemons[2], "sched");
-    assert_null(site_daemons[3]);
+    assert_string_equal(site_daemons[3], "sla");
+    assert_null(site_daemons[4]);
 }
 
 static void test_dir_choice(void **state)

@@ -1,0 +1,65 @@
+/* sla.c: the SLA watchers on the daemon kit (sla.h, kservice.h).
+ *
+ * Its name, tables, command table, appliers, the events of intake and
+ * sched it follows, and its tick (sla_watch.c); at start, its two keys and
+ * the heap of next actions, filled from the store (not from the log).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "kerr.h"
+#include "klog.h"
+#include "sla.h"
+
+static const kservice_spec_t s_spec = {
+    .name = SLA_PRODUCER,
+    .schema = SLA_SCHEMA,
+    .tables = sla_table_names,
+    .commands = &sla_commands,
+    .apply = sla_apply,
+    .also = sla_follows,
+    .reacts = true,
+    .tick = sla_watch_tick,
+};
+
+int sla_new(sla_t **out, kdaemon_t *d)
+{
+    *out = NULL;
+    sla_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return ENOMEM;
+    self->d = d;
+    self->level2_after_us = kconfig_duration(d->config, "sla.level2_after");
+    self->warn_share = (int) kconfig_int(d->config, "sla.warn_share");
+    self->apply_arena = arena_new(0);
+    int rc = self->apply_arena ? 0 : ENOMEM;
+    if (rc == 0 && !(self->watch = sla_watch_new(self)))
+        rc = ENOMEM;
+    if (rc == 0 && (rc = kservice_new(&self->svc, d, &s_spec, self)) == 0) {
+        sla_store_tables(self);
+        rc = sla_watch_load(self->watch);
+    }
+    if (rc) {
+        sla_destroy(&self);
+        return rc;
+    }
+    *out = self;
+    return 0;
+}
+
+int sla_run(sla_t *self)
+{
+    return kservice_run(self->svc);
+}
+
+void sla_destroy(sla_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    sla_t *self = *self_p;
+    kservice_destroy(&self->svc);
+    sla_watch_destroy(&self->watch);
+    arena_destroy(&self->apply_arena);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,102 @@
+/* sla.h: the SLA watchers' parts, shared by their files.
+ *
+ * kefu-sla keeps a deadline for every open obligation of the desk
+ * (../shared/domain.md §5) and escalates what is not met in time. Built on
+ * the daemon kit (kservice.h), like intake and sched. Its files:
+ *   sla.c        its spec for the kit, and its start
+ *   sla_store.c  the LMDB schema
+ *   sla_apply.c  obligations from intake's and sched's events (its
+ *                inputs), and its own escalation events
+ *   sla_watch.c  the timers: a heap of next actions, fired on the clock
+ *   sla_cmd.c    commands: the lists, the acknowledgement, and its own
+ *                commands (raise, warn, level, clear) with their checks
+ *   sla_rows.c   kefuctl's commands for sla (built into kefuctl)
+ *
+ * The loop (docs/architecture.md "The SLA watchers"): an obligation is
+ * opened and met by the events of the daemon that owns it (a case's first
+ * reply by intake's CaseOpened and CaseReplied, a rework by sched's
+ * ReworkOpened and ReworkDone, ...), with the due time its owner computed
+ * through the deadline policy. The watcher keeps, per open obligation, the
+ * time of its next action (a warning at sla.warn_share of the allowed
+ * time, the escalation at the due, level 2 after sla.level2_after without
+ * an acknowledgement) in a heap; when the site clock reaches it (a timer on
+ * the wall clock, a ClockAdvanced event on a simulated one), it submits a
+ * command of its own named after the obligation ("raise-reply/C-7"), whose
+ * checks read the store again. So an escalation is an event of sla's in
+ * the log, raised once per breach across crashes, restarts and clock
+ * steps (its request id), and cleared by a reaction when the obligation
+ * is met (kservice_react).
+ */
+#ifndef KEFU_SLA_H
+#define KEFU_SLA_H
+
+#include "arena.h"
+#include "cmdq.h"
+#include "kdaemon.h"
+#include "krecord.h"
+#include "kservice.h"
+#include "store.h"
+
+#include "control.pb-c.h"
+#include "event.pb-c.h"
+#include "sla.pb-c.h"
+
+#define SLA_PRODUCER "sla"
+#define SLA_ID_MAX 96          /* bytes of an obligation id, with its NUL */
+
+typedef struct sla_watch_t sla_watch_t;
+
+typedef struct {
+    store_table_t obligations; /* id -> Obligation */
+    store_table_t by_subject;  /* subject NUL obligation id -> "": a case's obligations */
+    store_table_t by_due;      /* be64(due) obligation id -> "": the open ones by due */
+    store_table_t escalations; /* id -> Escalation */
+    store_table_t esc_time;    /* be64(raised_at) id -> "": escalations in time order */
+} sla_tables_t;
+
+typedef struct {
+    kdaemon_t *d;
+    kservice_t *svc;
+    sla_tables_t t;
+    sla_watch_t *watch;
+    int64_t level2_after_us;   /* sla.level2_after */
+    int warn_share;            /* sla.warn_share, percent */
+    /* the latest ClockAdvanced.to applied: a simulated clock's event can
+     * arrive before the clock file shows the move, and the tick must see
+     * the time the event says */
+    int64_t clock_seen;
+    arena_t *apply_arena;
+} sla_t;
+
+/* ---- sla_store.c ---- */
+extern const char *const sla_table_names[];
+#define SLA_SCHEMA 1
+void sla_store_tables(sla_t *self);
+
+/* ---- sla_apply.c ---- */
+extern const int sla_follows[];
+int sla_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev);
+/* When obligation o (with its escalation e, or NULL) next wants an action,
+ * or 0 for none (met, or escalated to level 2 / acknowledged). */
+int64_t sla_next_at(const sla_t *self, const Kefu__Obligation *o, const Kefu__Escalation *e);
+
+/* ---- sla_watch.c ---- */
+sla_watch_t *sla_watch_new(sla_t *sla);
+void sla_watch_destroy(sla_watch_t **self_p);
+/* Obligation id wants a look at time at (site clock). */
+int sla_watch_push(sla_watch_t *self, int64_t at, const char *id);
+/* Fills the heap from the store's open obligations (at start). */
+int sla_watch_load(sla_watch_t *self);
+/* The kit's tick: fires what is due by the site clock. */
+void sla_watch_tick(void *arg);
+size_t sla_watch_size(const sla_watch_t *self);
+
+/* ---- sla_cmd.c ---- */
+extern const cmd_table_t sla_commands;
+
+/* ---- sla.c ---- */
+int sla_new(sla_t **out, kdaemon_t *d);
+int sla_run(sla_t *self);
+void sla_destroy(sla_t **self_p);
+
+#endif

@@ -1,0 +1,371 @@
+/* sla_apply.c: obligations from the desk's events, and sla's own.
+ *
+ * The only place sla's store changes (besides the kit's records). The
+ * inputs, each opening or meeting obligations (domain.md §5):
+ *   CaseOpened        the first reply, due at the case's reply_due
+ *                     (complaint-reply-overdue); a major complaint, due at
+ *                     once (major-complaint)
+ *   CaseReplied       meets the first reply and every open commitment of
+ *                     the case; a reply that commits the next answer opens
+ *                     a commitment due then (commitment-overdue)
+ *   CaseHandedOff     a hand-off with a due opens one owed by the
+ *                     department (handoff-overdue)
+ *   CaseResolved      meets everything open on the case
+ *   ReworkOpened/Done the rework's due (rework-overdue)
+ *   PromiseAtRisk     rush-at-risk or promise-at-risk, due at once, met
+ *                     when the order is reported done (StageReported)
+ *   OutsourceSent     back by expected_at (outsource-overdue); a rejection
+ *                     with a redo date opens the redo, due then
+ *   OutsourceReceived meets the return being waited for
+ * The due times are the owners' (their events carry them); sla adds none
+ * of its own rules but the warning share and level 2. Meeting an
+ * obligation that was escalated clears its escalation by a reaction
+ * (kservice_react, "clear-ID"), so the clearing is an event too.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kerr.h"
+#include "kid.h"
+#include "klog.h"
+#include "sla.h"
+
+const int sla_follows[] = {
+    KEFU__ENVELOPE__BODY_CLOCK_ADVANCED,  /* a simulated clock moves: ticks */
+    KEFU__ENVELOPE__BODY_CASE_OPENED,
+    KEFU__ENVELOPE__BODY_CASE_REPLIED,
+    KEFU__ENVELOPE__BODY_CASE_HANDED_OFF,
+    KEFU__ENVELOPE__BODY_CASE_RESOLVED,
+    KEFU__ENVELOPE__BODY_REWORK_OPENED,
+    KEFU__ENVELOPE__BODY_REWORK_DONE,
+    KEFU__ENVELOPE__BODY_PROMISE_AT_RISK,
+    KEFU__ENVELOPE__BODY_STAGE_REPORTED,
+    KEFU__ENVELOPE__BODY_OUTSOURCE_SENT,
+    KEFU__ENVELOPE__BODY_OUTSOURCE_RECEIVED,
+    0,
+};
+
+int64_t sla_next_at(const sla_t *self, const Kefu__Obligation *o, const Kefu__Escalation *e)
+{
+    if (o->state != KEFU__OBLIGATION_STATE__OBLIGATION_STATE_OPEN)
+        return 0;
+    if (!e) {
+        int64_t span = o->due - o->opened_at;
+        int64_t warn = o->opened_at + span / 100 * self->warn_share;
+        return !o->warned && span > 0 && warn < o->due ? warn : o->due;
+    }
+    if (e->state == KEFU__ESCALATION_STATE__ESCALATION_STATE_OPEN && e->level < 2)
+        return e->raised_at + self->level2_after_us;
+    return 0;
+}
+
+/* ---- obligations ------------------------------------------------------------------ */
+
+static size_t s_subject_key(uint8_t *key, const char *subject, const char *id)
+{
+    size_t s = strlen(subject), i = strlen(id);
+    memcpy(key, subject, s);
+    key[s] = '\0';
+    memcpy(key + s + 1, id, i);
+    return s + 1 + i;
+}
+
+static int s_open(sla_t *self, store_txn_t *txn, const char *id, Kefu__EscalationKind kind,
+                  const char *subject, const char *owner, int64_t at, int64_t due)
+{
+    if (!id || !subject || strlen(id) >= SLA_ID_MAX || strlen(subject) > 64)
+        return 0;
+    if (krecord_exists(txn, self->t.obligations, id))
+        return 0;  /* the same fact again: one obligation */
+    Kefu__Obligation o = KEFU__OBLIGATION__INIT;
+    o.id = (char *) id;
+    o.has_kind = o.has_opened_at = o.has_due = o.has_state = true;
+    o.kind = kind;
+    o.subject = (char *) subject;
+    o.owner = (char *) owner;
+    o.opened_at = at;
+    o.due = due;
+    o.state = KEFU__OBLIGATION_STATE__OBLIGATION_STATE_OPEN;
+    uint8_t key[8 + SLA_ID_MAX + 66];
+    int rc = krecord_put(txn, self->t.obligations, id, &o.base);
+    if (rc == 0)
+        rc = store_put(txn, self->t.by_subject, key, s_subject_key(key, subject, id), "", 0);
+    if (rc == 0)
+        rc = store_put(txn, self->t.by_due, key, krecord_time_key(key, due, id), "", 0);
+    if (rc == 0)
+        rc = sla_watch_push(self->watch, sla_next_at(self, &o, NULL), id);
+    return rc;
+}
+
+/* Meets obligation o (open) at time at; clears its escalation, if any,
+ * by a reaction. */
+static int s_meet(sla_t *self, store_txn_t *txn, Kefu__Obligation *o, int64_t at)
+{
+    o->state = KEFU__OBLIGATION_STATE__OBLIGATION_STATE_MET;
+    o->has_met_at = true;
+    o->met_at = at;
+    uint8_t key[8 + SLA_ID_MAX];
+    int rc = store_del(txn, self->t.by_due, key, krecord_time_key(key, o->due, o->id));
+    if (rc == KEFU_ENOTFOUND)
+        rc = 0;
+    if (rc == 0)
+        rc = krecord_put(txn, self->t.obligations, o->id, &o->base);
+    if (rc == 0 && o->escalation) {
+        char rid[SLA_ID_MAX + 8];
+        snprintf(rid, sizeof rid, "clear-%s", o->id);
+        Kefu__Request req = KEFU__REQUEST__INIT;
+        Kefu__EscalationClear c = KEFU__ESCALATION_CLEAR__INIT;
+        c.obligation = o->id;
+        req.req_case = KEFU__REQUEST__REQ_ESCALATION_CLEAR;
+        req.escalation_clear = &c;
+        req.actor = SLA_PRODUCER;
+        rc = kservice_react(self->svc, txn, rid, &req);
+    }
+    return rc;
+}
+
+static int s_meet_id(sla_t *self, store_txn_t *txn, const char *id, int64_t at)
+{
+    Kefu__Obligation *o = krecord_get(txn, self->t.obligations, id, &kefu__obligation__descriptor,
+                                      self->apply_arena);
+    if (!o || o->state != KEFU__OBLIGATION_STATE__OBLIGATION_STATE_OPEN)
+        return 0;
+    return s_meet(self, txn, o, at);
+}
+
+/* Meets the open obligations of subject whose id starts with prefix ("":
+ * all of them). */
+static int s_meet_subject(sla_t *self, store_txn_t *txn, const char *subject, const char *prefix,
+                          int64_t at)
+{
+    if (!subject || strlen(subject) > 64)
+        return 0;
+    uint8_t key[66];
+    size_t n = strlen(subject);
+    memcpy(key, subject, n);
+    key[n] = '\0';
+    /* collect first: meeting writes the tables a cursor walks */
+    char ids[64][SLA_ID_MAX];
+    size_t found = 0;
+    store_cursor_t *c;
+    int rc = store_cursor_open(txn, self->t.by_subject, &c);
+    if (rc)
+        return rc;
+    const void *k;
+    size_t kl;
+    if (store_cursor_seek(c, key, n + 1) == 0)
+        while (found < 64 && store_cursor_next(c, &k, &kl, NULL, NULL) == 0 && kl > n + 1 &&
+               memcmp(k, key, n + 1) == 0) {
+            size_t il = kl - n - 1;
+            if (il >= SLA_ID_MAX)
+                continue;
+            memcpy(ids[found], (const uint8_t *) k + n + 1, il);
+            ids[found][il] = '\0';
+            if (strncmp(ids[found], prefix, strlen(prefix)) == 0)
+                found++;
+        }
+    store_cursor_close(&c);
+    for (size_t i = 0; i < found && rc == 0; i++)
+        rc = s_meet_id(self, txn, ids[i], at);
+    return rc;
+}
+
+/* ---- inputs -------------------------------------------------------------------------- */
+
+static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint64_t seq)
+{
+    char id[SLA_ID_MAX];
+    int64_t at = ev->at;
+    switch (ev->body_case) {
+    case KEFU__ENVELOPE__BODY_CLOCK_ADVANCED:
+        if (ev->clock_advanced->has_to && ev->clock_advanced->to > self->clock_seen)
+            self->clock_seen = ev->clock_advanced->to;
+        return 0;
+    case KEFU__ENVELOPE__BODY_CASE_OPENED: {
+        const Kefu__Case *c = ev->case_opened->case_;
+        if (!c || !c->id)
+            return 0;
+        snprintf(id, sizeof id, "reply/%s", c->id);
+        int rc = c->has_reply_due ? s_open(self, txn, id,
+                                           KEFU__ESCALATION_KIND__ESCALATION_KIND_COMPLAINT_REPLY_OVERDUE,
+                                           c->id, c->owner, at, c->reply_due)
+                                  : 0;
+        if (rc == 0 && c->severity == KEFU__SEVERITY__SEVERITY_MAJOR) {
+            /* 003 第一篇 四(二): to leadership at once */
+            snprintf(id, sizeof id, "major/%s", c->id);
+            rc = s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_MAJOR_COMPLAINT, c->id,
+                        c->owner, at, at);
+        }
+        return rc;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_REPLIED: {
+        const Kefu__CaseReplied *r = ev->case_replied;
+        if (!r->id)
+            return 0;
+        snprintf(id, sizeof id, "reply/%s", r->id);
+        int rc = s_meet_id(self, txn, id, at);
+        if (rc == 0)
+            rc = s_meet_subject(self, txn, r->id, "commit/", at);  /* a reply answers a promise */
+        if (rc == 0 && r->has_committed_until) {
+            snprintf(id, sizeof id, "commit/%s/%llu", r->id, (unsigned long long) seq);
+            rc = s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_COMMITMENT_OVERDUE,
+                        r->id, r->by, at, r->committed_until);
+        }
+        return rc;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_HANDED_OFF: {
+        const Kefu__CaseHandedOff *h = ev->case_handed_off;
+        if (!h->id || !h->handoff || !h->handoff->has_due)
+            return 0;
+        snprintf(id, sizeof id, "handoff/%s/%llu", h->id, (unsigned long long) seq);
+        return s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_HANDOFF_OVERDUE, h->id,
+                      h->handoff->department, at, h->handoff->due);
+    }
+    case KEFU__ENVELOPE__BODY_CASE_RESOLVED:
+        return s_meet_subject(self, txn, ev->case_resolved->id, "", at);
+    case KEFU__ENVELOPE__BODY_REWORK_OPENED: {
+        const Kefu__Rework *w = ev->rework_opened->rework;
+        if (!w || !w->id || !w->has_due)
+            return 0;
+        snprintf(id, sizeof id, "rework/%s", w->id);
+        return s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_REWORK_OVERDUE, w->id,
+                      w->receiver, at, w->due);
+    }
+    case KEFU__ENVELOPE__BODY_REWORK_DONE:
+        if (!ev->rework_done->id)
+            return 0;
+        snprintf(id, sizeof id, "rework/%s", ev->rework_done->id);
+        return s_meet_id(self, txn, id, at);
+    case KEFU__ENVELOPE__BODY_PROMISE_AT_RISK: {
+        const Kefu__PromiseAtRisk *r = ev->promise_at_risk;
+        if (!r->order)
+            return 0;
+        snprintf(id, sizeof id, "risk/%s", r->order);
+        return s_open(self, txn, id,
+                      r->rush ? KEFU__ESCALATION_KIND__ESCALATION_KIND_RUSH_AT_RISK
+                              : KEFU__ESCALATION_KIND__ESCALATION_KIND_PROMISE_AT_RISK,
+                      r->order, NULL, at, at);
+    }
+    case KEFU__ENVELOPE__BODY_STAGE_REPORTED: {
+        const Kefu__StageReported *s = ev->stage_reported;
+        if (!s->order || !s->mark || s->mark->stage != KEFU__STAGE__STAGE_DONE)
+            return 0;
+        snprintf(id, sizeof id, "risk/%s", s->order);
+        return s_meet_id(self, txn, id, at);
+    }
+    case KEFU__ENVELOPE__BODY_OUTSOURCE_SENT: {
+        const Kefu__Outsource *o = ev->outsource_sent->outsource;
+        if (!o || !o->id || !o->has_expected_at)
+            return 0;
+        snprintf(id, sizeof id, "outsource/%s", o->id);
+        return s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_OUTSOURCE_OVERDUE, o->id,
+                      o->keeper, at, o->expected_at);
+    }
+    case KEFU__ENVELOPE__BODY_OUTSOURCE_RECEIVED: {
+        const Kefu__OutsourceReceived *r = ev->outsource_received;
+        if (!r->id)
+            return 0;
+        int rc = s_meet_subject(self, txn, r->id, "outsource/", at);
+        if (rc == 0 && !r->accepted && r->has_redo_by) {
+            /* the redo date agreed with the vendor is an obligation of its own */
+            snprintf(id, sizeof id, "outsource/%s/%llu", r->id, (unsigned long long) seq);
+            rc = s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_OUTSOURCE_OVERDUE,
+                        r->id, r->by, at, r->redo_by);
+        }
+        return rc;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* ---- sla's own events ---------------------------------------------------------------- */
+
+static Kefu__Escalation *s_escalation(sla_t *self, store_txn_t *txn, const char *id, uint64_t seq)
+{
+    Kefu__Escalation *e = krecord_get(txn, self->t.escalations, id, &kefu__escalation__descriptor,
+                                      self->apply_arena);
+    if (!e)
+        klog_warn("seq %llu: event for unknown escalation %s skipped", (unsigned long long) seq,
+                  id ? id : "(none)");
+    return e;
+}
+
+static int s_own(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint64_t seq)
+{
+    Kefu__Escalation *e;
+    int rc = 0;
+    switch (ev->body_case) {
+    case KEFU__ENVELOPE__BODY_ESCALATION_RAISED: {
+        e = ev->escalation_raised->escalation;
+        if (!e || !e->id || !e->obligation || krecord_exists(txn, self->t.escalations, e->id))
+            return 0;
+        Kefu__Obligation *o = krecord_get(txn, self->t.obligations, e->obligation,
+                                          &kefu__obligation__descriptor, self->apply_arena);
+        if (!o || o->escalation) {
+            klog_warn("seq %llu: escalation %s of obligation %s skipped (none, or escalated)",
+                      (unsigned long long) seq, e->id, e->obligation);
+            return 0;
+        }
+        o->escalation = e->id;
+        uint8_t key[8 + 65];
+        rc = krecord_put(txn, self->t.escalations, e->id, &e->base);
+        if (rc == 0)
+            rc = krecord_put(txn, self->t.obligations, o->id, &o->base);
+        if (rc == 0)
+            rc = store_put(txn, self->t.esc_time, key, krecord_time_key(key, e->raised_at, e->id), "", 0);
+        if (rc == 0)
+            rc = kid_counter_see(txn, "escalation", "E", e->id);
+        if (rc == 0)
+            rc = sla_watch_push(self->watch, sla_next_at(self, o, e), o->id);
+        return rc;
+    }
+    case KEFU__ENVELOPE__BODY_OBLIGATION_WARNED: {
+        const Kefu__Obligation *w = ev->obligation_warned->obligation;
+        Kefu__Obligation *o = w && w->id ? krecord_get(txn, self->t.obligations, w->id,
+                                                       &kefu__obligation__descriptor,
+                                                       self->apply_arena)
+                                         : NULL;
+        if (!o)
+            return 0;
+        o->has_warned = o->warned = true;
+        rc = krecord_put(txn, self->t.obligations, o->id, &o->base);
+        return rc ? rc : sla_watch_push(self->watch, o->due, o->id);
+    }
+    case KEFU__ENVELOPE__BODY_ESCALATION_ACKED:
+        if (!(e = s_escalation(self, txn, ev->escalation_acked->id, seq)))
+            return 0;
+        e->has_state = e->has_acked_at = true;
+        e->state = KEFU__ESCALATION_STATE__ESCALATION_STATE_ACKED;
+        e->acked_by = ev->escalation_acked->by;
+        e->acked_at = ev->at;
+        return krecord_put(txn, self->t.escalations, e->id, &e->base);
+    case KEFU__ENVELOPE__BODY_ESCALATION_LEVELLED:
+        if (!(e = s_escalation(self, txn, ev->escalation_levelled->id, seq)))
+            return 0;
+        e->has_level = e->has_levelled_at = true;
+        e->level = ev->escalation_levelled->level;
+        e->levelled_at = ev->at;
+        return krecord_put(txn, self->t.escalations, e->id, &e->base);
+    case KEFU__ENVELOPE__BODY_ESCALATION_CLEARED:
+        if (!(e = s_escalation(self, txn, ev->escalation_cleared->id, seq)))
+            return 0;
+        e->has_state = e->has_cleared_at = e->has_late_us = true;
+        e->state = KEFU__ESCALATION_STATE__ESCALATION_STATE_CLEARED;
+        e->cleared_at = ev->at;
+        e->late_us = ev->escalation_cleared->late_us;
+        return krecord_put(txn, self->t.escalations, e->id, &e->base);
+    default:
+        return 0;
+    }
+}
+
+int sla_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev)
+{
+    sla_t *self = arg;
+    if (!ev)
+        return 0;
+    arena_reset(self->apply_arena);
+    int rc = s_input(self, txn, ev, rec->seq);  /* each takes its own cases only */
+    return rc ? rc : s_own(self, txn, ev, rec->seq);
+}

@@ -1,0 +1,18 @@
+/* sla_keys.c: kefu-sla's configuration keys, the table sla_keys
+ * (registry.h). Data only: built into libkefu, so `kefu up` checks them
+ * before it starts anything. The deadlines the obligations carry are
+ * their owners' (sla.complaint_* intake's, sla.rework_* sched's): sla
+ * takes the due times from their events, computed once by the deadline
+ * policy where the obligation was made.
+ */
+#include "kconfig.h"
+#include "registry.h"
+
+static const kconfig_key_t s_keys[] = {
+    /* an escalation nobody acknowledges goes from level 1 (the owner's
+     * supervisor) to level 2 (the general manager) after this */
+    KCONFIG_KEY_DURATION("sla.level2_after", "4h"),
+    /* a warning when this share of the allowed time has passed */
+    KCONFIG_KEY_INT("sla.warn_share", "80", 1, 99),
+};
+const kconfig_table_t sla_keys = KCONFIG_TABLE("sla", s_keys);

@@ -1,0 +1,247 @@
+/* sla_watch.c: the watchers' timers: when each open obligation next wants
+ * an action, in a binary min-heap, fired on the site clock.
+ *
+ * An entry is (time, obligation id), 8 + SLA_ID_MAX bytes, kept in one
+ * array: no allocation per deadline, no scan of the obligations. Entries
+ * are hints: firing one reads the obligation (and its escalation) from the
+ * store and does what its state asks now, so a stale entry (the obligation
+ * met, warned or escalated since) costs one lookup and nothing else, and
+ * pushing twice is harmless. What to do (sla_next_at):
+ *   not escalated, before its due   the warning (once, at sla.warn_share)
+ *   not escalated, at its due       raise the escalation (level 1)
+ *   escalated, level 1, not acked   level 2, sla.level2_after after raising
+ * Each is a command of sla's own, named after what it is for
+ * ("warn-reply/C-7", "raise-reply/C-7", "level2-E-3"), so one fired twice
+ * (a restart, a clock step back) is answered from the first and changes
+ * nothing. At start the heap is filled from the store's open obligations,
+ * not by reading the log again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kerr.h"
+#include "klog.h"
+#include "sla.h"
+
+typedef struct {
+    int64_t at;
+    char id[SLA_ID_MAX];
+} s_entry_t;
+
+struct sla_watch_t {
+    sla_t *sla;
+    s_entry_t *heap;
+    size_t n, cap;
+};
+
+sla_watch_t *sla_watch_new(sla_t *sla)
+{
+    sla_watch_t *self = calloc(1, sizeof *self);
+    if (self)
+        self->sla = sla;
+    return self;
+}
+
+void sla_watch_destroy(sla_watch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free((*self_p)->heap);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+size_t sla_watch_size(const sla_watch_t *self)
+{
+    return self->n;
+}
+
+static void s_swap(s_entry_t *a, s_entry_t *b)
+{
+    s_entry_t t = *a;
+    *a = *b;
+    *b = t;
+}
+
+int sla_watch_push(sla_watch_t *self, int64_t at, const char *id)
+{
+    if (at == 0 || strlen(id) >= SLA_ID_MAX)
+        return 0;
+    if (self->n == self->cap) {
+        size_t cap = self->cap ? self->cap * 2 : 1024;
+        s_entry_t *h = realloc(self->heap, cap * sizeof *h);
+        if (!h)
+            return ENOMEM;
+        self->heap = h;
+        self->cap = cap;
+    }
+    size_t i = self->n++;
+    self->heap[i].at = at;
+    snprintf(self->heap[i].id, sizeof self->heap[i].id, "%s", id);
+    while (i > 0 && self->heap[(i - 1) / 2].at > self->heap[i].at) {
+        s_swap(&self->heap[(i - 1) / 2], &self->heap[i]);
+        i = (i - 1) / 2;
+    }
+    return 0;
+}
+
+static void s_pop(sla_watch_t *self)
+{
+    self->heap[0] = self->heap[--self->n];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < self->n && self->heap[l].at < self->heap[m].at)
+            m = l;
+        if (r < self->n && self->heap[r].at < self->heap[m].at)
+            m = r;
+        if (m == i)
+            break;
+        s_swap(&self->heap[i], &self->heap[m]);
+        i = m;
+    }
+}
+
+int sla_watch_load(sla_watch_t *self)
+{
+    sla_t *sla = self->sla;
+    store_txn_t *txn;
+    int rc = store_read_begin(kservice_store(sla->svc), &txn);
+    if (rc)
+        return rc;
+    store_cursor_t *c;
+    arena_t *a = arena_new(0);
+    if ((rc = store_cursor_open(txn, sla->t.by_due, &c)) == 0) {
+        const void *k;
+        size_t kl;
+        char id[SLA_ID_MAX];
+        store_cursor_seek(c, NULL, 0);
+        while (rc == 0 && store_cursor_next(c, &k, &kl, NULL, NULL) == 0) {
+            if (kl <= 8 || kl - 8 >= SLA_ID_MAX)
+                continue;
+            memcpy(id, (const uint8_t *) k + 8, kl - 8);
+            id[kl - 8] = '\0';
+            arena_reset(a);
+            Kefu__Obligation *o = krecord_get(txn, sla->t.obligations, id,
+                                              &kefu__obligation__descriptor, a);
+            Kefu__Escalation *e = o && o->escalation
+                                      ? krecord_get(txn, sla->t.escalations, o->escalation,
+                                                    &kefu__escalation__descriptor, a)
+                                      : NULL;
+            if (o)
+                rc = sla_watch_push(self, sla_next_at(sla, o, e), id);
+        }
+        store_cursor_close(&c);
+    }
+    store_txn_end(&txn);
+    arena_destroy(&a);
+    klog_info("watching %zu open obligations", self->n);
+    return rc;
+}
+
+/* An action decided under the read transaction, submitted after it (a
+ * command reads the store in a transaction of its own). */
+typedef struct {
+    int req_case;
+    char target[SLA_ID_MAX];   /* the obligation, or the escalation for level 2 */
+    char rid[SLA_ID_MAX + 16];
+} s_action_t;
+
+/* What obligation id's state asks at now: an action (returns true), or
+ * nothing (met, acknowledged, at level 2) or later (pushed back). */
+static bool s_decide(sla_watch_t *self, store_txn_t *txn, arena_t *a, const char *id, int64_t now,
+                     s_action_t *act)
+{
+    sla_t *sla = self->sla;
+    Kefu__Obligation *o = krecord_get(txn, sla->t.obligations, id, &kefu__obligation__descriptor, a);
+    if (!o)
+        return false;
+    Kefu__Escalation *e = o->escalation ? krecord_get(txn, sla->t.escalations, o->escalation,
+                                                      &kefu__escalation__descriptor, a)
+                                        : NULL;
+    int64_t next = sla_next_at(sla, o, e);
+    if (next == 0)
+        return false;
+    if (next > now) {
+        sla_watch_push(self, next, id);  /* not yet (a stale entry) */
+        return false;
+    }
+    if (e) {
+        act->req_case = KEFU__REQUEST__REQ_ESCALATION_LEVEL;
+        snprintf(act->target, sizeof act->target, "%s", e->id);
+        snprintf(act->rid, sizeof act->rid, "level2-%s", e->id);
+    } else if (now < o->due) {
+        act->req_case = KEFU__REQUEST__REQ_OBLIGATION_WARN;
+        snprintf(act->target, sizeof act->target, "%s", id);
+        snprintf(act->rid, sizeof act->rid, "warn-%s", id);
+    } else {
+        act->req_case = KEFU__REQUEST__REQ_ESCALATION_RAISE;
+        snprintf(act->target, sizeof act->target, "%s", id);
+        snprintf(act->rid, sizeof act->rid, "raise-%s", id);
+    }
+    /* looked at again in a minute: a command refused for a passing reason
+     * (the log unavailable) is tried again; one that was made finds the
+     * state moved on and pushes its real next time */
+    sla_watch_push(self, now + 60 * 1000000LL, id);
+    return true;
+}
+
+static void s_submit(sla_t *sla, const s_action_t *act)
+{
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    req.actor = SLA_PRODUCER;
+    Kefu__EscalationRaise raise = KEFU__ESCALATION_RAISE__INIT;
+    Kefu__ObligationWarn warn = KEFU__OBLIGATION_WARN__INIT;
+    Kefu__EscalationLevel level = KEFU__ESCALATION_LEVEL__INIT;
+    req.req_case = act->req_case;
+    switch (act->req_case) {
+    case KEFU__REQUEST__REQ_ESCALATION_LEVEL:
+        level.id = (char *) act->target;
+        req.escalation_level = &level;
+        break;
+    case KEFU__REQUEST__REQ_OBLIGATION_WARN:
+        warn.obligation = (char *) act->target;
+        req.obligation_warn = &warn;
+        break;
+    default:
+        raise.obligation = (char *) act->target;
+        req.escalation_raise = &raise;
+    }
+    kservice_submit(sla->svc, &req, act->rid);
+}
+
+#define S_TICK_MAX 4096  /* actions one tick takes; the rest at the next */
+
+void sla_watch_tick(void *arg)
+{
+    sla_t *sla = arg;
+    sla_watch_t *self = sla->watch;
+    if (self->n == 0)
+        return;
+    int64_t now = kclock_now(sla->d->clock);
+    if (sla->clock_seen > now)
+        now = sla->clock_seen;
+    if (self->heap[0].at <= now) {
+        store_txn_t *txn;
+        if (store_read_begin(kservice_store(sla->svc), &txn) != 0)
+            return;  /* the next batch or wake-up tries again */
+        arena_t *a = arena_new(0);
+        s_action_t *acts = malloc(S_TICK_MAX * sizeof *acts);
+        size_t n = 0;
+        while (acts && self->n && self->heap[0].at <= now && n < S_TICK_MAX) {
+            s_entry_t top = self->heap[0];
+            s_pop(self);
+            arena_reset(a);
+            if (s_decide(self, txn, a, top.id, now, &acts[n]))
+                n++;
+        }
+        arena_destroy(&a);
+        store_txn_end(&txn);
+        for (size_t i = 0; i < n; i++)
+            s_submit(sla, &acts[i]);
+        free(acts);
+    }
+    if (self->n)
+        kservice_wake_at(sla->svc, self->heap[0].at);
+}
