@@ -54,7 +54,7 @@ static Kefu__Reply *s_call(ctlclient_t *c, Kefu__Request *req)
 }
 
 /* The log's head, from the log daemon's status. */
-static uint64_t s_head(void)
+static uint64_t s_head_now(void)
 {
     Kefu__Request req = KEFU__REQUEST__INIT;
     Kefu__StatusRequest st = KEFU__STATUS_REQUEST__INIT;
@@ -65,6 +65,23 @@ static uint64_t s_head(void)
     uint64_t head = rep->status->head;
     kefu__reply__free_unpacked(rep, NULL);
     return head;
+}
+
+/* The head once it stands still: the other daemons (sched's reactions,
+ * the SLA watchers' warnings and escalations) write after intake's events,
+ * and only then, so a head that stays 50 ms is the site at rest. */
+static uint64_t s_head(void)
+{
+    uint64_t h = s_head_now();
+    for (int i = 0; i < 100; i++) {
+        usleep(50000);
+        uint64_t again = s_head_now();
+        if (again == h)
+            return h;
+        h = again;
+    }
+    fail_msg("the log's head never stood still");
+    return h;
 }
 
 /* sched answers a case resolved as rework or reissue on an order with

@@ -1,0 +1,144 @@
+#!/bin/sh
+# test_sla_day.sh: the SLA watchers through a day and a morning on a
+# simulated clock (domain.md §5), with the defaults: a simple case's reply
+# due in 2 h, a warning at 80% of the allowed time, level 2 after 4 h
+# without an acknowledgement, an album's rework due in 24 h.
+#
+#   Mon 09:00  C-1 simple (li), C-2 simple (wang), C-3 major complex
+#              (zhao): the major one escalates at once, to leadership;
+#              C-4 simple (li); album rework RW-1 (due Tue 09:00)
+#   09:30      li answers C-4 and commits the next answer by 10:30
+#   10:00      wang answers C-2 in time: nothing is ever raised for it
+#   10:15      li answers C-4 again (in time) and commits 11:15
+#   10:35/36   C-1's warning: not at 10:35, at 10:36 (80% of 2 h)
+#   10:59/11:00 C-1 complaint-reply-overdue: not at 10:59, at 11:00
+#   11:15      C-4 commitment-overdue: the second promise, missed
+#   12:00      a supervisor acknowledges C-4's escalation
+#   15:00      C-1's escalation goes to level 2 (4 h unacknowledged);
+#              C-4's stays at level 1 (acknowledged), visible
+#   15:30      li answers C-1: cleared, 4h30m (270m) late
+#   16:00      C-3 resolved: its major escalation cleared
+#   Tue 08:59/09:00 RW-1 rework-overdue: not before 09:00
+# Then: sla killed the moment a deadline falls raises it once; a restart
+# and a rebuild of sla's store from the log give the same escalations.
+set -eu
+BUILD=${BUILD:-build}
+B=$BUILD/bin
+D=$(mktemp -d /tmp/kefu-sla.XXXXXX)
+cleanup() { "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true; [ -n "${KEEP:-}" ] || rm -rf "$D"; }
+trap cleanup EXIT INT TERM
+K() { "$B/kefuctl" --dir "$D" --json "$@"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+check() {  # check WHAT JSON JQ-EXPR EXPECTED
+    got=$(printf '%s' "$2" | jq -r "$3")
+    [ "$got" = "$4" ] || fail "$1: $3 is '$got', expected '$4'"
+}
+# at DUR: the clock moves on, and every daemon (sla's own commands
+# included) has applied what that made
+at() {
+    K clock advance "$1" >/dev/null
+    settle
+}
+settle() {  # the log's head stands still and every daemon has applied it
+    prev=-1
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+        head=$(K sync | jq .head)
+        [ "$head" = "$prev" ] && return 0
+        prev=$head
+        sleep 0.05
+    done
+    fail "the log never settled"
+}
+esc() { K escalations | jq -c "[.items[] | select(.subject == \"$1\")] | map({id, kind, level, state})"; }
+
+"$B/kefu" up --dir "$D" --detach --sim-clock 2026-11-23T09:00:00+08:00
+K customer add K --name "Golden Studio" --tier key >/dev/null
+K customer add G --name "Corner Shop" --tier general >/dev/null
+K order add --customer K --product album --qty 2 --id O-1 >/dev/null
+K order add --customer G --product print --qty 50 --id O-2 >/dev/null
+K complaint open --customer G --order O-2 --kind colour --complexity simple --by li >/dev/null
+K complaint open --customer G --kind delay --complexity simple --by wang >/dev/null
+K complaint open --customer K --kind quality --complexity complex --severity major --by zhao >/dev/null
+K complaint open --customer K --kind service --complexity simple --by li >/dev/null
+K rework open O-1 --cause lab --by li >/dev/null
+settle
+check "major at once" "$(esc C-3)" 'tojson' '[{"id":"E-1","kind":"major-complaint","level":2,"state":"open"}]'
+o=$(K obligations)
+check "obligations by due" "$o" '[.items[] | .id] | join(" ")' \
+      "major/C-3 reply/C-1 reply/C-2 reply/C-4 reply/C-3 rework/RW-1"
+check "an obligation" "$o" '.items[1] | .kind + " " + .owner + " " + .due' \
+      "complaint-reply-overdue li 2026-11-23T11:00:00+08:00"
+
+at 30m      # 09:30
+K complaint reply C-4 --by li --commit 1h >/dev/null
+at 30m      # 10:00
+K complaint reply C-2 --by wang >/dev/null
+at 15m      # 10:15
+K complaint reply C-4 --by li --commit 1h >/dev/null
+at 20m      # 10:35
+warned() { K log tail | jq -r 'select(.type == "obligation_warned") | .data.obligation.id + "@" + .at' | tr '\n' ' '; }
+[ -z "$(warned)" ] || fail "a warning before 80%: $(warned)"
+at 1m       # 10:36
+[ "$(warned)" = "reply/C-1@2026-11-23T10:36:00+08:00 " ] || fail "the warning: '$(warned)'"
+at 23m      # 10:59
+check "not yet" "$(esc C-1)" 'tojson' '[]'
+at 1m       # 11:00
+check "C-1 overdue" "$(esc C-1)" 'tojson' '[{"id":"E-2","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
+at 15m      # 11:15
+check "second promise missed" "$(esc C-4)" 'tojson' '[{"id":"E-3","kind":"commitment-overdue","level":1,"state":"open"}]'
+at 45m      # 12:00
+a=$(K escalation ack E-3 --by boss)
+check "ack" "$a" '.state + " " + .acked_by' "acked boss"
+at 3h       # 15:00
+check "level 2" "$(esc C-1)" '.[0].level' 2
+at 15m      # 15:15
+check "acked stays at 1, visible" "$(esc C-4)" 'tojson' '[{"id":"E-3","kind":"commitment-overdue","level":1,"state":"acked"}]'
+check "open list has it" "$(K escalations --open)" '[.items[].id] | join(" ")' "E-3 E-2 E-1"
+at 15m      # 15:30
+K complaint reply C-1 --by li >/dev/null
+settle
+e=$(K escalations)
+check "cleared, late" "$e" '.items[] | select(.id == "E-2") | .state + " " + .late_us' "cleared 270m"
+at 30m      # 16:00
+K complaint resolve C-3 --by zhao --outcome explained >/dev/null
+settle
+check "major cleared" "$(esc C-3)" '.[0].state' cleared
+check "answered in time: nothing" "$(esc C-2)" 'tojson' '[]'
+
+at 16h59m   # Tue 08:59
+check "rework not yet" "$(esc RW-1)" 'tojson' '[]'
+at 1m       # Tue 09:00
+check "rework overdue" "$(esc RW-1)" 'tojson' '[{"id":"E-4","kind":"rework-overdue","level":1,"state":"open"}]'
+# C-3's reply (complex: 24 h) was met by its resolution: never raised
+check "C-3 once" "$(K escalations)" '[.items[] | select(.subject == "C-3")] | length' 1
+
+# ---- killed the moment a deadline falls: raised once --------------------------------
+K complaint open --customer G --kind delay --complexity simple --by li >/dev/null   # C-5, due 11:00
+settle
+K clock advance 2h >/dev/null
+pkill -9 -f "[k]efu-sla --dir $D" || true
+i=0
+until K status 2>/dev/null | jq -e '.daemons[] | select(.name == "sla") | .ok' >/dev/null; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "sla did not come back"; sleep 0.1
+done
+settle
+check "C-5 once" "$(esc C-5)" 'tojson' '[{"id":"E-5","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
+
+# ---- a restart, and a rebuild from the log, give the same escalations ---------------
+now=$(K status | jq -r .now)
+K escalations > "$D/esc.1"
+K obligations > "$D/obl.1"
+"$B/kefu" down --dir "$D"
+"$B/kefu" up --dir "$D" --detach --sim-clock "$now"
+settle
+K escalations > "$D/esc.2"
+cmp -s "$D/esc.1" "$D/esc.2" || fail "escalations differ after a restart: $(diff "$D/esc.1" "$D/esc.2" | head -4)"
+"$B/kefu" down --dir "$D"
+rm -rf "$D/sla"
+"$B/kefu" up --dir "$D" --detach --sim-clock "$now"
+settle
+K escalations > "$D/esc.3"
+K obligations > "$D/obl.3"
+cmp -s "$D/esc.1" "$D/esc.3" || fail "escalations differ after a rebuild: $(diff "$D/esc.1" "$D/esc.3" | head -4)"
+cmp -s "$D/obl.1" "$D/obl.3" || fail "obligations differ after a rebuild"
+echo "sla day: ok"
