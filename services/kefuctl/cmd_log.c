@@ -46,6 +46,9 @@ typedef struct {
     uint64_t next;   /* the seq the next line should have */
     bool broken;     /* stdout can no longer be written */
     int offset_min;  /* the site's, for the times */
+    kctl_t *ctx;
+    kctl_stream_fn *fn;  /* a command's own lines (kctl_log_stream), or NULL */
+    void *arg;
 } s_tail_t;
 
 /* Moves key from src to dst if src has it. */
@@ -102,9 +105,20 @@ static int s_deliver(void *arg, const evlog_record_t *recs, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (recs[i].seq < t->next)
             continue;  /* already printed: never print a record twice */
-        json_t *line = s_record_json(t, &recs[i]);
-        int rc = line ? kctl_line(line) : -1;
-        json_decref(line);
+        int rc = 0;
+        if (t->fn) {
+            /* a command's own view of the stream: its lines, or none */
+            Kefu__Envelope *env = kefu__envelope__unpack(arena_pbc(t->arena), recs[i].len,
+                                                         recs[i].data);
+            json_t *line = env ? t->fn(t->ctx, t->arg, recs[i].seq, env) : NULL;
+            if (line)
+                rc = kctl_line(line);
+            json_decref(line);
+        } else {
+            json_t *line = s_record_json(t, &recs[i]);
+            rc = line ? kctl_line(line) : -1;
+            json_decref(line);
+        }
         arena_reset(t->arena);
         if (rc != 0) {
             t->broken = true;
@@ -180,7 +194,11 @@ int kctl_cmd_log_tail(kctl_t *ctx, int argc, char **argv)
         return ctx->exit_code;
     if (optind < argc)
         return kctl_usage(ctx, "unexpected argument '%s'", argv[optind]);
+    return kctl_log_stream(ctx, from, follow, NULL, NULL);
+}
 
+int kctl_log_stream(kctl_t *ctx, uint64_t from, bool follow, kctl_stream_fn *fn, void *arg)
+{
     /* no log socket file: the log is not running, say so without waiting */
     char endpoint[PATH_MAX + 32];
     if (site_endpoint(ctx->site, KCTL_LOG_DAEMON, "sock", endpoint, sizeof endpoint) != 0)
@@ -208,8 +226,8 @@ int kctl_cmd_log_tail(kctl_t *ctx, int argc, char **argv)
         return kctl_fail(ctx, KCTL_EXIT_REFUSED, "internal", "cannot open the log client: %s",
                          strerror(errno));
     }
-    s_tail_t t = {.arena = arena_new(0), .next = from, .broken = false,
-                 .offset_min = kctl_time_offset(ctx)};
+    s_tail_t t = {.arena = arena_new(0), .next = from ? from : 1, .broken = false,
+                 .offset_min = kctl_time_offset(ctx), .ctx = ctx, .fn = fn, .arg = arg};
     int rc = follow ? s_follow(ctx, client, &t) : s_tail(ctx, client, &t);
     evlog_client_destroy(&client);
     arena_destroy(&t.arena);

@@ -49,6 +49,7 @@
 #include <stdio.h>
 
 #include "control.pb-c.h"
+#include "event.pb-c.h"
 
 /* Exit statuses of the contract. */
 enum {
@@ -173,6 +174,16 @@ struct kctl_t {
     int exit_code;           /* set when kctl_getopt() returns KCTL_OPT_EXIT */
     struct option opts[KCTL_MAX_OPTS];  /* kctl_getopt()'s merged table */
 };
+
+/* ---- the log as a stream (cmd_log.c) --------------------------------------
+ * A command's line for one event of the log (env, at seq), or NULL to
+ * print none for it; the caller frees the line. */
+typedef json_t *(kctl_stream_fn)(kctl_t *ctx, void *arg, uint64_t seq, const Kefu__Envelope *env);
+/* Prints the log from seq `from` (0 and 1: the beginning) as JSON lines:
+ * fn's (NULL: every record, as `log tail`), up to the head as it is at
+ * the first fetch, or with follow until SIGINT or SIGTERM. Returns the
+ * exit status. */
+int kctl_log_stream(kctl_t *ctx, uint64_t from, bool follow, kctl_stream_fn *fn, void *arg);
 
 /* ---- the command table (commands.c) ------------------------------------ */
 

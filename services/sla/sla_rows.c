@@ -4,8 +4,156 @@
  * sla's own commands (raise, warn, level, clear) have no command line:
  * its watchers send them (no_row).
  */
+#include <czmq.h>
+#include <string.h>
+
 #include "kefuctl.h"
+#include "pbjson.h"
 #include "sla.pb-c.h"
+
+/* ---- escalations --follow: the escalations' events, as they come ------------------- */
+
+/* What a line of a change needs of its escalation (kind, level,
+ * subject), from the escalation list at start and the raised events the
+ * stream passes. */
+typedef struct {
+    zhashx_t *known;   /* id -> json object {kind, level, subject, owner} */
+} s_follow_t;
+
+static void s_json_free(void **item)
+{
+    json_t *j = *item;
+    json_decref(j);
+    *item = NULL;
+}
+
+static void s_know(s_follow_t *f, const json_t *e)
+{
+    const char *id = json_string_value(json_object_get(e, "id"));
+    if (!id)
+        return;
+    json_t *k = json_pack("{s:O?,s:O?,s:O?,s:O?}", "kind", json_object_get(e, "kind"), "level",
+                          json_object_get(e, "level"), "subject", json_object_get(e, "subject"),
+                          "owner", json_object_get(e, "owner"));
+    if (k)
+        zhashx_update(f->known, id, k);
+}
+
+static json_t *s_change(kctl_t *ctx, s_follow_t *f, uint64_t seq, const char *event,
+                        const char *id, const char *state)
+{
+    (void) ctx;
+    json_t *line = json_object();
+    json_object_set_new(line, "seq", kctl_json_u64(seq));
+    json_object_set_new(line, "event", json_string(event));
+    json_object_set_new(line, "id", json_string(id ? id : ""));
+    json_t *k = id ? zhashx_lookup(f->known, id) : NULL;
+    if (k)
+        json_object_update(line, k);
+    if (state)
+        json_object_set_new(line, "state", json_string(state));
+    return line;
+}
+
+static json_t *s_follow_line(kctl_t *ctx, void *arg, uint64_t seq, const Kefu__Envelope *ev)
+{
+    s_follow_t *f = arg;
+    json_t *line = NULL;
+    switch (ev->body_case) {
+    case KEFU__ENVELOPE__BODY_ESCALATION_RAISED: {
+        if (!ev->escalation_raised->escalation)
+            return NULL;
+        json_t *e = kctl_json_message(ctx, &ev->escalation_raised->escalation->base);
+        s_know(f, e);
+        line = json_object();
+        json_object_set_new(line, "seq", kctl_json_u64(seq));
+        json_object_set_new(line, "event", json_string("raised"));
+        json_object_update(line, e);
+        json_decref(e);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_ESCALATION_ACKED:
+        line = s_change(ctx, f, seq, "acked", ev->escalation_acked->id, "acked");
+        json_object_set_new(line, "acked_by", json_string(ev->escalation_acked->by ? ev->escalation_acked->by : ""));
+        break;
+    case KEFU__ENVELOPE__BODY_ESCALATION_LEVELLED: {
+        const char *id = ev->escalation_levelled->id;
+        json_t *k = id ? zhashx_lookup(f->known, id) : NULL;
+        if (k)
+            json_object_set_new(k, "level", json_integer(ev->escalation_levelled->level));
+        line = s_change(ctx, f, seq, "levelled", id, "open");
+        json_object_set_new(line, "level", json_integer(ev->escalation_levelled->level));
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_ESCALATION_CLEARED: {
+        line = s_change(ctx, f, seq, "cleared", ev->escalation_cleared->id, "cleared");
+        Kefu__EscalationCleared c = *ev->escalation_cleared;
+        json_t *j = kctl_json_message(ctx, &c.base);
+        json_object_set(line, "late_us", json_object_get(j, "late_us"));
+        json_decref(j);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_OBLIGATION_WARNED: {
+        if (!ev->obligation_warned->obligation)
+            return NULL;
+        json_t *o = kctl_json_message(ctx, &ev->obligation_warned->obligation->base);
+        line = json_object();
+        json_object_set_new(line, "seq", kctl_json_u64(seq));
+        json_object_set_new(line, "event", json_string("warning"));
+        json_object_set(line, "id", json_object_get(o, "id"));
+        json_object_set(line, "kind", json_object_get(o, "kind"));
+        json_object_set(line, "subject", json_object_get(o, "subject"));
+        json_object_set(line, "owner", json_object_get(o, "owner"));
+        json_object_set_new(line, "level", json_integer(0));
+        json_object_set_new(line, "state", json_string("warning"));
+        json_object_set(line, "due", json_object_get(o, "due"));
+        json_decref(o);
+        break;
+    }
+    default:
+        return NULL;
+    }
+    return line;
+}
+
+/* escalations --follow [--from SEQ]: the escalations' events as they come,
+ * one JSON object a line with the seq to resume from (contract.md). */
+static int s_hook_escalations(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
+{
+    (void) body;
+    const char *from_s = kctl_arg_value(a, "from");
+    if (!kctl_arg_value(a, "follow")) {
+        if (from_s)
+            return kctl_usage(ctx, "--from goes with --follow");
+        return KCTL_CONTINUE;
+    }
+    uint64_t from = 1;
+    if (from_s && kctl_parse_u64(from_s, &from) != 0)
+        return kctl_usage(ctx, "bad --from '%s': a log seq, 0 or more", from_s);
+    s_follow_t f = {.known = zhashx_new()};
+    zhashx_set_destructor(f.known, s_json_free);
+    /* what is known already: kind and level of the escalations raised
+     * before --from */
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__EscalationList all = KEFU__ESCALATION_LIST__INIT;
+    req.req_case = KEFU__REQUEST__REQ_ESCALATION_LIST;
+    req.escalation_list = &all;
+    Kefu__Reply *rep = NULL;
+    int rc = kctl_request(ctx, "sla", &req, KEFU__REPLY__REP_ESCALATIONS, &rep, ctx->timeout_ms);
+    if (rc != KCTL_CONTINUE) {
+        zhashx_destroy(&f.known);
+        return rc;
+    }
+    for (size_t i = 0; i < rep->escalations->n_items; i++) {
+        json_t *e = kctl_json_message(ctx, &rep->escalations->items[i]->base);
+        s_know(&f, e);
+        json_decref(e);
+    }
+    kefu__reply__free_unpacked(rep, NULL);
+    rc = kctl_log_stream(ctx, from, true, s_follow_line, &f);
+    zhashx_destroy(&f.known);
+    return rc;
+}
 
 static void s_text_escalations(FILE *out, const json_t *obj)
 {
@@ -39,20 +187,27 @@ static void s_text_obligations(FILE *out, const json_t *obj)
 
 static const kctl_cmd_t s_rows[] = {
     {.group = "escalations",
-     .args = "[--open] [--kind K]",
+     .args = "[--open] [--kind K] | --follow [--from SEQ]",
      .summary = "escalations, newest first",
      .help = "An escalation is raised when an obligation passes its due (level 1: the\n"
              "owner's supervisor), goes to level 2 (the general manager) when nobody\n"
              "acknowledges it within sla.level2_after, and is cleared when the\n"
              "obligation is met. --open: not cleared yet.\n"
-             "--json {\"items\":[{\"id\",\"kind\",\"subject\",\"level\",\"raised_at\",\"state\",...}]}.",
+             "--json {\"items\":[{\"id\",\"kind\",\"subject\",\"level\",\"raised_at\",\"state\",...}]}.\n"
+             "  --follow       new and changed escalations (and warnings) as they happen, one\n"
+             "                 JSON object a line: seq, event (raised, warning, acked,\n"
+             "                 levelled, cleared), id, kind, level, state; until Ctrl-C\n"
+             "  --from SEQ     with --follow: from that log seq (0 and 1: the beginning)",
      .body = &kefu__escalation_list__descriptor,
      .req = KEFU__REQUEST__REQ_ESCALATION_LIST,
      .rep = KEFU__REPLY__REP_ESCALATIONS,
      .map = (const kctl_arg_t[]){
          {"open", NULL, .field = "open"},
          {"kind", "KIND", .field = "kind"},
+         {"follow", NULL, .field = NULL},
+         {"from", "SEQ", .field = NULL},
          {0}},
+     .hook = s_hook_escalations,
      .text = s_text_escalations,
     },
     {.group = "escalation",

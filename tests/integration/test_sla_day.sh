@@ -18,7 +18,10 @@
 #              C-4's stays at level 1 (acknowledged), visible
 #   15:30      li answers C-1: cleared, 4h30m (270m) late
 #   16:00      C-3 resolved: its major escalation cleared
-#   Tue 08:59/09:00 RW-1 rework-overdue: not before 09:00
+#   Tue 08:59/09:00 RW-1 rework-overdue: not before 09:00 (its warning, due
+#              at 80% of 24 h, Mon 19:12, comes when the clock next moves:
+#              08:59; C-4's second promise, warned at 11:03, had its
+#              escalation at once, the clock jumping past its due)
 # Then: sla killed the moment a deadline falls raises it once; a restart
 # and a rebuild of sla's store from the log give the same escalations.
 set -eu
@@ -52,6 +55,9 @@ settle() {  # the log's head stands still and every daemon has applied it
 esc() { K escalations | jq -c "[.items[] | select(.subject == \"$1\")] | map({id, kind, level, state})"; }
 
 "$B/kefu" up --dir "$D" --detach --sim-clock 2026-11-23T09:00:00+08:00
+# a supervisor's screen: the escalations as they happen
+"$B/kefuctl" --dir "$D" escalations --follow --from 0 > "$D/follow" &
+FOLLOWER=$!
 K customer add K --name "Golden Studio" --tier key >/dev/null
 K customer add G --name "Corner Shop" --tier general >/dev/null
 K order add --customer K --product album --qty 2 --id O-1 >/dev/null
@@ -111,6 +117,18 @@ at 1m       # Tue 09:00
 check "rework overdue" "$(esc RW-1)" 'tojson' '[{"id":"E-4","kind":"rework-overdue","level":1,"state":"open"}]'
 # C-3's reply (complex: 24 h) was met by its resolution: never raised
 check "C-3 once" "$(K escalations)" '[.items[] | select(.subject == "C-3")] | length' 1
+
+# ---- what the follower saw: every change, in log order, with its seq --------------
+kill -TERM "$FOLLOWER"
+wait "$FOLLOWER" || fail "escalations --follow exited $?"
+got=$(jq -r '[.event, .id, .kind, (.level|tostring), .state] | join(" ")' "$D/follow" | tr '\n' ';')
+want="raised E-1 major-complaint 2 open;warning reply/C-1 complaint-reply-overdue 0 warning;\
+raised E-2 complaint-reply-overdue 1 open;raised E-3 commitment-overdue 1 open;\
+acked E-3 commitment-overdue 1 acked;levelled E-2 complaint-reply-overdue 2 open;\
+cleared E-2 complaint-reply-overdue 2 cleared;cleared E-1 major-complaint 2 cleared;\
+warning rework/RW-1 rework-overdue 0 warning;raised E-4 rework-overdue 1 open;"
+[ "$got" = "$want" ] || fail "escalations --follow: $got"
+jq -e -s 'map(.seq) | . == (sort) and length == 10' "$D/follow" >/dev/null || fail "follow lines out of order"
 
 # ---- killed the moment a deadline falls: raised once --------------------------------
 K complaint open --customer G --kind delay --complexity simple --by li >/dev/null   # C-5, due 11:00
