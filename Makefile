@@ -10,7 +10,8 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 
-PKGS     := libzmq libczmq libprotobuf-c lmdb jansson zlib
+# libcurl: the SLA notifier's webhooks; libmicrohttpd: the test's receiver.
+PKGS     := libzmq libczmq libprotobuf-c lmdb jansson zlib libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

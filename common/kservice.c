@@ -44,6 +44,7 @@ struct kservice_t {
     uint64_t gate;              /* the head at start: no reaction runs before it */
     bool serving;               /* past the gate */
     zloop_t *loop;              /* while running */
+    bool started_empty;         /* applied 0 at start, the log not empty */
     int wake_timer;             /* kservice_wake_at's, or -1 */
     int64_t wake_at;
 };
@@ -388,6 +389,9 @@ int kservice_run(kservice_t *self)
     cmdq_gate(self->cmdq, head);
     self->gate = head;
     uint64_t applied = consumer_applied(self->consumer);
+    self->started_empty = applied == 0 && head > 0;
+    if (self->spec->attach && self->spec->attach(self->arg, loop) != 0)
+        klog_error("%s: can't attach its own sockets", self->spec->name);
     s_applied(self, applied, head);
     consumer_start(self->consumer);
     klog_info("serving %s of %s; applied %llu of %llu", self->spec->name, self->d->site,
@@ -419,6 +423,11 @@ void kservice_destroy(kservice_t **self_p)
     free(self->handles);
     free(self);
     *self_p = NULL;
+}
+
+bool kservice_catching_up(const kservice_t *self, uint64_t seq)
+{
+    return self->started_empty && seq <= self->gate;
 }
 
 store_t *kservice_store(kservice_t *self)

@@ -58,6 +58,9 @@ typedef struct {
      * after each applied batch, and when a time set with kservice_wake_at
      * comes (the daemon's watchers). May be NULL. */
     void (*tick)(void *arg);
+    /* Called once the loop exists, before it runs: a daemon's own sockets
+     * and timers (sla's notifier). Returns 0 or -1. May be NULL. */
+    int (*attach)(void *arg, zloop_t *loop);
 } kservice_spec_t;
 
 /* Opens the daemon's store, log client, consumer, control server and
@@ -101,6 +104,12 @@ int kservice_submit(kservice_t *self, Kefu__Request *req, const char *request_id
  * seen; on a simulated clock the ClockAdvanced events bring the ticks, so
  * nothing is set). An earlier time replaces a later one. */
 void kservice_wake_at(kservice_t *self, int64_t at_us);
+
+/* True for an event at seq that is history the daemon never served: it
+ * started from an empty store (new, or rebuilt) and seq is at or before
+ * the log's head as it was at start. What it did for such an event was
+ * done before (a notice sent, say), so an applier does not do it again. */
+bool kservice_catching_up(const kservice_t *self, uint64_t seq);
 
 /* The daemon's store. */
 store_t *kservice_store(kservice_t *self);

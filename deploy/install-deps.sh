@@ -11,7 +11,8 @@ set -eu
 
 PACKAGES="build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
 protobuf-c-compiler liblmdb-dev libjansson-dev zlib1g-dev libcmocka-dev
-valgrind redis-server redis-tools jq procps make"
+valgrind redis-server redis-tools jq procps make libcurl4-openssl-dev
+libmicrohttpd-dev"
 
 missing=
 for p in $PACKAGES; do

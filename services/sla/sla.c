@@ -11,6 +11,12 @@
 #include "klog.h"
 #include "sla.h"
 
+static int s_attach(void *arg, zloop_t *loop)
+{
+    sla_t *self = arg;
+    return sla_notify_attach(self->notify, loop);
+}
+
 static const kservice_spec_t s_spec = {
     .name = SLA_PRODUCER,
     .schema = SLA_SCHEMA,
@@ -20,6 +26,7 @@ static const kservice_spec_t s_spec = {
     .also = sla_follows,
     .reacts = true,
     .tick = sla_watch_tick,
+    .attach = s_attach,
 };
 
 int sla_new(sla_t **out, kdaemon_t *d)
@@ -34,6 +41,8 @@ int sla_new(sla_t **out, kdaemon_t *d)
     self->apply_arena = arena_new(0);
     int rc = self->apply_arena ? 0 : ENOMEM;
     if (rc == 0 && !(self->watch = sla_watch_new(self)))
+        rc = ENOMEM;
+    if (rc == 0 && !(self->notify = sla_notify_new(self, d->config)))
         rc = ENOMEM;
     if (rc == 0 && (rc = kservice_new(&self->svc, d, &s_spec, self)) == 0) {
         sla_store_tables(self);
@@ -57,6 +66,7 @@ void sla_destroy(sla_t **self_p)
     if (!self_p || !*self_p)
         return;
     sla_t *self = *self_p;
+    sla_notify_destroy(&self->notify);  /* its thread reads the store: first */
     kservice_destroy(&self->svc);
     sla_watch_destroy(&self->watch);
     arena_destroy(&self->apply_arena);

@@ -45,6 +45,7 @@
 #define SLA_ID_MAX 96          /* bytes of an obligation id, with its NUL */
 
 typedef struct sla_watch_t sla_watch_t;
+typedef struct sla_notify_t sla_notify_t;
 
 typedef struct {
     store_table_t obligations; /* id -> Obligation */
@@ -52,6 +53,7 @@ typedef struct {
     store_table_t by_due;      /* be64(due) obligation id -> "": the open ones by due */
     store_table_t escalations; /* id -> Escalation */
     store_table_t esc_time;    /* be64(raised_at) id -> "": escalations in time order */
+    store_table_t outbox;      /* be64(seq) -> notice JSON: not delivered yet (sla_notify.c) */
 } sla_tables_t;
 
 typedef struct {
@@ -59,6 +61,7 @@ typedef struct {
     kservice_t *svc;
     sla_tables_t t;
     sla_watch_t *watch;
+    sla_notify_t *notify;
     int64_t level2_after_us;   /* sla.level2_after */
     int warn_share;            /* sla.warn_share, percent */
     /* the latest ClockAdvanced.to applied: a simulated clock's event can
@@ -90,6 +93,16 @@ int sla_watch_load(sla_watch_t *self);
 /* The kit's tick: fires what is due by the site clock. */
 void sla_watch_tick(void *arg);
 size_t sla_watch_size(const sla_watch_t *self);
+
+/* ---- sla_notify.c ---- */
+sla_notify_t *sla_notify_new(sla_t *sla, const kconfig_t *config);
+void sla_notify_destroy(sla_notify_t **self_p);
+bool sla_notify_enabled(const sla_notify_t *self);
+/* For the appliers: the notice of sla's own event ev (raised, levelled,
+ * cleared, warned) into the outbox, in the batch's transaction. */
+int sla_notify_put(sla_notify_t *self, store_txn_t *txn, uint64_t seq, const Kefu__Envelope *ev);
+/* The kit's attach: the delivery thread and its socket. */
+int sla_notify_attach(sla_notify_t *self, zloop_t *loop);
 
 /* ---- sla_cmd.c ---- */
 extern const cmd_table_t sla_commands;

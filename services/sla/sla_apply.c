@@ -367,5 +367,10 @@ int sla_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu
         return 0;
     arena_reset(self->apply_arena);
     int rc = s_input(self, txn, ev, rec->seq);  /* each takes its own cases only */
-    return rc ? rc : s_own(self, txn, ev, rec->seq);
+    if (rc == 0)
+        rc = s_own(self, txn, ev, rec->seq);
+    /* its notice, unless this is history replayed into a new store */
+    if (rc == 0 && !kservice_catching_up(self->svc, rec->seq))
+        rc = sla_notify_put(self->notify, txn, rec->seq, ev);
+    return rc;
 }

@@ -8,11 +8,18 @@
 #include "kconfig.h"
 #include "registry.h"
 
+static const char *const s_formats[] = {"json", "dingtalk", "wecom", NULL};
+
 static const kconfig_key_t s_keys[] = {
     /* an escalation nobody acknowledges goes from level 1 (the owner's
      * supervisor) to level 2 (the general manager) after this */
     KCONFIG_KEY_DURATION("sla.level2_after", "4h"),
     /* a warning when this share of the allowed time has passed */
     KCONFIG_KEY_INT("sla.warn_share", "80", 1, 99),
+    /* the notifier (sla_notify.c): a webhook, a command, or both; empty: off */
+    KCONFIG_KEY_STRING("sla.notify_url", ""),
+    KCONFIG_KEY_CHOICE("sla.notify_format", "json", s_formats),  /* the webhook's body */
+    KCONFIG_KEY_STRING("sla.notify_command", ""),  /* sh -c, the notice on stdin */
+    KCONFIG_KEY_DURATION("sla.notify_retry_max", "5m"),  /* the longest wait between tries */
 };
 const kconfig_table_t sla_keys = KCONFIG_TABLE("sla", s_keys);

@@ -12,6 +12,8 @@
  *                (obligations --due-within)
  *   escalations  id -> packed kefu.Escalation
  *   esc_time     be64(raised_at) id -> "": escalations in time order
+ *   outbox       be64(seq) -> a notice (JSON) not delivered yet: the
+ *                notifier's delivery state (sla_notify.c)
  *   requests, replies, kservice.reactions, meta   the kit's
  * Everything is derived from the log; the heap of next actions
  * (sla_watch.c) is filled from obligations at start.
@@ -19,7 +21,7 @@
 #include "sla.h"
 
 const char *const sla_table_names[] = {
-    "obligations", "by_subject", "by_due", "escalations", "esc_time", NULL,
+    "obligations", "by_subject", "by_due", "escalations", "esc_time", "outbox", NULL,
 };
 
 void sla_store_tables(sla_t *self)
@@ -30,4 +32,5 @@ void sla_store_tables(sla_t *self)
     self->t.by_due = kservice_table(k, "by_due");
     self->t.escalations = kservice_table(k, "escalations");
     self->t.esc_time = kservice_table(k, "esc_time");
+    self->t.outbox = kservice_table(k, "outbox");
 }

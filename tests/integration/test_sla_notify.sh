@@ -1,0 +1,74 @@
+#!/bin/sh
+# test_sla_notify.sh: the notifier reaches people (domain.md §5): a local
+# webhook receiver on loopback that fails its first two tries, and a
+# command. A case goes unanswered on a simulated clock: its warning, its
+# escalation and, once answered, its clearing arrive at both, each
+# exactly once and in order, in the DingTalk robot's format; a restart
+# sends nothing again; then the WeCom format.
+set -eu
+BUILD=${BUILD:-build}
+B=$BUILD/bin
+T=$BUILD/tests
+D=$(mktemp -d /tmp/kefu-notify.XXXXXX)
+SINK=""
+cleanup() {
+    [ -n "$SINK" ] && kill "$SINK" 2>/dev/null || true
+    "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true
+    [ -n "${KEEP:-}" ] || rm -rf "$D"
+}
+trap cleanup EXIT INT TERM
+K() { "$B/kefuctl" --dir "$D" --json "$@"; }
+fail() { echo "FAIL: $*" >&2; tail -n 5 "$D"/log/sla.log >&2 || true; exit 1; }
+lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
+wait_lines() {  # wait_lines FILE N: until FILE has N lines (10 s at most)
+    i=0
+    while [ "$(lines "$1")" -lt "$2" ]; do
+        i=$((i + 1)); [ $i -gt 200 ] && fail "$1 has $(lines "$1") lines, want $2"
+        sleep 0.05
+    done
+}
+
+PORT=$(shuf -i 20000-45000 -n 1)
+"$T/http_sink" --port "$PORT" --out "$D/hook" --fail 2 &
+SINK=$!
+up() {
+    "$B/kefu" up --dir "$D" --detach --sim-clock "$1" \
+        --set "sla.notify_url=http://127.0.0.1:$PORT/robot/send" --set "sla.notify_format=$2" \
+        --set "sla.notify_command=cat >> $D/cmd" --set sla.notify_retry_max=200ms
+}
+up 2026-11-23T09:00:00+08:00 dingtalk
+K customer add G --name "Corner Shop" --tier general >/dev/null
+K complaint open --customer G --kind delay --complexity simple --by li >/dev/null
+K clock advance 1h36m >/dev/null     # the warning (80% of 2 h)
+K clock advance 24m >/dev/null       # 11:00: overdue
+wait_lines "$D/cmd" 2
+K complaint reply C-1 --by li >/dev/null   # cleared
+wait_lines "$D/hook" 3
+wait_lines "$D/cmd" 3
+sleep 0.5
+[ "$(lines "$D/hook")" -eq 3 ] || fail "the webhook got $(lines "$D/hook") notices, want 3"
+[ "$(lines "$D/cmd")" -eq 3 ] || fail "the command got $(lines "$D/cmd") notices, want 3"
+got=$(jq -r '.msgtype + " " + .markdown.title' "$D/hook" | tr '\n' ';')
+[ "$got" = "markdown kefu: complaint-reply-overdue warning;markdown kefu: complaint-reply-overdue raised;markdown kefu: complaint-reply-overdue cleared;" ] ||
+    fail "dingtalk bodies: $got"
+jq -e -s '.[1].markdown.text | test("escalation: E-1") and test("subject: C-1")' "$D/hook" >/dev/null ||
+    fail "the raised notice does not name E-1 and C-1: $(sed -n 2p "$D/hook")"
+got=$(jq -r '.event + " " + .id' "$D/cmd" | tr '\n' ';')
+[ "$got" = "warning reply/C-1;raised E-1;cleared E-1;" ] || fail "command notices: $got"
+jq -e -s 'map(.seq) | . == (sort) and (unique | length) == 3' "$D/cmd" >/dev/null || fail "command notices out of order"
+
+# a restart sends nothing again: the outbox was emptied as they went
+now=$(K status | jq -r .now)
+"$B/kefu" down --dir "$D"
+up "$now" wecom
+K sync >/dev/null
+sleep 1
+[ "$(lines "$D/hook")" -eq 3 ] || fail "a restart sent again: $(lines "$D/hook") notices"
+
+# the WeCom robot's format
+K complaint open --customer G --kind delay --complexity simple --by wang >/dev/null
+K clock advance 2h >/dev/null
+wait_lines "$D/hook" 4
+jq -e -s '.[3].msgtype == "markdown" and (.[3].markdown.content | test("complaint-reply-overdue raised"))' \
+    "$D/hook" >/dev/null || fail "wecom body: $(sed -n 4p "$D/hook")"
+echo "sla notify: ok"
