@@ -165,6 +165,37 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         rc = s_history(self, txn, c, a, at, e->by, "followed up", e->text, 0);
         break;
     }
+    case KEFU__ENVELOPE__BODY_CASE_WAITING: {
+        const Kefu__CaseWaiting *e = ev->case_waiting;
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
+            return 0;
+        c->waiting_on = e->on;
+        c->has_waiting_since = true;
+        c->waiting_since = at;
+        char what[96];
+        snprintf(what, sizeof what, "waiting on %s", e->on ? e->on : "?");
+        char *action = arena_alloc(a, strlen(what) + 1);
+        strcpy(action, what);
+        rc = s_history(self, txn, c, a, at, e->by, action, e->text, 0);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_RESUMED: {
+        const Kefu__CaseResumed *e = ev->case_resumed;
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
+            return 0;
+        c->waiting_on = NULL;
+        c->has_waiting_since = false;
+        c->waiting_since = 0;
+        c->has_paused_us = true;
+        c->paused_us += e->paused_us;
+        if (e->has_reply_due) {
+            c->has_reply_due = true;
+            c->reply_due = e->reply_due;
+        }
+        rc = s_history(self, txn, c, a, at, e->by, "resumed", e->text,
+                       e->has_reply_due ? e->reply_due : 0);
+        break;
+    }
     default:
         return 0;
     }
@@ -265,6 +296,8 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
     case KEFU__ENVELOPE__BODY_CASE_EVIDENCE_ADDED:
     case KEFU__ENVELOPE__BODY_CASE_RESOLVED:
     case KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP:
+    case KEFU__ENVELOPE__BODY_CASE_WAITING:
+    case KEFU__ENVELOPE__BODY_CASE_RESUMED:
         rc = s_apply_case(self, txn, a, rec->seq, ev);
         break;
     case KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED:

@@ -30,11 +30,12 @@
 /* 000 §一: a case moves open -> replied -> resolved -> closed; replies,
  * hand-offs and resolution need it not yet resolved, the follow-up visit
  * needs it resolved, evidence can come until it is closed. */
-typedef enum { S_REPLY, S_HANDOFF, S_EVIDENCE, S_RESOLVE, S_FOLLOWUP } s_action_t;
+typedef enum { S_REPLY, S_HANDOFF, S_EVIDENCE, S_RESOLVE, S_FOLLOWUP, S_WAIT, S_RESUME } s_action_t;
 
 static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
 {
-    static const char *names[] = {"a reply", "a hand-off", "evidence", "a resolution", "a follow-up visit"};
+    static const char *names[] = {"a reply", "a hand-off", "evidence", "a resolution",
+                                  "a follow-up visit", "a wait", "a resumption"};
     Kefu__CaseState st = c->state;
     bool ok;
     switch (action) {
@@ -48,6 +49,18 @@ static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
         break;
     case S_FOLLOWUP:
         ok = st == KEFU__CASE_STATE__CASE_STATE_RESOLVED;
+        break;
+    case S_WAIT:    /* 000 §一.4.2: an open case waits on the carrier, once at a time */
+    case S_RESUME:
+        ok = st == KEFU__CASE_STATE__CASE_STATE_OPEN || st == KEFU__CASE_STATE__CASE_STATE_REPLIED;
+        if (ok && action == S_WAIT && c->waiting_on) {
+            cmd_errmsg(cmd, "case %s waits on %s already", c->id, c->waiting_on);
+            return KEFU_ECONFLICT;
+        }
+        if (ok && action == S_RESUME && !c->waiting_on) {
+            cmd_errmsg(cmd, "case %s waits on nobody", c->id);
+            return KEFU_ECONFLICT;
+        }
         break;
     default:
         ok = false;
@@ -416,6 +429,42 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         ev->case_resolved = e;
         break;
     }
+    case KEFU__REQUEST__REQ_CASE_WAIT: {
+        const Kefu__CaseWait *in = req->case_wait;
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_WAIT, &c)))
+            return rc;
+        if (cmd_blank(in->on))
+            return cmd_field_missing(cmd, "on", "who the case waits on (the carrier)");
+        if (strlen(in->on) > 64)
+            return cmd_field_bad(cmd, "on", "at most 64 bytes");
+        Kefu__CaseWaiting *e = CMD_NEW(cmd, Kefu__CaseWaiting, kefu__case_waiting__init);
+        e->id = c->id;
+        e->by = in->by;
+        e->on = in->on;
+        e->text = in->text;
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_WAITING;
+        ev->case_waiting = e;
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_RESUME: {
+        const Kefu__CaseResume *in = req->case_resume;
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_RESUME, &c)))
+            return rc;
+        Kefu__CaseResumed *e = CMD_NEW(cmd, Kefu__CaseResumed, kefu__case_resumed__init);
+        e->id = c->id;
+        e->by = in->by;
+        e->text = in->text;
+        e->has_paused_us = true;
+        e->paused_us = now > c->waiting_since ? now - c->waiting_since : 0;
+        if (!c->has_first_reply_at && c->has_reply_due) {
+            /* the first reply's clock stood still: its due moves by the pause */
+            e->has_reply_due = true;
+            e->reply_due = c->reply_due + e->paused_us;
+        }
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_RESUMED;
+        ev->case_resumed = e;
+        break;
+    }
     case KEFU__REQUEST__REQ_CASE_FOLLOWUP: {
         const Kefu__CaseFollowup *in = req->case_followup;
         if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_FOLLOWUP, &c)))
@@ -739,6 +788,8 @@ static const cmd_row_t s_rows[] = {
     {Q(CASE_ADD_EVIDENCE),R(CASE),         E(CASE_EVIDENCE_ADDED), "case/id",            "id",           s_x_case_change, s_a_case,       NULL},
     {Q(CASE_RESOLVE),     R(CASE),         E(CASE_RESOLVED),     "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
     {Q(CASE_FOLLOWUP),    R(CASE),         E(CASE_FOLLOWED_UP),  "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_WAIT),        R(CASE),         E(CASE_WAITING),      "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_RESUME),      R(CASE),         E(CASE_RESUMED),      "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
     {Q(CASE_GET),         R(CASE),         0,                    NULL,                   "id",           NULL,            s_a_case,       NULL},
     {Q(CASE_QUERY),       R(CASES),        0,                    NULL,                   NULL,           NULL,            s_a_cases,      NULL},
     {Q(CASE_ANALYSIS),    R(ANALYSIS),     0,                    NULL,                   NULL,           NULL,            s_a_analysis,   NULL},

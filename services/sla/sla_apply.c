@@ -36,6 +36,8 @@ const int sla_follows[] = {
     KEFU__ENVELOPE__BODY_CASE_REPLIED,
     KEFU__ENVELOPE__BODY_CASE_HANDED_OFF,
     KEFU__ENVELOPE__BODY_CASE_RESOLVED,
+    KEFU__ENVELOPE__BODY_CASE_WAITING,
+    KEFU__ENVELOPE__BODY_CASE_RESUMED,
     KEFU__ENVELOPE__BODY_REWORK_OPENED,
     KEFU__ENVELOPE__BODY_REWORK_DONE,
     KEFU__ENVELOPE__BODY_PROMISE_AT_RISK,
@@ -47,8 +49,8 @@ const int sla_follows[] = {
 
 int64_t sla_next_at(const sla_t *self, const Kefu__Obligation *o, const Kefu__Escalation *e)
 {
-    if (o->state != KEFU__OBLIGATION_STATE__OBLIGATION_STATE_OPEN)
-        return 0;
+    if (o->state != KEFU__OBLIGATION_STATE__OBLIGATION_STATE_OPEN || o->has_paused_at)
+        return 0;  /* met, or its clock stands still */
     if (!e) {
         int64_t span = o->due - o->opened_at;
         int64_t warn = o->opened_at + span / 100 * self->warn_share;
@@ -170,6 +172,64 @@ static int s_meet_subject(sla_t *self, store_txn_t *txn, const char *subject, co
     return rc;
 }
 
+/* A case waits (pause) or goes on (resume): every open obligation of it
+ * not escalated yet stops its clock, or moves its due by the pause
+ * (domain.md §6: a damage case waits on the carrier, its clock paused). */
+static int s_pause_subject(sla_t *self, store_txn_t *txn, const char *subject, bool pause,
+                           int64_t at)
+{
+    if (!subject || strlen(subject) > 64)
+        return 0;
+    uint8_t key[66];
+    size_t n = strlen(subject);
+    memcpy(key, subject, n);
+    key[n] = '\0';
+    char ids[64][SLA_ID_MAX];
+    size_t found = 0;
+    store_cursor_t *c;
+    int rc = store_cursor_open(txn, self->t.by_subject, &c);
+    if (rc)
+        return rc;
+    const void *k;
+    size_t kl;
+    if (store_cursor_seek(c, key, n + 1) == 0)
+        while (found < 64 && store_cursor_next(c, &k, &kl, NULL, NULL) == 0 && kl > n + 1 &&
+               memcmp(k, key, n + 1) == 0 && kl - n - 1 < SLA_ID_MAX) {
+            memcpy(ids[found], (const uint8_t *) k + n + 1, kl - n - 1);
+            ids[found][kl - n - 1] = '\0';
+            found++;
+        }
+    store_cursor_close(&c);
+    for (size_t i = 0; i < found && rc == 0; i++) {
+        Kefu__Obligation *o = krecord_get(txn, self->t.obligations, ids[i],
+                                          &kefu__obligation__descriptor, self->apply_arena);
+        if (!o || o->state != KEFU__OBLIGATION_STATE__OBLIGATION_STATE_OPEN || o->escalation ||
+            pause == o->has_paused_at)
+            continue;
+        if (pause) {
+            o->has_paused_at = true;
+            o->paused_at = at;
+        } else {
+            uint8_t dk[8 + SLA_ID_MAX];
+            rc = store_del(txn, self->t.by_due, dk, krecord_time_key(dk, o->due, o->id));
+            if (rc == KEFU_ENOTFOUND)
+                rc = 0;
+            int64_t paused = at > o->paused_at ? at - o->paused_at : 0;
+            o->due += paused;
+            o->opened_at += paused;  /* the warning moves with it */
+            o->has_paused_at = false;
+            o->paused_at = 0;
+            if (rc == 0)
+                rc = store_put(txn, self->t.by_due, dk, krecord_time_key(dk, o->due, o->id), "", 0);
+        }
+        if (rc == 0)
+            rc = krecord_put(txn, self->t.obligations, o->id, &o->base);
+        if (rc == 0 && !pause)
+            rc = sla_watch_push(self->watch, sla_next_at(self, o, NULL), o->id);
+    }
+    return rc;
+}
+
 /* ---- inputs -------------------------------------------------------------------------- */
 
 static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint64_t seq)
@@ -223,6 +283,10 @@ static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint
     }
     case KEFU__ENVELOPE__BODY_CASE_RESOLVED:
         return s_meet_subject(self, txn, ev->case_resolved->id, "", at);
+    case KEFU__ENVELOPE__BODY_CASE_WAITING:
+        return s_pause_subject(self, txn, ev->case_waiting->id, true, at);
+    case KEFU__ENVELOPE__BODY_CASE_RESUMED:
+        return s_pause_subject(self, txn, ev->case_resumed->id, false, at);
     case KEFU__ENVELOPE__BODY_REWORK_OPENED: {
         const Kefu__Rework *w = ev->rework_opened->rework;
         if (!w || !w->id || !w->has_due)

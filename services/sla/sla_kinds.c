@@ -11,6 +11,7 @@ static const pbkind_row_t s_rows[] = {
     {&kefu__obligation__descriptor, "opened_at", PBKIND_TIME},
     {&kefu__obligation__descriptor, "due", PBKIND_TIME},
     {&kefu__obligation__descriptor, "met_at", PBKIND_TIME},
+    {&kefu__obligation__descriptor, "paused_at", PBKIND_TIME},
     {&kefu__escalation__descriptor, "due", PBKIND_TIME},
     {&kefu__escalation__descriptor, "raised_at", PBKIND_TIME},
     {&kefu__escalation__descriptor, "acked_at", PBKIND_TIME},

@@ -142,6 +142,20 @@ done
 settle
 check "C-5 once" "$(esc C-5)" 'tojson' '[{"id":"E-5","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
 
+# ---- a damage case waiting on the carrier a day escalates a day later ---------------
+K complaint open --customer G --kind damage --complexity simple --by li >/dev/null   # C-6, Tue 11:00: due 13:00
+at 30m      # Tue 11:30
+w=$(K complaint wait C-6 --on carrier --by li --text "outer box broken: the customer claims")
+check "waiting" "$w" '.waiting_on + " " + .waiting_since' "carrier 2026-11-24T11:30:00+08:00"
+at 24h      # Wed 11:30: the clock stood still
+check "paused: nothing" "$(esc C-6)" 'tojson' '[]'
+r=$(K complaint resume C-6 --by li --text "claim failed: we reprint")
+check "resumed" "$r" '.reply_due + " " + .paused_us' "2026-11-25T13:00:00+08:00 1d"
+at 89m      # Wed 12:59
+check "moved due: not yet" "$(esc C-6)" 'tojson' '[]'
+at 1m       # Wed 13:00: a day later than it would have been
+check "a day later" "$(esc C-6)" 'tojson' '[{"id":"E-6","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
+
 # ---- a restart, and a rebuild from the log, give the same escalations ---------------
 now=$(K status | jq -r .now)
 K escalations > "$D/esc.1"
