@@ -28,6 +28,7 @@
 #include "krecord.h"
 #include "pbdesc.h"
 #include "pbkind.h"
+#include "domain.pb-c.h"
 
 enum { S_QUEUED, S_IN_FLIGHT, S_APPLYING };
 
@@ -95,6 +96,8 @@ struct cmdq_t {
     uint64_t gate;              /* nothing runs before applied reaches it */
     bool draining;
     int failing;                /* the store can't take the log's events (the code), or 0 */
+    store_table_t staff;        /* person -> one byte, the Kefu__Role (cmdq_staff) */
+    zhashx_t *roles;            /* person -> role, as a pointer: the table in memory */
     cmdq_done_fn *next_done;    /* cmdq_submit_own: for the command being submitted */
     void *next_done_arg;
     char own_errmsg[512];       /* ... and its refusal when told at once */
@@ -159,7 +162,8 @@ cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t
         self->by_case[r->req] = r;
     }
     if (store_table(store, "requests", &self->requests) != 0 ||
-        store_table(store, "replies", &self->answers) != 0) {
+        store_table(store, "replies", &self->answers) != 0 ||
+        store_table(store, "cmdq.staff", &self->staff) != 0) {
         free(self->by_case);
         free(self);
         return NULL;
@@ -176,7 +180,68 @@ cmdq_t *cmdq_new(store_t *store, evlog_client_t *log, ctlserver_t *ctl, kclock_t
     self->timer = -1;
     self->kept_tail = &self->kept;
     self->kept_by_id = zhashx_new();
+    self->roles = zhashx_new();
+    /* who may act, as the store has it */
+    store_txn_t *txn;
+    if (store_read_begin(store, &txn) == 0) {
+        store_cursor_t *c;
+        if (store_cursor_open(txn, self->staff, &c) == 0) {
+            const void *k, *v;
+            size_t kl, vl;
+            char name[80];
+            store_cursor_seek(c, NULL, 0);
+            while (store_cursor_next(c, &k, &kl, &v, &vl) == 0)
+                if (kl < sizeof name && vl == 1) {
+                    memcpy(name, k, kl);
+                    name[kl] = '\0';
+                    zhashx_update(self->roles, name, (void *) (uintptr_t) * (const uint8_t *) v);
+                }
+            store_cursor_close(&c);
+        }
+        store_txn_end(&txn);
+    }
     return self;
+}
+
+int cmdq_staff(cmdq_t *self, store_txn_t *txn, const char *name, int role)
+{
+    if (!name || !name[0] || strlen(name) >= 80 || role <= 0 || role > 255)
+        return 0;
+    uint8_t r = (uint8_t) role;
+    int rc = store_put(txn, self->staff, name, strlen(name), &r, 1);
+    if (rc == 0)
+        zhashx_update(self->roles, name, (void *) (uintptr_t) role);
+    return rc;
+}
+
+/* May the caller of cmd act (cmdq_staff)? 0, or KEFU_EFORBIDDEN with the
+ * message set. */
+static int s_may(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req)
+{
+    if (!cmd->call || zhashx_size(self->roles) == 0)
+        return 0;  /* the daemon's own, or nobody registered: anyone */
+    const char *actor = req->actor;
+    int role = actor && actor[0] ? (int) (uintptr_t) zhashx_lookup(self->roles, actor) : 0;
+    if (!role) {
+        cmd_errmsg(cmd, "actor: %s is not registered staff (staff add)",
+                   actor && actor[0] ? actor : "(nobody)");
+        return KEFU_EFORBIDDEN;
+    }
+    const char *need = cmd->row->roles;
+    if (!need)
+        return 0;
+    char word[32];
+    pbdesc_enum_word(&kefu__role__descriptor, role, word, sizeof word);
+    size_t wl = strlen(word);
+    for (const char *p = need; *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t) (e - p) : strlen(p);
+        if (n == wl && strncmp(p, word, n) == 0)
+            return 0;
+        p = e ? e + 1 : p + n;
+    }
+    cmd_errmsg(cmd, "%s is %s; this is for %s", actor, word, need);
+    return KEFU_EFORBIDDEN;
 }
 
 static void s_cmd_free(cmd_t *cmd)
@@ -221,6 +286,7 @@ void cmdq_destroy(cmdq_t **self_p)
         s_kept_free(k);
     }
     zhashx_destroy(&self->kept_by_id);
+    zhashx_destroy(&self->roles);
     zhashx_destroy(&self->held);
     arena_destroy(&self->arena);
     free(self->by_case);
@@ -912,6 +978,10 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
     }
     cmd->now = kclock_now(self->clock);
     Kefu__Envelope *events[CMDQ_MAX_EVENTS];
+    if (cmd->writes && (rc = s_may(self, cmd, req)) != 0) {
+        store_txn_end(&txn);
+        return rc;
+    }
     if (!cmd->row->exec) {
         rc = s_answer_row(self, cmd, req, txn, NULL, reply);  /* a read */
         store_txn_end(&txn);

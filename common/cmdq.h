@@ -91,7 +91,9 @@ typedef struct {
     const char *subject;
     cmd_exec_fn *exec;      /* a write's checks and events; NULL for a read */
     cmd_answer_fn *answer;  /* the reply */
-    const char *roles;      /* who may (the security issue fills it); NULL: anyone */
+    const char *roles;      /* who may, once staff is registered: role words,
+                             * "supervisor,manager" (Kefu__Role); NULL: any
+                             * registered person */
 } cmd_row_t;
 
 /* A daemon's commands. */
@@ -129,6 +131,15 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
  * daemon stops first. Returns 0. */
 typedef void (cmdq_done_fn)(void *arg, int rc, const char *msg);
 int cmdq_submit_own(cmdq_t *self, const Kefu__Request *req, cmdq_done_fn *done, void *arg);
+
+/* Who may act (contract.md: staff add). With nobody registered anyone
+ * may; once someone is, a caller's Request.actor must be a registered
+ * person, and a row with roles ("supervisor,manager") is for those roles
+ * only: refused KEFU_EFORBIDDEN, naming the actor, the role and what the
+ * row needs. The daemon's own commands are exempt. For the kit, inside the
+ * apply transaction of a StaffRegistered event: records name's role (a
+ * Kefu__Role). Returns 0 or a store error. */
+int cmdq_staff(cmdq_t *self, store_txn_t *txn, const char *name, int role);
 
 /* For the daemon's consumer, inside the apply transaction: records the
  * first event of each request id. Returns 0 or a store error. */

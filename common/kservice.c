@@ -106,6 +106,11 @@ static int s_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const
 {
     kservice_t *self = arg;
     int rc = self->spec->apply(self->arg, txn, rec, ev);
+    /* who may act: every daemon keeps the desk's staff (cmdq_staff) */
+    if (rc == 0 && ev && ev->body_case == KEFU__ENVELOPE__BODY_STAFF_REGISTERED &&
+        ev->staff_registered->staff)
+        rc = cmdq_staff(self->cmdq, txn, ev->staff_registered->staff->name,
+                        (int) ev->staff_registered->staff->role);
     /* The daemon's own events with a request id: the request's first one
      * is kept (cmdq.h, idempotency), in the same transaction; a reaction
      * of that id is done. */
@@ -223,6 +228,8 @@ static bool s_want(void *arg, int body)
     kservice_t *self = arg;
     if (body >= self->ev_lo && body <= self->ev_hi)
         return true;
+    if (body == KEFU__ENVELOPE__BODY_STAFF_REGISTERED)
+        return true;  /* who may act: every daemon's (cmdq_staff) */
     for (const int *a = self->spec->also; a && *a; a++)
         if (*a == body)
             return true;

@@ -39,6 +39,7 @@ typedef struct {
     store_table_t case_history; /* id NUL be32(n) -> CaseEntry: history older than the record's */
     store_table_t aftersales;  /* id -> AfterSales */
     store_table_t consults;    /* id -> Consultation */
+    store_table_t staff;       /* name -> Staff */
 } intake_tables_t;
 
 typedef struct {
@@ -52,7 +53,7 @@ typedef struct {
 /* ---- intake_store.c ---- */
 /* The store's tables (NULL-terminated) and their layout (kservice.h). */
 extern const char *const intake_table_names[];
-#define INTAKE_SCHEMA 2
+#define INTAKE_SCHEMA 3
 /* Fills self->t from the kit's open tables. */
 void intake_store_tables(intake_t *self);
 /* The case_time key is krecord_time_key(opened_at, id) (krecord.h). */

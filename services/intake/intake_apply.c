@@ -304,6 +304,13 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
     case KEFU__ENVELOPE__BODY_AFTER_SALES_STEPPED:
         rc = s_apply_aftersales(self, txn, a, rec->seq, ev);
         break;
+    case KEFU__ENVELOPE__BODY_STAFF_REGISTERED: {
+        /* the desk's people; who may act is the kit's (cmdq_staff) */
+        Kefu__Staff *p = ev->staff_registered->staff;
+        if (p && p->name)
+            rc = krecord_put(txn, self->t.staff, p->name, &p->base);
+        break;
+    }
     case KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED: {
         Kefu__Consultation *q = ev->consultation_recorded->consultation;
         if (q && q->id &&

@@ -659,6 +659,36 @@ static int s_x_aftersales(void *arg, cmd_t *cmd, const Kefu__Request *req, store
     return s_exec_aftersales(arg, cmd, req, txn, events, cmd_arena(cmd));
 }
 
+/* contract.md: staff add NAME --role: registers a person, or changes
+ * their role. Once one is registered, only registered people act (cmdq.h);
+ * adding is then for supervisors and managers (the row's roles). */
+static int s_x_staff(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                     Kefu__Envelope **events, size_t max)
+{
+    (void) arg;
+    (void) txn;
+    (void) max;
+    const Kefu__Staff *in = req->staff_add->staff;
+    char err[200];
+    if (!in || cmd_blank(in->name))
+        return cmd_field_missing(cmd, "staff.name", "the person's name");
+    if (kid_check(in->name, "staff.name", err, sizeof err) != 0) {
+        cmd_errmsg(cmd, "%s", err);
+        return KEFU_EINVAL;
+    }
+    if (!in->has_role || in->role == KEFU__ROLE__ROLE_UNSET)
+        return cmd_field_enum(cmd, "staff.role", "their role", &kefu__role__descriptor);
+    Kefu__Staff *p = CMD_NEW(cmd, Kefu__Staff, kefu__staff__init);
+    p->name = in->name;
+    p->has_role = p->has_registered_at = true;
+    p->role = in->role;
+    p->registered_at = cmd_now(cmd);
+    Kefu__StaffRegistered *e = CMD_NEW(cmd, Kefu__StaffRegistered, kefu__staff_registered__init);
+    e->staff = p;
+    events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_STAFF_REGISTERED, e);
+    return 1;
+}
+
 static int s_x_consult(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
                        Kefu__Envelope **events, size_t max)
 {
@@ -746,6 +776,18 @@ static int s_a_consult(void *arg, cmd_t *cmd, const Kefu__Request *req, store_tx
     return rc;
 }
 
+static int s_a_staff(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                     const char *id, Kefu__Reply *reply)
+{
+    intake_t *self = arg;
+    (void) req;
+    void *m = NULL;
+    int rc = cmd_record(cmd, txn, self->t.staff, id, &kefu__staff__descriptor, "staff member", &m);
+    reply->rep_case = KEFU__REPLY__REP_STAFF;
+    reply->staff = m;
+    return rc;
+}
+
 static int s_a_cases(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
                      const char *id, Kefu__Reply *reply)
 {
@@ -790,6 +832,7 @@ static const cmd_row_t s_rows[] = {
     {Q(CASE_FOLLOWUP),    R(CASE),         E(CASE_FOLLOWED_UP),  "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
     {Q(CASE_WAIT),        R(CASE),         E(CASE_WAITING),      "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
     {Q(CASE_RESUME),      R(CASE),         E(CASE_RESUMED),      "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(STAFF_ADD),        R(STAFF),        E(STAFF_REGISTERED),  "staff/staff.name",     "staff.name",   s_x_staff,       s_a_staff,      "supervisor,manager"},
     {Q(CASE_GET),         R(CASE),         0,                    NULL,                   "id",           NULL,            s_a_case,       NULL},
     {Q(CASE_QUERY),       R(CASES),        0,                    NULL,                   NULL,           NULL,            s_a_cases,      NULL},
     {Q(CASE_ANALYSIS),    R(ANALYSIS),     0,                    NULL,                   NULL,           NULL,            s_a_analysis,   NULL},

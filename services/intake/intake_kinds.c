@@ -41,6 +41,8 @@ static const pbkind_row_t s_rows[] = {
     {&kefu__case__descriptor, "paused_us", PBKIND_DURATION},
     {&kefu__case_resumed__descriptor, "paused_us", PBKIND_DURATION},
     {&kefu__case_resumed__descriptor, "reply_due", PBKIND_TIME},
+    {&kefu__staff__descriptor, "name", PBKIND_ID},
+    {&kefu__staff__descriptor, "registered_at", PBKIND_TIME},
     {&kefu__case_wait__descriptor, "id", PBKIND_ID},
     {&kefu__case_wait__descriptor, "by", PBKIND_ACTOR},
     {&kefu__case_resume__descriptor, "id", PBKIND_ID},

@@ -400,6 +400,24 @@ static const kctl_cmd_t s_rows[] = {
          {0}},
      .hook = s_hook_case_open,
     },
+    {.group = "staff",
+     .verb = "add",
+     .args = "NAME --role staff|supervisor|manager [--by STAFF]",
+     .summary = "registers a person and their role (with none registered, anyone may act)",
+     .help = "Once one person is registered, only registered people act, each as their\n"
+             "role allows (a supervisor acknowledges escalations); adding people is then\n"
+             "for supervisors and managers. Again with another role: changes it.\n"
+             "--json {\"name\",\"role\",...}.",
+     .body = &kefu__staff_add__descriptor,
+     .req = KEFU__REQUEST__REQ_STAFF_ADD,
+     .rep = KEFU__REPLY__REP_STAFF,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "NAME", .field = "staff.name"},
+         {"role", "ROLE", .field = "staff.role", .flags = KCTL_ARG_REQUIRED},
+         {"by", "STAFF", .field = NULL, .flags = KCTL_ARG_ACTOR},
+         {0}},
+    },
     {.group = "complaint",
      .verb = "wait",
      .args = "ID --on WHO --by STAFF [--text T]",

@@ -12,6 +12,7 @@
  *               (every case's whole history; intake_index.c)
  *   aftersales  request id  -> packed kefu.AfterSales
  *   consults    id          -> packed kefu.Consultation
+ *   staff       name        -> packed kefu.Staff (who may act: cmdq.h)
  *   requests    (cmdq.h) request id -> the first event it made
  *   meta        applied position (consumer.h), id counters (kid.h), the
  *               layout ("schema": another one is rebuilt from the log)
@@ -27,10 +28,11 @@
 /* The layout of the tables above, INTAKE_SCHEMA (kservice.h: a store of
  * another one is emptied at start and rebuilt from the log):
  *   1  (no "schema" key) before case_index and case_history
- *   2  case_index, case_history, the newest 20 history entries per case */
+ *   2  case_index, case_history, the newest 20 history entries per case
+ *   3  staff */
 const char *const intake_table_names[] = {
     "customers", "orders", "cases", "case_time", "case_index", "case_history",
-    "aftersales", "consults", NULL,
+    "aftersales", "consults", "staff", NULL,
 };
 
 void intake_store_tables(intake_t *self)
@@ -44,4 +46,5 @@ void intake_store_tables(intake_t *self)
     self->t.case_history = kservice_table(k, "case_history");
     self->t.aftersales = kservice_table(k, "aftersales");
     self->t.consults = kservice_table(k, "consults");
+    self->t.staff = kservice_table(k, "staff");
 }

@@ -266,7 +266,7 @@ static int s_a_list(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t
 static const cmd_row_t s_rows[] = {
     /* request              reply            first event              key                       subject          exec    answer */
     {Q(ESCALATION_LIST),    R(ESCALATIONS),  0,                       NULL,                     NULL,            NULL,   s_a_list,       NULL},
-    {Q(ESCALATION_ACK),     R(ESCALATION),   E(ESCALATION_ACKED),     "escalation/id",          "id",            s_exec, s_a_escalation, NULL},
+    {Q(ESCALATION_ACK),     R(ESCALATION),   E(ESCALATION_ACKED),     "escalation/id",          "id",            s_exec, s_a_escalation, "supervisor,manager"},
     {Q(OBLIGATION_LIST),    R(OBLIGATIONS),  0,                       NULL,                     NULL,            NULL,   s_a_list,       NULL},
     /* sla's own (sla_watch.c, sla_apply.c) */
     {Q(ESCALATION_RAISE),   R(ESCALATION),   E(ESCALATION_RAISED),    "obligation/obligation",  "escalation.id", s_exec, s_a_escalation, NULL},
