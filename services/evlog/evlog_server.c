@@ -30,8 +30,12 @@
  * producer_seq <= last is a retry and is answered with its original seq
  * (producers.h) without being written again; a retry older than the
  * table's window is refused (ERR_CONFLICT), since its seq is no longer
- * known. The producer table is rebuilt from the log on start, so this
- * holds across restarts.
+ * known. The producer table is rebuilt on start, so this holds across
+ * restarts: from the log's newest checkpoint and the records after it
+ * (evlog_state.h; evlog_store.c, "Checkpoints"), so the start-up does not
+ * grow with the log. After a commit that makes one due the main thread
+ * hands its state to the store, as of the last seq it assigned; the store
+ * writes it once that seq is durable. One more goes at a clean stop.
  *
  * Clock
  * -----
@@ -55,13 +59,13 @@
 #include "evlog.pb-c.h"
 #include "evlog_event.h"
 #include "evlog_record.h"
+#include "evlog_state.h"
 #include "evlog_store.h"
 #include "evlog_sync.h"
 #include "kerr.h"
 #include "klog.h"
 #include "ktime.h"
 #include "kzmq.h"
-#include "producers.h"
 #include "registry.h"
 #include "site.h"
 
@@ -84,12 +88,6 @@ typedef struct {
     producer_t *producer;  /* HELLO */
 } s_ack_t;
 
-/* A clock advance already made, by request id (idempotent retries). */
-typedef struct {
-    int64_t to;
-    uint64_t seq;
-} s_clockreq_t;
-
 /* A clock advance waiting for its event to be durable. */
 typedef struct s_clockwait {
     ctl_call_t *call;
@@ -105,9 +103,10 @@ struct evlog_server_t {
     evlog_sync_t *sync;         /* the syncer thread */
     ctlserver_t *ctl;
     evlog_store_t *store;
-    producers_t *producers;
+    /* the producer table, clock requests by id, the clock's furthest
+     * point: what recovery rebuilds (evlog_state.h) */
+    evlog_state_t *state;
     arena_t *arena;
-    zhashx_t *clock_requests;   /* request id -> s_clockreq_t, from the log */
 
     evlog_batch_t *open;        /* filled by the main thread */
     uint64_t assigned;          /* last seq given out */
@@ -123,7 +122,6 @@ struct evlog_server_t {
     int64_t sync_us;
     s_clockwait_t *clockwaits, **clockwaits_tail;
     int64_t clock_target;       /* where pending advances will put the clock */
-    int64_t clock_logged;       /* the latest ClockAdvanced.to in the log */
 };
 
 /* ---- replies -------------------------------------------------------------- */
@@ -294,6 +292,7 @@ static uint64_t s_batch_put(evlog_server_t *self, const uint8_t *event, size_t l
 }
 
 static void s_done(evlog_server_t *self, evlog_batch_t *b);
+static void s_checkpoint(evlog_server_t *self, bool force);
 
 static void s_kick(evlog_server_t *self)
 {
@@ -323,6 +322,7 @@ static void s_done(evlog_server_t *self, evlog_batch_t *b)
         _exit(1);
     }
     evlog_store_commit(self->store, b);
+    s_checkpoint(self, false);
     self->nbatches++;
     self->nevents += b->last - b->first + 1;
     self->sync_us += b->sync_us;
@@ -364,7 +364,7 @@ static void s_hello(evlog_server_t *self, const uint8_t *id, size_t idlen, uint6
      * that the log is full. A client sends a hello with nothing else in
      * flight, so answering it ahead of the queue keeps its order. */
     producer_t *p = hr->producer && hr->producer[0]
-                        ? producers_get(self->producers, hr->producer, 0) : NULL;
+                        ? producers_get(self->state->producers, hr->producer, 0) : NULL;
     uint64_t need = p && producer_last(p) ? producer_lookup(p, producer_last(p)) : 0;
     if (need <= evlog_store_head(self->store)) {
         s_ack_t now = {.kind = S_ACK_HELLO, .corr = corr, .producer = p,
@@ -434,7 +434,7 @@ static void s_append(evlog_server_t *self, const uint8_t *id, size_t idlen, uint
             return;
         }
     }
-    producer_t *p = producers_get(self->producers, evs[0]->producer, 1);
+    producer_t *p = producers_get(self->state->producers, evs[0]->producer, 1);
     uint64_t last = producer_last(p), first = evs[0]->producer_seq;
     if (first + n - 1 > last && evlog_sync_full(self->sync)) {
         /* New events while the disk has no room for the next segment:
@@ -578,17 +578,6 @@ static int s_heartbeat(zloop_t *loop, int timer_id, void *arg)
 
 /* ---- control: clock advance --------------------------------------------- */
 
-static void s_clock_remember(evlog_server_t *self, const char *request_id, int64_t to,
-                             uint64_t seq)
-{
-    s_clockreq_t *r = malloc(sizeof *r);
-    if (!r)
-        abort();
-    r->to = to;
-    r->seq = seq;
-    zhashx_update(self->clock_requests, request_id, r);
-}
-
 static void s_clockwait_add(evlog_server_t *self, ctl_call_t *call, uint64_t need, int64_t to)
 {
     s_clockwait_t *w = calloc(1, sizeof *w);
@@ -615,9 +604,10 @@ static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Re
         return KEFU_ECONFLICT;
     }
     /* A repeated request answers what the first one did. */
-    const s_clockreq_t *done = req->request_id && req->request_id[0]
-                                   ? zhashx_lookup(self->clock_requests, req->request_id)
-                                   : NULL;
+    const evlog_clockreq_t *done = req->request_id && req->request_id[0]
+                                       ? zhashx_lookup(self->state->clock_requests,
+                                                       req->request_id)
+                                       : NULL;
     if (done) {
         s_clockwait_add(self, call, done->seq, done->to);
         s_release(self);
@@ -652,7 +642,7 @@ static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Re
     ca.has_from = ca.has_to = true;
     ca.from = from;
     ca.to = to;
-    producer_t *p = producers_get(self->producers, S_PRODUCER, 1);
+    producer_t *p = producers_get(self->state->producers, S_PRODUCER, 1);
     Kefu__Envelope ev = KEFU__ENVELOPE__INIT;
     ev.producer = S_PRODUCER;
     ev.has_producer_seq = ev.has_at = true;
@@ -671,8 +661,8 @@ static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Re
     kefu__envelope__pack(&ev, buf);
     uint64_t seq = s_batch_put(self, buf, len);
     producer_put(p, ev.producer_seq, seq);
-    if (req->request_id && req->request_id[0])
-        s_clock_remember(self, req->request_id, ca.to, seq);
+    /* as recovery would find it in the log: a checkpoint taken from now on holds it */
+    evlog_state_clock(self->state, req->request_id, ca.to, seq);
     s_clockwait_add(self, call, seq, ca.to);
     self->clock_target = ca.to;
     s_kick(self);
@@ -681,32 +671,33 @@ static int s_ctl(void *arg, ctl_call_t *call, const Kefu__Request *req, Kefu__Re
 
 /* ---- life cycle -------------------------------------------------------------- */
 
-static void s_free_item(void **item)
-{
-    free(*item);
-    *item = NULL;
-}
-
 static void s_scan(void *arg, const evlog_record_t *rec)
 {
     evlog_server_t *self = arg;
-    Kefu__Envelope *ev = kefu__envelope__unpack(arena_pbc(self->arena), rec->len, rec->data);
-    if (ev && ev->body_case == KEFU__ENVELOPE__BODY_CLOCK_ADVANCED) {
-        if (ev->clock_advanced->to > self->clock_logged)
-            self->clock_logged = ev->clock_advanced->to;
-        if (ev->request_id && ev->request_id[0])
-            s_clock_remember(self, ev->request_id, ev->clock_advanced->to, rec->seq);
-    }
-    if (ev && ev->producer && ev->has_producer_seq) {
-        producer_t *p = producers_get(self->producers, ev->producer, 1);
-        if (ev->producer_seq == producer_last(p) + 1)
-            producer_put(p, ev->producer_seq, rec->seq);
-        else
-            klog_warn("seq %" PRIu64 ": producer %s seq %" PRIu64 " after %" PRIu64,
-                      rec->seq, ev->producer, ev->producer_seq, producer_last(p));
-    }
-    if (arena_used(self->arena) > 1024 * 1024)
-        arena_reset(self->arena);
+    evlog_state_apply(self->state, rec);
+}
+
+/* Recovery found a good checkpoint: its state, as of cut. */
+static int s_load(void *arg, uint64_t cut, const uint8_t *state, size_t len)
+{
+    evlog_server_t *self = arg;
+    int rc = evlog_state_load(self->state, state, len);
+    if (rc)
+        klog_warn("the checkpoint at seq %" PRIu64 " holds no state this version reads", cut);
+    return rc;
+}
+
+/* Hands the store a checkpoint when one is due (or, with force, whenever
+ * there is something new since the last): the state as of the last seq
+ * given out. */
+static void s_checkpoint(evlog_server_t *self, bool force)
+{
+    if (!evlog_store_ckpt_due(self->store) &&
+        !(force && self->assigned > evlog_store_ckpt_cut(self->store)))
+        return;
+    size_t len;
+    uint8_t *state = evlog_state_save(self->state, &len);
+    evlog_store_ckpt(self->store, self->assigned, state, len);
 }
 
 static int s_bind(zsock_t *sock, const char *site, const char *kind)
@@ -729,10 +720,8 @@ int evlog_server_new(evlog_server_t **out, kdaemon_t *d)
     if (!self)
         return ENOMEM;
     self->d = d;
-    self->producers = producers_new();
+    self->state = evlog_state_new();
     self->arena = arena_new(256 * 1024);
-    self->clock_requests = zhashx_new();
-    zhashx_set_destructor(self->clock_requests, s_free_item);
     self->clockwaits_tail = &self->clockwaits;
     self->fetch_max = (uint64_t) kconfig_int(d->config, "evlog.fetch_max");
     self->max_batch = (size_t) kconfig_int(d->config, "evlog.max_batch");
@@ -745,8 +734,8 @@ int evlog_server_new(evlog_server_t **out, kdaemon_t *d)
     site_path(d->site, "evlog", dir, sizeof dir);
     size_t segment = (size_t) kconfig_int(d->config, "evlog.segment_mb") * 1024 * 1024;
     int64_t t0 = kclock_mono_us();
-    int rc = evlog_store_open(&self->store, dir, segment, s_scan, self);
-    arena_reset(self->arena);
+    int rc = evlog_store_open_ckpt(&self->store, dir, segment, s_scan, s_load, self);
+    arena_reset(self->state->arena);
     if (rc) {
         klog_error("can't open the log in %s: %s", dir, kefu_strerror(rc));
         evlog_server_destroy(&self);
@@ -755,12 +744,13 @@ int evlog_server_new(evlog_server_t **out, kdaemon_t *d)
     self->assigned = evlog_store_head(self->store);
     /* A simulated clock never goes back behind what the log says it
      * reached (a site started again with the same --sim-clock). */
-    if (kclock_is_sim(d->clock) && kclock_now(d->clock) < self->clock_logged) {
+    if (kclock_is_sim(d->clock) && kclock_now(d->clock) < self->state->clock_logged) {
         klog_info("the simulated clock resumes where the log left it");
-        kclock_set(d->clock, self->clock_logged);
+        kclock_set(d->clock, self->state->clock_logged);
     }
     klog_info("log recovered: head %" PRIu64 " in %.1f ms", self->assigned,
               (double) (kclock_mono_us() - t0) / 1000.0);
+    s_checkpoint(self, false);   /* a long scan now saves the next one */
 
     self->router = zsock_new(ZMQ_ROUTER);
     self->pub = zsock_new(ZMQ_PUB);
@@ -814,6 +804,10 @@ int evlog_server_run(evlog_server_t *self)
             break;
         s_done(self, b);
     }
+    /* A clean stop: the state as of the head, so the next start reads
+     * nothing (written as the store closes). */
+    if (evlog_sync_outstanding(self->sync) == 0 && self->assigned == evlog_store_head(self->store))
+        s_checkpoint(self, true);
     zloop_destroy(&self->loop);
     klog_info("stopped at head %" PRIu64 "; this run: %" PRIu64 " events in %" PRIu64
               " commits, %.0f us per write+fdatasync", evlog_store_head(self->store),
@@ -840,8 +834,7 @@ void evlog_server_destroy(evlog_server_t **self_p)
     zsock_destroy(&self->router);
     zsock_destroy(&self->pub);
     evlog_store_destroy(&self->store);
-    producers_destroy(&self->producers);
-    zhashx_destroy(&self->clock_requests);
+    evlog_state_destroy(&self->state);
     arena_destroy(&self->arena);
     free(self->acks);
     free(self->seqpool);

@@ -71,3 +71,24 @@ uint64_t producer_lookup(const producer_t *p, uint64_t pseq)
         return 0;
     return p->ring[pseq % EVLOG_DEDUP_WINDOW];
 }
+
+size_t producers_size(const producers_t *self)
+{
+    return zhashx_size(self->map);
+}
+
+void producers_each(producers_t *self, producers_each_fn *fn, void *arg)
+{
+    for (producer_t *p = zhashx_first(self->map); p; p = zhashx_next(self->map))
+        fn(arg, (const char *) zhashx_cursor(self->map), p);
+}
+
+void producer_restore(producer_t *p, uint64_t last, const uint64_t *lseqs, size_t n)
+{
+    assert(p->last == 0 && n <= EVLOG_DEDUP_WINDOW && n <= last);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t pseq = last - n + 1 + i;
+        p->ring[pseq % EVLOG_DEDUP_WINDOW] = lseqs[i];
+    }
+    p->last = last;
+}
