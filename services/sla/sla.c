@@ -1,8 +1,9 @@
 /* sla.c: the SLA watchers on the daemon kit (sla.h, kservice.h).
  *
  * Its name, tables, command table, appliers, the events of intake and
- * sched it follows, and its tick (sla_watch.c); at start, its two keys and
- * the heap of next actions, filled from the store (not from the log).
+ * sched it follows, and its tick (sla_watch.c); at start, its two keys; the
+ * heap of next actions is filled from the store (not from the log) at its
+ * first tick, once it serves.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -44,10 +45,8 @@ int sla_new(sla_t **out, kdaemon_t *d)
         rc = ENOMEM;
     if (rc == 0 && !(self->notify = sla_notify_new(self, d->config)))
         rc = ENOMEM;
-    if (rc == 0 && (rc = kservice_new(&self->svc, d, &s_spec, self)) == 0) {
-        sla_store_tables(self);
-        rc = sla_watch_load(self->watch);
-    }
+    if (rc == 0 && (rc = kservice_new(&self->svc, d, &s_spec, self)) == 0)
+        sla_store_tables(self);  /* the heap is filled at the first tick */
     if (rc) {
         sla_destroy(&self);
         return rc;

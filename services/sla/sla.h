@@ -50,7 +50,7 @@ typedef struct sla_notify_t sla_notify_t;
 typedef struct {
     store_table_t obligations; /* id -> Obligation */
     store_table_t by_subject;  /* subject NUL obligation id -> "": a case's obligations */
-    store_table_t by_due;      /* be64(due) obligation id -> "": the open ones by due */
+    store_table_t by_due;      /* be64(due) obligation id -> be64(opened_at): the open ones by due */
     store_table_t escalations; /* id -> Escalation */
     store_table_t esc_time;    /* be64(raised_at) id -> "": escalations in time order */
     store_table_t outbox;      /* be64(seq) -> notice JSON: not delivered yet (sla_notify.c) */
@@ -73,7 +73,7 @@ typedef struct {
 
 /* ---- sla_store.c ---- */
 extern const char *const sla_table_names[];
-#define SLA_SCHEMA 1
+#define SLA_SCHEMA 2  /* 2: by_due's value is opened_at */
 void sla_store_tables(sla_t *self);
 
 /* ---- sla_apply.c ---- */
@@ -88,7 +88,8 @@ sla_watch_t *sla_watch_new(sla_t *sla);
 void sla_watch_destroy(sla_watch_t **self_p);
 /* Obligation id wants a look at time at (site clock). */
 int sla_watch_push(sla_watch_t *self, int64_t at, const char *id);
-/* Fills the heap from the store's open obligations (at start). */
+/* Fills the heap from the store's open obligations (the first tick, once
+ * serving; pushes before it are dropped). */
 int sla_watch_load(sla_watch_t *self);
 /* The kit's tick: fires what is due by the site clock. */
 void sla_watch_tick(void *arg);

@@ -92,8 +92,12 @@ static int s_open(sla_t *self, store_txn_t *txn, const char *id, Kefu__Escalatio
     int rc = krecord_put(txn, self->t.obligations, id, &o.base);
     if (rc == 0)
         rc = store_put(txn, self->t.by_subject, key, s_subject_key(key, subject, id), "", 0);
+    /* by_due's value is opened_at: with the key's due, what the heap's
+     * fill at start needs, without reading the obligation */
+    uint8_t opened[8];
+    krecord_time_key(opened, at, "");
     if (rc == 0)
-        rc = store_put(txn, self->t.by_due, key, krecord_time_key(key, due, id), "", 0);
+        rc = store_put(txn, self->t.by_due, key, krecord_time_key(key, due, id), opened, 8);
     if (rc == 0)
         rc = sla_watch_push(self->watch, sla_next_at(self, &o, NULL), id);
     return rc;
@@ -219,8 +223,11 @@ static int s_pause_subject(sla_t *self, store_txn_t *txn, const char *subject, b
             o->opened_at += paused;  /* the warning moves with it */
             o->has_paused_at = false;
             o->paused_at = 0;
+            uint8_t opened[8];
+            krecord_time_key(opened, o->opened_at, "");
             if (rc == 0)
-                rc = store_put(txn, self->t.by_due, dk, krecord_time_key(dk, o->due, o->id), "", 0);
+                rc = store_put(txn, self->t.by_due, dk, krecord_time_key(dk, o->due, o->id),
+                               opened, 8);
         }
         if (rc == 0)
             rc = krecord_put(txn, self->t.obligations, o->id, &o->base);

@@ -8,8 +8,8 @@
  *                several)
  *   by_subject   subject NUL obligation id -> "": a case's (or order's)
  *                obligations, met together when it is resolved
- *   by_due       be64(due) obligation id -> "": the open ones by due time
- *                (obligations --due-within)
+ *   by_due       be64(due) obligation id -> be64(opened_at): the open ones
+ *                by due time (obligations --due-within; the heap's fill)
  *   escalations  id -> packed kefu.Escalation
  *   esc_time     be64(raised_at) id -> "": escalations in time order
  *   outbox       be64(seq) -> a notice (JSON) not delivered yet: the

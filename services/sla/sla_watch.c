@@ -1,20 +1,24 @@
 /* sla_watch.c: the watchers' timers: when each open obligation next wants
  * an action, in a binary min-heap, fired on the site clock.
  *
- * An entry is (time, obligation id), 8 + SLA_ID_MAX bytes, kept in one
- * array: no allocation per deadline, no scan of the obligations. Entries
- * are hints: firing one reads the obligation (and its escalation) from the
- * store and does what its state asks now, so a stale entry (the obligation
- * met, warned or escalated since) costs one lookup and nothing else, and
- * pushing twice is harmless. What to do (sla_next_at):
+ * An entry is (time, obligation id), 32 bytes, kept in one array: an id
+ * of up to 23 bytes (nearly all: "reply/C-1234567") in place, with no
+ * allocation per deadline, a longer one in a block of its own; no scan of
+ * the obligations. Entries are hints: firing one reads the obligation
+ * (and its escalation) from the store and does what its state asks now,
+ * so a stale entry (the obligation met, warned or escalated since) costs
+ * one lookup and nothing else, and pushing twice is harmless. What to do (sla_next_at):
  *   not escalated, before its due   the warning (once, at sla.warn_share)
  *   not escalated, at its due       raise the escalation (level 1)
  *   escalated, level 1, not acked   level 2, sla.level2_after after raising
  * Each is a command of sla's own, named after what it is for
  * ("warn-reply/C-7", "raise-reply/C-7", "level2-E-3"), so one fired twice
  * (a restart, a clock step back) is answered from the first and changes
- * nothing. At start the heap is filled from the store's open obligations,
- * not by reading the log again.
+ * nothing. The heap is filled from the store's open obligations (by_due
+ * alone: its value is the obligation's opened_at, enough for a first
+ * hint) when the daemon starts serving, not by reading the log again;
+ * until then (catching up with the log) nothing is pushed, so a replay of
+ * a long history does not hold an entry for every obligation it passes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,16 +28,36 @@
 #include "klog.h"
 #include "sla.h"
 
+#define S_INLINE 24  /* an id shorter than this is kept in the entry */
+
 typedef struct {
     int64_t at;
-    char id[SLA_ID_MAX];
+    union {
+        char s[S_INLINE];                /* s[0] != '\0': the id itself */
+        struct {
+            char zero[8];                /* zero[0] == '\0' */
+            char *p;                     /* the id, malloc'ed */
+        } l;
+    } id;
 } s_entry_t;
 
 struct sla_watch_t {
     sla_t *sla;
     s_entry_t *heap;
     size_t n, cap;
+    bool live;  /* filled from the store: pushes count from now on */
 };
+
+static const char *s_id(const s_entry_t *e)
+{
+    return e->id.s[0] ? e->id.s : e->id.l.p;
+}
+
+static void s_entry_free(s_entry_t *e)
+{
+    if (!e->id.s[0])
+        free(e->id.l.p);
+}
 
 sla_watch_t *sla_watch_new(sla_t *sla)
 {
@@ -47,6 +71,8 @@ void sla_watch_destroy(sla_watch_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    for (size_t i = 0; i < (*self_p)->n; i++)
+        s_entry_free(&(*self_p)->heap[i]);
     free((*self_p)->heap);
     free(*self_p);
     *self_p = NULL;
@@ -64,9 +90,10 @@ static void s_swap(s_entry_t *a, s_entry_t *b)
     *b = t;
 }
 
-int sla_watch_push(sla_watch_t *self, int64_t at, const char *id)
+static int s_push(sla_watch_t *self, int64_t at, const char *id)
 {
-    if (at == 0 || strlen(id) >= SLA_ID_MAX)
+    size_t len = strlen(id);
+    if (at == 0 || len == 0 || len >= SLA_ID_MAX)
         return 0;
     if (self->n == self->cap) {
         size_t cap = self->cap ? self->cap * 2 : 1024;
@@ -76,9 +103,13 @@ int sla_watch_push(sla_watch_t *self, int64_t at, const char *id)
         self->heap = h;
         self->cap = cap;
     }
+    s_entry_t e = {.at = at};
+    if (len < S_INLINE)
+        memcpy(e.id.s, id, len + 1);
+    else if (!(e.id.l.p = strdup(id)))
+        return ENOMEM;
     size_t i = self->n++;
-    self->heap[i].at = at;
-    snprintf(self->heap[i].id, sizeof self->heap[i].id, "%s", id);
+    self->heap[i] = e;
     while (i > 0 && self->heap[(i - 1) / 2].at > self->heap[i].at) {
         s_swap(&self->heap[(i - 1) / 2], &self->heap[i]);
         i = (i - 1) / 2;
@@ -86,6 +117,14 @@ int sla_watch_push(sla_watch_t *self, int64_t at, const char *id)
     return 0;
 }
 
+int sla_watch_push(sla_watch_t *self, int64_t at, const char *id)
+{
+    /* before the heap is filled from the store, the store is what counts:
+     * the fill finds the obligation there, as the last event left it */
+    return self->live ? s_push(self, at, id) : 0;
+}
+
+/* Removes the top entry (the caller has taken it, and frees its id). */
 static void s_pop(sla_watch_t *self)
 {
     self->heap[0] = self->heap[--self->n];
@@ -101,41 +140,53 @@ static void s_pop(sla_watch_t *self)
         s_swap(&self->heap[i], &self->heap[m]);
         i = m;
     }
+    if (self->cap > 1024 && self->n < self->cap / 4) {
+        /* a burst has passed (stale entries of met obligations, popped as
+         * they fall due): give the memory back */
+        s_entry_t *h = realloc(self->heap, self->cap / 2 * sizeof *h);
+        if (h) {
+            self->heap = h;
+            self->cap /= 2;
+        }
+    }
 }
 
 int sla_watch_load(sla_watch_t *self)
 {
     sla_t *sla = self->sla;
+    for (size_t i = 0; i < self->n; i++)
+        s_entry_free(&self->heap[i]);  /* what a failed fill left */
+    self->n = 0;
     store_txn_t *txn;
     int rc = store_read_begin(kservice_store(sla->svc), &txn);
     if (rc)
         return rc;
     store_cursor_t *c;
-    arena_t *a = arena_new(0);
     if ((rc = store_cursor_open(txn, sla->t.by_due, &c)) == 0) {
-        const void *k;
-        size_t kl;
+        const void *k, *v;
+        size_t kl, vl;
         char id[SLA_ID_MAX];
         store_cursor_seek(c, NULL, 0);
-        while (rc == 0 && store_cursor_next(c, &k, &kl, NULL, NULL) == 0) {
-            if (kl <= 8 || kl - 8 >= SLA_ID_MAX)
+        while (rc == 0 && store_cursor_next(c, &k, &kl, &v, &vl) == 0) {
+            if (kl <= 8 || kl - 8 >= SLA_ID_MAX || vl != 8)
                 continue;
             memcpy(id, (const uint8_t *) k + 8, kl - 8);
             id[kl - 8] = '\0';
-            arena_reset(a);
-            Kefu__Obligation *o = krecord_get(txn, sla->t.obligations, id,
-                                              &kefu__obligation__descriptor, a);
-            Kefu__Escalation *e = o && o->escalation
-                                      ? krecord_get(txn, sla->t.escalations, o->escalation,
-                                                    &kefu__escalation__descriptor, a)
-                                      : NULL;
-            if (o)
-                rc = sla_watch_push(self, sla_next_at(sla, o, e), id);
+            /* the first action of an obligation neither warned nor
+             * escalated, from its due and opened_at alone: a hint (a
+             * warned or escalated one is read when it comes up, and
+             * pushed again for what its state asks then) */
+            Kefu__Obligation o = KEFU__OBLIGATION__INIT;
+            o.has_state = o.has_due = o.has_opened_at = true;
+            o.state = KEFU__OBLIGATION_STATE__OBLIGATION_STATE_OPEN;
+            o.due = krecord_key_time(k);
+            o.opened_at = krecord_key_time(v);
+            rc = s_push(self, sla_next_at(sla, &o, NULL), id);
         }
         store_cursor_close(&c);
     }
     store_txn_end(&txn);
-    arena_destroy(&a);
+    self->live = rc == 0;
     klog_info("watching %zu open obligations", self->n);
     return rc;
 }
@@ -217,6 +268,8 @@ void sla_watch_tick(void *arg)
 {
     sla_t *sla = arg;
     sla_watch_t *self = sla->watch;
+    if (!self->live && sla_watch_load(self) != 0)
+        return;  /* the next batch or wake-up tries again */
     if (self->n == 0)
         return;
     int64_t now = kclock_now(sla->d->clock);
@@ -233,8 +286,9 @@ void sla_watch_tick(void *arg)
             s_entry_t top = self->heap[0];
             s_pop(self);
             arena_reset(a);
-            if (s_decide(self, txn, a, top.id, now, &acts[n]))
+            if (s_decide(self, txn, a, s_id(&top), now, &acts[n]))
                 n++;
+            s_entry_free(&top);
         }
         arena_destroy(&a);
         store_txn_end(&txn);

@@ -3,7 +3,8 @@
 # "name: value unit" (contract.md "Build, test, benchmark").
 #
 # Runs the log daemon alone for the log's figures (bench_evlog.c says what
-# each means), then the same durable appends into a site with five
+# each means; bench_evlog_growth.c its start-up and memory on logs of 100k
+# and 5M events), then the same durable appends into a site with five
 # consumers following the log (site.append_durable: the site's business
 # daemons and stand-in consumers up to five, tests/tools/evlog_sub --skip,
 # each decoding every event and committing its position per batch in its
@@ -11,10 +12,13 @@
 # bench's probe events, which every daemon skips as not its own), then a
 # whole site with `kefu up` for intake's figures, then sched's (a site filled with orders and stage
 # reports, then a fresh kefu-sched rebuilding its store from that log and
-# answering the queue), then the peer a user would otherwise pick, in the same
+# answering the queue), then sla's (a fresh kefu-sla rebuilding obligations
+# from a log, its RSS at a million open deadlines, how late escalations fire
+# on the wall clock), then the peer a user would otherwise pick, in the same
 # run and on the same disk: Redis 7 Streams with appendfsync always, 8
 # clients pipelining 64 XADDs of a 100-byte value (peer.redis_xadd_always).
-# Last, two ratios: site.append_durable over the log alone and over Redis.
+# Last, the ratios: site.append_durable over the log alone and over Redis,
+# and the log's start-up at 5M events over its start-up at 100k.
 #
 # Environment: BUILD (build folder), BENCH_TOTAL (events for the durable
 # runs, default 800000). KEFU_STORE_SYNC=1 makes every store sync each
@@ -82,6 +86,12 @@ wait_up "$D/log"
 figures "$BUILD/tests/bench_evlog" --dir "$D/log" --total "$TOTAL"
 stop_site
 
+# How the log daemon's start-up and memory grow with the log
+# (bench_evlog_growth.c): logs of 100k and 5M events of its own, each
+# filled, the daemon killed (SIGKILL) and started again on it, then read
+# whole by a catch-up (eventlog.startup_ms_*, eventlog.rss_mb_*).
+figures "$BUILD/tests/bench_evlog_growth" --bin "$BUILD/bin/kefu-evlog" --dir "$D"
+
 # The same durable appends into a site with five consumers: the site's
 # business daemons (through `kefu up`, as a site runs: kefu-intake and
 # kefu-sched today) and stand-ins up to five, each following the log
@@ -136,6 +146,33 @@ figures "$BUILD/tests/bench_sched" --dir "$D/sched" --rebuild "$BUILD/bin/kefu-s
     --seqs "$D/sched.seqs"
 stop_site
 
+# sla's figures (bench_sla.c says what each means). On the log daemon
+# alone, with intake's events appended straight to the log: 300,000 cases
+# opened and answered, rebuilt by a fresh kefu-sla (sla.obligations_rate);
+# then, on another log, 1,000,000 open cases, and kefu-sla's RSS over an
+# empty one's after rebuilding them and after a restart (sla.timers_rss).
+# Last a whole site on the wall clock, replies due 3 s after a case
+# opens: 2,000 complaint opens over 2 s, and how late each escalation
+# reaches a subscriber of the log (sla.fire_delay_p50, _p99).
+for step in rate timers; do
+    "$BUILD/bin/kefu-evlog" --dir "$D/sla-$step" > "$D.up.log" 2>&1 &
+    KEFU_PID=$!
+    wait_up "$D/sla-$step"
+    figures "$BUILD/tests/bench_sla" --dir "$D/sla-$step" "--$step" "$BUILD/bin/kefu-sla"
+    stop_site
+    rm -rf "$D/sla-$step"
+done
+"$BUILD/bin/kefu" up --dir "$D/sla-fire" --set sla.complaint_simple=3s > "$D.up.log" 2>&1 &
+KEFU_PID=$!
+i=0
+until "$BUILD/bin/kefuctl" --dir "$D/sla-fire" sync >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 200 ] && { echo "bench: sla's site did not start" >&2; cat "$D.up.log" >&2; exit 1; }
+    sleep 0.05
+done
+figures "$BUILD/tests/bench_sla" --dir "$D/sla-fire" --fire
+stop_site
+rm -rf "$D/sla-fire"
+
 if command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1; then
     R=$(mktemp -d /tmp/kefu-redis.XXXXXX)
     port=$(shuf -i 20000-29999 -n 1)
@@ -164,3 +201,4 @@ ratio() {
 }
 ratio site.append_durable_vs_log site.append_durable eventlog.append_durable
 ratio site.append_durable_vs_redis site.append_durable peer.redis_xadd_always
+ratio eventlog.startup_5m_vs_100k eventlog.startup_ms_5m eventlog.startup_ms_100k
