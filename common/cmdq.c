@@ -214,6 +214,14 @@ int cmdq_staff(cmdq_t *self, store_txn_t *txn, const char *name, int role)
     return rc;
 }
 
+int cmd_actor_role(const cmd_t *cmd, const Kefu__Request *req)
+{
+    cmdq_t *self = cmd->q;
+    if (!cmd->call || zhashx_size(self->roles) == 0 || !req->actor)
+        return 0;
+    return (int) (uintptr_t) zhashx_lookup(self->roles, req->actor);
+}
+
 /* May the caller of cmd act (cmdq_staff)? 0, or KEFU_EFORBIDDEN with the
  * message set. */
 static int s_may(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req)

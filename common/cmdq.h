@@ -140,6 +140,10 @@ int cmdq_submit_own(cmdq_t *self, const Kefu__Request *req, cmdq_done_fn *done, 
  * apply transaction of a StaffRegistered event: records name's role (a
  * Kefu__Role). Returns 0 or a store error. */
 int cmdq_staff(cmdq_t *self, store_txn_t *txn, const char *name, int role);
+/* Inside exec: the role (Kefu__Role) of the command's actor; 0 if nobody
+ * is registered (the site is open: anyone may) or for the daemon's own
+ * commands. */
+int cmd_actor_role(const cmd_t *cmd, const Kefu__Request *req);
 
 /* For the daemon's consumer, inside the apply transaction: records the
  * first event of each request id. Returns 0 or a store error. */

@@ -185,8 +185,9 @@ int kctl_cmd_log_tail(kctl_t *ctx, int argc, char **argv)
     int opt;
     while ((opt = kctl_getopt(ctx, argc, argv, opts)) >= 0) {
         if (opt == 'f') {
-            if (kctl_parse_u64(optarg, &from) != 0 || from == 0)
-                return kctl_usage(ctx, "bad --from '%s': a log seq, 1 or more", optarg);
+            if (kctl_parse_u64(optarg, &from) != 0)
+                return kctl_usage(ctx, "bad --from '%s': a log seq (0 and 1: the beginning)",
+                                  optarg);
         } else
             follow = true;
     }

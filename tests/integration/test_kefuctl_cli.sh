@@ -87,7 +87,6 @@ usage --dir "$SITE" clock advance 0s
 usage --dir "$SITE" clock advance 1h 2h
 usage log
 usage --dir "$SITE" log tail --from
-usage --dir "$SITE" log tail --from 0
 usage --dir "$SITE" log tail --from -3
 usage --dir "$SITE" log tail --from 12abc
 usage --dir "$SITE" log tail extra

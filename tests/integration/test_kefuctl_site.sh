@@ -50,6 +50,7 @@ check "tail 1" "$(printf '%s\n' "$tail" | sed -n 1p)" '[.seq, .type, .at, .data.
 check "tail 2" "$(printf '%s\n' "$tail" | sed -n 2p)" '[.seq, .type, .data.customer.id] | map(tostring) | join(" ")' \
       "2 customer_registered K-1"
 check "tail --from" "$(K log tail --from 2)" '.seq' 2
+check "tail --from 0" "$(K log tail --from 0 | head -1)" '.seq' 1   # 0 and 1: the beginning
 
 # --follow prints what comes after it started
 "$B/kefuctl" --dir "$D" --json log tail --from 3 --follow > "$D/follow" &
