@@ -7,9 +7,11 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kerr.h"
 #include "klog.h"
+#include "ktime.h"
 #include "sla.h"
 
 static int s_attach(void *arg, zloop_t *loop)
@@ -39,6 +41,9 @@ int sla_new(sla_t **out, kdaemon_t *d)
     self->d = d;
     self->level2_after_us = kconfig_duration(d->config, "sla.level2_after");
     self->warn_share = (int) kconfig_int(d->config, "sla.warn_share");
+    const char *remind = kconfig_get(d->config, "sla.remind_every");
+    if (!remind || strcmp(remind, "off") == 0 || ktime_parse_duration(remind, &self->remind_every_us) != 0)
+        self->remind_every_us = 0;
     self->apply_arena = arena_new(0);
     int rc = self->apply_arena ? 0 : ENOMEM;
     if (rc == 0 && !(self->watch = sla_watch_new(self)))

@@ -64,6 +64,7 @@ typedef struct {
     sla_notify_t *notify;
     int64_t level2_after_us;   /* sla.level2_after */
     int warn_share;            /* sla.warn_share, percent */
+    int64_t remind_every_us;   /* sla.remind_every; 0: no reminders */
     /* the latest ClockAdvanced.to applied: a simulated clock's event can
      * arrive before the clock file shows the move, and the tick must see
      * the time the event says */

@@ -56,9 +56,16 @@ int64_t sla_next_at(const sla_t *self, const Kefu__Obligation *o, const Kefu__Es
         int64_t warn = o->opened_at + span / 100 * self->warn_share;
         return !o->warned && span > 0 && warn < o->due ? warn : o->due;
     }
-    if (e->state == KEFU__ESCALATION_STATE__ESCALATION_STATE_OPEN && e->level < 2)
-        return e->raised_at + self->level2_after_us;
-    return 0;
+    if (e->state != KEFU__ESCALATION_STATE__ESCALATION_STATE_OPEN)
+        return 0;  /* acknowledged (it stays visible) or cleared */
+    int64_t next = e->level < 2 ? e->raised_at + self->level2_after_us : 0;
+    if (self->remind_every_us > 0) {
+        /* not acknowledged: told again every sla.remind_every */
+        int64_t remind = e->raised_at + (int64_t) (e->reminders + 1) * self->remind_every_us;
+        if (!next || remind < next)
+            next = remind;
+    }
+    return next;
 }
 
 /* ---- obligations ------------------------------------------------------------------ */
@@ -362,6 +369,16 @@ static Kefu__Escalation *s_escalation(sla_t *self, store_txn_t *txn, const char 
     return e;
 }
 
+/* Escalation e changed: its obligation's next action, into the heap. */
+static int s_repush(sla_t *self, store_txn_t *txn, const Kefu__Escalation *e)
+{
+    Kefu__Obligation *o = e->obligation ? krecord_get(txn, self->t.obligations, e->obligation,
+                                                      &kefu__obligation__descriptor,
+                                                      self->apply_arena)
+                                        : NULL;
+    return o ? sla_watch_push(self->watch, sla_next_at(self, o, e), o->id) : 0;
+}
+
 static int s_own(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint64_t seq)
 {
     Kefu__Escalation *e;
@@ -417,7 +434,16 @@ static int s_own(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint64
         e->has_level = e->has_levelled_at = true;
         e->level = ev->escalation_levelled->level;
         e->levelled_at = ev->at;
-        return krecord_put(txn, self->t.escalations, e->id, &e->base);
+        rc = krecord_put(txn, self->t.escalations, e->id, &e->base);
+        return rc ? rc : s_repush(self, txn, e);  /* its reminders go on */
+    case KEFU__ENVELOPE__BODY_ESCALATION_REMINDED: {
+        if (!(e = s_escalation(self, txn, ev->escalation_reminded->id, seq)))
+            return 0;
+        e->has_reminders = true;
+        e->reminders = ev->escalation_reminded->n;
+        rc = krecord_put(txn, self->t.escalations, e->id, &e->base);
+        return rc ? rc : s_repush(self, txn, e);
+    }
     case KEFU__ENVELOPE__BODY_ESCALATION_CLEARED:
         if (!(e = s_escalation(self, txn, ev->escalation_cleared->id, seq)))
             return 0;

@@ -107,6 +107,22 @@ static int s_exec(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *
         events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_ESCALATION_LEVELLED, ev);
         return 1;
     }
+    case KEFU__REQUEST__REQ_ESCALATION_REMIND: {
+        Kefu__Escalation *e = s_get_escalation(self, cmd, txn, req->escalation_remind->id, &rc);
+        if (!e)
+            return rc;
+        if (e->state != KEFU__ESCALATION_STATE__ESCALATION_STATE_OPEN || self->remind_every_us <= 0)
+            return s_not(cmd, "escalation %s is acknowledged or cleared, or nobody is reminded", e->id);
+        if (now < e->raised_at + (int64_t) (e->reminders + 1) * self->remind_every_us)
+            return s_not(cmd, "escalation %s has no reminder due yet", e->id);
+        Kefu__EscalationReminded *ev = CMD_NEW(cmd, Kefu__EscalationReminded,
+                                               kefu__escalation_reminded__init);
+        ev->id = e->id;
+        ev->has_n = true;
+        ev->n = e->reminders + 1;
+        events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_ESCALATION_REMINDED, ev);
+        return 1;
+    }
     case KEFU__REQUEST__REQ_ESCALATION_CLEAR: {
         Kefu__Obligation *o = s_obligation(self, cmd, txn, req->escalation_clear->obligation, &rc);
         if (!o)
@@ -273,6 +289,7 @@ static const cmd_row_t s_rows[] = {
     {Q(OBLIGATION_WARN),    R(OBLIGATION),   E(OBLIGATION_WARNED),    "obligation/obligation",  "obligation.id", s_exec, s_a_obligation, NULL},
     {Q(ESCALATION_LEVEL),   R(ESCALATION),   E(ESCALATION_LEVELLED),  "escalation/id",          "id",            s_exec, s_a_escalation, NULL},
     {Q(ESCALATION_CLEAR),   R(ESCALATION),   E(ESCALATION_CLEARED),   "obligation/obligation",  "id",            s_exec, s_a_escalation, NULL},
+    {Q(ESCALATION_REMIND),  R(ESCALATION),   E(ESCALATION_REMINDED),  "escalation/id",          "id",            s_exec, s_a_escalation, NULL},
 };
 
 #undef Q

@@ -38,6 +38,8 @@ static const pbkind_row_t s_rows[] = {
     {&kefu__obligation_warn__descriptor, "obligation", PBKIND_ID},
     {&kefu__escalation_level__descriptor, "id", PBKIND_ID},
     {&kefu__escalation_clear__descriptor, "obligation", PBKIND_ID},
+    {&kefu__escalation_remind__descriptor, "id", PBKIND_ID},
+    {&kefu__escalation_reminded__descriptor, "id", PBKIND_ID},
     /* who acts: a request body's `by` is Request.actor (cmdq.h) */
     {&kefu__escalation_ack__descriptor, "by", PBKIND_ACTOR},
 };

@@ -1,6 +1,6 @@
 /* sla_notify.c: the notifier: escalations and warnings delivered to people.
  *
- * Every raised, levelled and cleared escalation and every warning sla
+ * Every raised, levelled, reminded and cleared escalation and every warning sla
  * applies is put, in the same transaction, in the store's outbox (key: the
  * event's seq, value: the notice as JSON, as `escalations --follow` prints
  * it). A delivery thread takes the outbox in seq order and hands each
@@ -73,11 +73,20 @@ int sla_notify_put(sla_notify_t *self, store_txn_t *txn, uint64_t seq, const Kef
         m = &ev->escalation_raised->escalation->base;
         break;
     case KEFU__ENVELOPE__BODY_ESCALATION_LEVELLED:
+    case KEFU__ENVELOPE__BODY_ESCALATION_REMINDED:
     case KEFU__ENVELOPE__BODY_ESCALATION_CLEARED: {
         /* the escalation as it now stands (kind, subject, level, lateness) */
-        bool levelled = ev->body_case == KEFU__ENVELOPE__BODY_ESCALATION_LEVELLED;
-        what = levelled ? "levelled" : "cleared";
-        const char *id = levelled ? ev->escalation_levelled->id : ev->escalation_cleared->id;
+        const char *id;
+        if (ev->body_case == KEFU__ENVELOPE__BODY_ESCALATION_LEVELLED) {
+            what = "levelled";
+            id = ev->escalation_levelled->id;
+        } else if (ev->body_case == KEFU__ENVELOPE__BODY_ESCALATION_REMINDED) {
+            what = "reminder";
+            id = ev->escalation_reminded->id;
+        } else {
+            what = "cleared";
+            id = ev->escalation_cleared->id;
+        }
         m = krecord_get(txn, self->sla->t.escalations, id, &kefu__escalation__descriptor,
                         self->sla->apply_arena);
         if (!m)

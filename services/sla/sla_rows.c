@@ -85,6 +85,10 @@ static json_t *s_follow_line(kctl_t *ctx, void *arg, uint64_t seq, const Kefu__E
         json_object_set_new(line, "level", json_integer(ev->escalation_levelled->level));
         break;
     }
+    case KEFU__ENVELOPE__BODY_ESCALATION_REMINDED:
+        line = s_change(ctx, f, seq, "reminder", ev->escalation_reminded->id, "open");
+        json_object_set_new(line, "n", json_integer(ev->escalation_reminded->n));
+        break;
     case KEFU__ENVELOPE__BODY_ESCALATION_CLEARED: {
         line = s_change(ctx, f, seq, "cleared", ev->escalation_cleared->id, "cleared");
         Kefu__EscalationCleared c = *ev->escalation_cleared;
@@ -240,7 +244,8 @@ static const kctl_cmd_t s_rows[] = {
 
 static const uint32_t s_no_row[] = {
     KEFU__REQUEST__REQ_ESCALATION_RAISE, KEFU__REQUEST__REQ_OBLIGATION_WARN,
-    KEFU__REQUEST__REQ_ESCALATION_LEVEL, KEFU__REQUEST__REQ_ESCALATION_CLEAR, 0,
+    KEFU__REQUEST__REQ_ESCALATION_LEVEL, KEFU__REQUEST__REQ_ESCALATION_CLEAR,
+    KEFU__REQUEST__REQ_ESCALATION_REMIND, 0,
 };
 
 /* Every request of sla's range (common/daemons.def) has a row or is its

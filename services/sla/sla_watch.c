@@ -218,10 +218,15 @@ static bool s_decide(sla_watch_t *self, store_txn_t *txn, arena_t *a, const char
         sla_watch_push(self, next, id);  /* not yet (a stale entry) */
         return false;
     }
-    if (e) {
+    if (e && e->level < 2 && now >= e->raised_at + sla->level2_after_us) {
         act->req_case = KEFU__REQUEST__REQ_ESCALATION_LEVEL;
         snprintf(act->target, sizeof act->target, "%s", e->id);
         snprintf(act->rid, sizeof act->rid, "level2-%s", e->id);
+    } else if (e) {
+        /* not acknowledged: the reminder it is due, named by its number */
+        act->req_case = KEFU__REQUEST__REQ_ESCALATION_REMIND;
+        snprintf(act->target, sizeof act->target, "%s", e->id);
+        snprintf(act->rid, sizeof act->rid, "remind-%s-%u", e->id, e->reminders + 1);
     } else if (now < o->due) {
         act->req_case = KEFU__REQUEST__REQ_OBLIGATION_WARN;
         snprintf(act->target, sizeof act->target, "%s", id);
@@ -245,8 +250,13 @@ static void s_submit(sla_t *sla, const s_action_t *act)
     Kefu__EscalationRaise raise = KEFU__ESCALATION_RAISE__INIT;
     Kefu__ObligationWarn warn = KEFU__OBLIGATION_WARN__INIT;
     Kefu__EscalationLevel level = KEFU__ESCALATION_LEVEL__INIT;
+    Kefu__EscalationRemind remind = KEFU__ESCALATION_REMIND__INIT;
     req.req_case = act->req_case;
     switch (act->req_case) {
+    case KEFU__REQUEST__REQ_ESCALATION_REMIND:
+        remind.id = (char *) act->target;
+        req.escalation_remind = &remind;
+        break;
     case KEFU__REQUEST__REQ_ESCALATION_LEVEL:
         level.id = (char *) act->target;
         req.escalation_level = &level;

@@ -73,6 +73,7 @@ static const char s_default_dump[] =
     "sla.notify_format = json\n"
     "sla.notify_retry_max = 5m\n"
     "sla.notify_url = \n"
+    "sla.remind_every = 1h\n"
     "sla.rework_album = 24h\n"
     "sla.rework_crystal = 48h\n"
     "sla.rework_frame = 48h\n"
