@@ -36,6 +36,13 @@ static int s_history(intake_t *self, store_txn_t *txn, Kefu__Case *c, arena_t *a
     return intake_history_append(self, txn, c, a, e);
 }
 
+static char *s_dup(arena_t *a, const char *s)
+{
+    char *d = arena_alloc(a, strlen(s) + 1);
+    strcpy(d, s);
+    return d;
+}
+
 /* The case an event changes, and its state before (for the state index). */
 /* A creation event for an id that exists: the commands reserve ids until
  * their events are applied (cmdq.h), so this is a bug or a foreign log.
@@ -150,6 +157,8 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         c->resolved_at = at;
         c->has_outcome = true;
         c->outcome = e->outcome;
+        if (e->outcome == KEFU__OUTCOME__OUTCOME_DECLINED)
+            c->declined_reason = e->text;  /* domain.md §6: the reason is recorded */
         rc = s_history(self, txn, c, a, at, e->by, "resolved", e->text, 0);
         break;
     }
@@ -194,6 +203,96 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         }
         rc = s_history(self, txn, c, a, at, e->by, "resumed", e->text,
                        e->has_reply_due ? e->reply_due : 0);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_CAUSE_SET: {
+        const Kefu__CaseCauseSet *e = ev->case_cause_set;
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
+            return 0;
+        c->has_cause = true;
+        c->cause = e->cause;
+        char word[32], what[64];
+        pbdesc_enum_word(&kefu__responsible_party__descriptor, e->cause, word, sizeof word);
+        snprintf(what, sizeof what, "cause: %s", word);
+        rc = s_history(self, txn, c, a, at, e->by, s_dup(a, what), e->text, 0);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_REQUEST_RECORDED: {
+        const Kefu__CaseRequestRecorded *e = ev->case_request_recorded;
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
+            return 0;
+        c->request = e->text;
+        rc = s_history(self, txn, c, a, at, e->by, "the customer's request", e->text, 0);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_SOLUTION_OFFERED: {
+        const Kefu__CaseSolutionOffered *e = ev->case_solution_offered;
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
+            return 0;
+        char **v = arena_grow(a, c->solutions, c->n_solutions, c->n_solutions + 1, sizeof *v);
+        v[c->n_solutions++] = e->text ? e->text : "";
+        c->solutions = v;
+        char what[64];
+        snprintf(what, sizeof what, "solution %zu offered", c->n_solutions);
+        rc = s_history(self, txn, c, a, at, e->by, s_dup(a, what), e->text, 0);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_SOLUTION_CONFIRMED: {
+        const Kefu__CaseSolutionConfirmed *e = ev->case_solution_confirmed;
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
+            return 0;
+        c->has_confirmed_solution = true;
+        c->confirmed_solution = e->solution;
+        char what[64];
+        snprintf(what, sizeof what, "solution %u confirmed by the customer", e->solution);
+        rc = s_history(self, txn, c, a, at, e->by, s_dup(a, what), e->text, 0);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_REOPENED: {
+        /* open again: a new reply deadline; the resolution and the
+         * confirmation no longer stand (back to the solutions) */
+        const Kefu__CaseReopened *e = ev->case_reopened;
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
+            return 0;
+        c->state = KEFU__CASE_STATE__CASE_STATE_OPEN;
+        if (e->has_reply_due) {
+            c->has_reply_due = true;
+            c->reply_due = e->reply_due;
+        }
+        c->has_resolved_at = c->has_outcome = c->has_closed_at = false;
+        c->resolved_at = c->closed_at = 0;
+        c->outcome = 0;
+        c->has_confirmed_solution = false;
+        c->confirmed_solution = 0;
+        c->declined_reason = NULL;
+        c->has_reopened = true;
+        c->reopened++;
+        char what[64];
+        if (e->has_satisfaction)
+            snprintf(what, sizeof what, "reopened (satisfaction %u)", e->satisfaction);
+        else
+            snprintf(what, sizeof what, "reopened");
+        rc = s_history(self, txn, c, a, at, e->by, s_dup(a, what), e->text,
+                       e->has_reply_due ? e->reply_due : 0);
+        break;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED: {
+        const Kefu__CaseHandoffAnswered *e = ev->case_handoff_answered;
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
+            return 0;
+        if (!e->has_handoff || e->handoff >= c->n_handoffs) {
+            klog_warn("seq %llu: answer to hand-off %u of case %s, which has %zu, skipped",
+                      (unsigned long long) seq, e->handoff, c->id, c->n_handoffs);
+            return 0;
+        }
+        Kefu__Handoff *h = c->handoffs[e->handoff];
+        h->has_answered_at = true;
+        h->answered_at = at;
+        h->answered_by = e->by;
+        h->answer = e->text;
+        char what[160];
+        snprintf(what, sizeof what, "%s answered", h->department ? h->department : "?");
+        rc = s_history(self, txn, c, a, at, e->by, s_dup(a, what), e->text, 0);
         break;
     }
     default:
@@ -298,6 +397,12 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
     case KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP:
     case KEFU__ENVELOPE__BODY_CASE_WAITING:
     case KEFU__ENVELOPE__BODY_CASE_RESUMED:
+    case KEFU__ENVELOPE__BODY_CASE_CAUSE_SET:
+    case KEFU__ENVELOPE__BODY_CASE_REQUEST_RECORDED:
+    case KEFU__ENVELOPE__BODY_CASE_SOLUTION_OFFERED:
+    case KEFU__ENVELOPE__BODY_CASE_SOLUTION_CONFIRMED:
+    case KEFU__ENVELOPE__BODY_CASE_REOPENED:
+    case KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED:
         rc = s_apply_case(self, txn, a, rec->seq, ev);
         break;
     case KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED:

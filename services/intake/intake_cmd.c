@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "intake.h"
+#include "kconfig.h"
 #include "kerr.h"
 #include "kid.h"
 #include "klog.h"
@@ -22,6 +23,8 @@
  * only the newest entries: intake_index.c), so these bound it. */
 #define S_MAX_HANDOFFS 20
 #define S_MAX_EVIDENCE 50
+#define S_MAX_SOLUTIONS 20
+#define S_MAX_TEXT 4000          /* a request's or a solution's words */
 #define S_HISTORY_PAGE 100       /* complaint show: entries by default */
 #define S_HISTORY_PAGE_MAX 1000
 
@@ -29,23 +32,40 @@
 
 /* 000 §一: a case moves open -> replied -> resolved -> closed; replies,
  * hand-offs and resolution need it not yet resolved, the follow-up visit
- * needs it resolved, evidence can come until it is closed. */
-typedef enum { S_REPLY, S_HANDOFF, S_EVIDENCE, S_RESOLVE, S_FOLLOWUP, S_WAIT, S_RESUME } s_action_t;
+ * needs it resolved, evidence can come until it is closed. The loop
+ * (003 第二篇 六.三): the cause is corrected, the request recorded and
+ * solutions offered and confirmed while it is investigated (not yet
+ * resolved); a department answers a hand-off until it is closed; a
+ * resolved or closed case is reopened when the customer comes back. */
+typedef enum {
+    S_REPLY, S_HANDOFF, S_EVIDENCE, S_RESOLVE, S_FOLLOWUP, S_WAIT, S_RESUME,
+    S_CAUSE, S_REQUEST, S_OFFER, S_CONFIRM, S_REOPEN, S_ANSWER
+} s_action_t;
 
 static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
 {
     static const char *names[] = {"a reply", "a hand-off", "evidence", "a resolution",
-                                  "a follow-up visit", "a wait", "a resumption"};
+                                  "a follow-up visit", "a wait", "a resumption",
+                                  "a cause", "the customer's request", "a solution",
+                                  "a confirmation", "a reopening", "a department's answer"};
     Kefu__CaseState st = c->state;
     bool ok;
     switch (action) {
     case S_REPLY:
     case S_HANDOFF:
     case S_RESOLVE:
+    case S_CAUSE:
+    case S_REQUEST:
+    case S_OFFER:
+    case S_CONFIRM:
         ok = st == KEFU__CASE_STATE__CASE_STATE_OPEN || st == KEFU__CASE_STATE__CASE_STATE_REPLIED;
         break;
     case S_EVIDENCE:
+    case S_ANSWER:
         ok = st != KEFU__CASE_STATE__CASE_STATE_CLOSED;
+        break;
+    case S_REOPEN:
+        ok = st == KEFU__CASE_STATE__CASE_STATE_RESOLVED || st == KEFU__CASE_STATE__CASE_STATE_CLOSED;
         break;
     case S_FOLLOWUP:
         ok = st == KEFU__CASE_STATE__CASE_STATE_RESOLVED;
@@ -69,7 +89,10 @@ static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
         return 0;
     char state[32];
     pbdesc_enum_word(&kefu__case_state__descriptor, st, state, sizeof state);
-    const char *need = action == S_FOLLOWUP ? "a resolved case" : "an open case";
+    const char *need = action == S_FOLLOWUP ? "a resolved case"
+                       : action == S_REOPEN ? "a resolved or closed case"
+                       : action == S_ANSWER ? "a case not closed"
+                                            : "an open case";
     cmd_errmsg(cmd, "case %s is %s; %s needs %s", c->id, state, names[action], need);
     return KEFU_ECONFLICT;
 }
@@ -114,6 +137,42 @@ static int s_due(intake_t *self, cmd_t *cmd, int64_t dur_us, int64_t now, int64_
         return KEFU_EINVAL;
     }
     return 0;
+}
+
+/* 000 §一.5: a case's reply deadline from `at`, simple within 2 h, complex
+ * within 24 h (sla.* keys): at open, and again at a reopen. */
+static int s_reply_due(intake_t *self, cmd_t *cmd, Kefu__Complexity complexity, int64_t at,
+                       int64_t *due)
+{
+    int rc = deadline_policy_due(self->policy,
+                                 complexity == KEFU__COMPLEXITY__COMPLEXITY_SIMPLE
+                                     ? "complaint_simple" : "complaint_complex",
+                                 at, due);
+    if (rc == KEFU_EINVAL) {
+        cmd_errmsg(cmd, "the case's reply deadline would fall past 9999-12-31, the last time "
+                        "kefu can write: the site clock is too far ahead");
+        return KEFU_EINVAL;
+    }
+    if (rc) {
+        cmd_errmsg(cmd, "no reply deadline policy for this case");
+        return KEFU_EINTERNAL;
+    }
+    return 0;
+}
+
+static bool s_cause_ok(bool has, Kefu__ResponsibleParty cause)
+{
+    return has && cause > KEFU__RESPONSIBLE_PARTY__PARTY_UNSET &&
+           cause <= KEFU__RESPONSIBLE_PARTY__PARTY_FORCE_MAJEURE;
+}
+
+/* 003 第二篇 六.三: an outcome that carries out a solution (rework,
+ * reissue, refund, exchange, compensation). */
+static bool s_outcome_carries_out(Kefu__Outcome o)
+{
+    return o == KEFU__OUTCOME__OUTCOME_REWORK || o == KEFU__OUTCOME__OUTCOME_REISSUE ||
+           o == KEFU__OUTCOME__OUTCOME_REFUND || o == KEFU__OUTCOME__OUTCOME_EXCHANGE ||
+           o == KEFU__OUTCOME__OUTCOME_COMPENSATE;
 }
 
 /* ---- exec: checks and events --------------------------------------------------------- */
@@ -299,25 +358,19 @@ static int s_exec_case_open(intake_t *self, cmd_t *cmd, const Kefu__CaseOpen *in
         c->has_channel = true;
         c->channel = in->channel;
     }
+    if (in->has_cause && in->cause != KEFU__RESPONSIBLE_PARTY__PARTY_UNSET) {
+        if (!s_cause_ok(in->has_cause, in->cause))
+            return cmd_field_enum(cmd, "cause", "the responsible party", &kefu__responsible_party__descriptor);
+        c->has_cause = true;
+        c->cause = in->cause;
+    }
     c->text = in->text;
     c->owner = in->by;  /* 000 §一.5 谁受理谁负责: whoever takes it owns it */
     c->has_state = c->has_opened_at = c->has_reply_due = true;
     c->state = KEFU__CASE_STATE__CASE_STATE_OPEN;
     c->opened_at = cmd_now(cmd);
-    /* 000 §一.5: simple within 2 h, complex within 24 h (sla.* keys) */
-    rc = deadline_policy_due(self->policy,
-                             c->complexity == KEFU__COMPLEXITY__COMPLEXITY_SIMPLE ? "complaint_simple"
-                                                                                 : "complaint_complex",
-                             c->opened_at, &c->reply_due);
-    if (rc == KEFU_EINVAL) {
-        cmd_errmsg(cmd, "the case's reply deadline would fall past 9999-12-31, the last time "
-                        "kefu can write: the site clock is too far ahead");
-        return KEFU_EINVAL;
-    }
-    if (rc) {
-        cmd_errmsg(cmd, "no reply deadline policy for this case");
-        return KEFU_EINTERNAL;
-    }
+    if ((rc = s_reply_due(self, cmd, c->complexity, c->opened_at, &c->reply_due)))
+        return rc;
     Kefu__CaseOpened *e = CMD_NEW(cmd, Kefu__CaseOpened, kefu__case_opened__init);
     e->case_ = c;
     Kefu__Envelope *ev = events[0] = cmd_event(cmd);
@@ -419,6 +472,21 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         if (!in->has_outcome || in->outcome == KEFU__OUTCOME__OUTCOME_UNSET) {
             return cmd_field_enum(cmd, "outcome", "the resolution's outcome", &kefu__outcome__descriptor);
         }
+        /* domain.md §6: outcomes fit the kind; a declined complaint says why;
+         * a solution carried out is one the customer confirmed */
+        if (in->outcome == KEFU__OUTCOME__OUTCOME_CARRIER_CLAIM &&
+            c->kind != KEFU__CASE_KIND__CASE_KIND_DAMAGE) {
+            char kind[32];
+            pbdesc_enum_word(&kefu__case_kind__descriptor, c->kind, kind, sizeof kind);
+            return cmd_field_bad(cmd, "outcome", "a carrier claim resolves a damage case only; "
+                                                 "case %s is %s", c->id, kind);
+        }
+        if (in->outcome == KEFU__OUTCOME__OUTCOME_DECLINED && cmd_blank(in->text))
+            return cmd_field_missing(cmd, "text", "the reason a declined complaint is declined");
+        if (s_outcome_carries_out(in->outcome) && c->n_solutions > 0 && !c->has_confirmed_solution)
+            return cmd_field_missing(cmd, "solution", "a solution the customer confirmed "
+                                                      "(complaint confirm), as solutions were "
+                                                      "offered,");
         Kefu__CaseResolved *e = CMD_NEW(cmd, Kefu__CaseResolved, kefu__case_resolved__init);
         e->id = c->id;
         e->by = in->by;
@@ -481,6 +549,141 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         e->text = in->text;
         ev->body_case = KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP;
         ev->case_followed_up = e;
+        /* 003 第二篇 六.三: still unsatisfied, the case is open again */
+        if ((int64_t) in->satisfaction < kconfig_int(self->d->config, "intake.reopen_below")) {
+            Kefu__CaseReopened *r = CMD_NEW(cmd, Kefu__CaseReopened, kefu__case_reopened__init);
+            r->id = c->id;
+            r->by = in->by;
+            r->text = in->text;
+            r->has_satisfaction = r->has_reply_due = true;
+            r->satisfaction = in->satisfaction;
+            if ((rc = s_reply_due(self, cmd, c->complexity, now, &r->reply_due)))
+                return rc;
+            events[0] = ev;
+            events[1] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_CASE_REOPENED, r);
+            return 2;
+        }
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_SET_CAUSE: {
+        const Kefu__CaseSetCause *in = req->case_set_cause;
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_CAUSE, &c)))
+            return rc;
+        if (!s_cause_ok(in->has_cause, in->cause))
+            return cmd_field_enum(cmd, "cause", "the responsible party", &kefu__responsible_party__descriptor);
+        if (c->has_cause && c->cause == in->cause) {
+            char word[32];
+            pbdesc_enum_word(&kefu__responsible_party__descriptor, c->cause, word, sizeof word);
+            return cmd_field_bad(cmd, "cause", "case %s's cause is %s already", c->id, word);
+        }
+        Kefu__CaseCauseSet *e = CMD_NEW(cmd, Kefu__CaseCauseSet, kefu__case_cause_set__init);
+        e->id = c->id;
+        e->by = in->by;
+        e->has_cause = true;
+        e->cause = in->cause;
+        e->text = in->text;
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_CAUSE_SET;
+        ev->case_cause_set = e;
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_RECORD_REQUEST: {
+        const Kefu__CaseRecordRequest *in = req->case_record_request;
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_REQUEST, &c)))
+            return rc;
+        if (cmd_blank(in->text))
+            return cmd_field_missing(cmd, "text", "what the customer asks for");
+        if (strlen(in->text) > S_MAX_TEXT)
+            return cmd_field_bad(cmd, "text", "at most %d bytes", S_MAX_TEXT);
+        Kefu__CaseRequestRecorded *e = CMD_NEW(cmd, Kefu__CaseRequestRecorded,
+                                               kefu__case_request_recorded__init);
+        e->id = c->id;
+        e->by = in->by;
+        e->text = in->text;
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_REQUEST_RECORDED;
+        ev->case_request_recorded = e;
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_OFFER: {
+        const Kefu__CaseOffer *in = req->case_offer;
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_OFFER, &c)))
+            return rc;
+        if (cmd_blank(in->text))
+            return cmd_field_missing(cmd, "text", "the solution offered");
+        if (strlen(in->text) > S_MAX_TEXT)
+            return cmd_field_bad(cmd, "text", "at most %d bytes", S_MAX_TEXT);
+        if (c->n_solutions >= S_MAX_SOLUTIONS) {
+            cmd_errmsg(cmd, "case %s has %d solutions offered, the most a case takes", c->id,
+                       S_MAX_SOLUTIONS);
+            return KEFU_ECONFLICT;
+        }
+        Kefu__CaseSolutionOffered *e = CMD_NEW(cmd, Kefu__CaseSolutionOffered,
+                                               kefu__case_solution_offered__init);
+        e->id = c->id;
+        e->by = in->by;
+        e->text = in->text;
+        e->has_solution = true;
+        e->solution = (uint32_t) c->n_solutions + 1;
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_SOLUTION_OFFERED;
+        ev->case_solution_offered = e;
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_CONFIRM: {
+        const Kefu__CaseConfirm *in = req->case_confirm;
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_CONFIRM, &c)))
+            return rc;
+        if (c->n_solutions == 0) {
+            cmd_errmsg(cmd, "case %s has no solution offered to confirm (complaint offer)", c->id);
+            return KEFU_ECONFLICT;
+        }
+        if (!in->has_solution || in->solution < 1 || in->solution > c->n_solutions)
+            return cmd_field_bad(cmd, "solution", "the number of a solution offered, 1 to %zu",
+                                 c->n_solutions);
+        Kefu__CaseSolutionConfirmed *e = CMD_NEW(cmd, Kefu__CaseSolutionConfirmed,
+                                                 kefu__case_solution_confirmed__init);
+        e->id = c->id;
+        e->by = in->by;
+        e->has_solution = true;
+        e->solution = in->solution;
+        e->text = in->text;
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_SOLUTION_CONFIRMED;
+        ev->case_solution_confirmed = e;
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_REOPEN: {
+        const Kefu__CaseReopen *in = req->case_reopen;
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_REOPEN, &c)))
+            return rc;
+        Kefu__CaseReopened *e = CMD_NEW(cmd, Kefu__CaseReopened, kefu__case_reopened__init);
+        e->id = c->id;
+        e->by = in->by;
+        e->text = in->text;
+        e->has_reply_due = true;
+        if ((rc = s_reply_due(self, cmd, c->complexity, now, &e->reply_due)))
+            return rc;
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_REOPENED;
+        ev->case_reopened = e;
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_HANDOFF_ANSWER: {
+        const Kefu__CaseHandoffAnswer *in = req->case_handoff_answer;
+        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_ANSWER, &c)))
+            return rc;
+        size_t i = c->n_handoffs;  /* the latest hand-off not answered yet */
+        while (i > 0 && c->handoffs[i - 1]->has_answered_at)
+            i--;
+        if (i == 0) {
+            cmd_errmsg(cmd, "case %s has no open hand-off to answer", c->id);
+            return KEFU_ECONFLICT;
+        }
+        Kefu__CaseHandoffAnswered *e = CMD_NEW(cmd, Kefu__CaseHandoffAnswered,
+                                               kefu__case_handoff_answered__init);
+        e->id = c->id;
+        e->by = in->by;
+        e->text = in->text;
+        e->has_handoff = true;
+        e->handoff = (uint32_t) (i - 1);
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED;
+        ev->case_handoff_answered = e;
         break;
     }
     default:
@@ -832,6 +1035,12 @@ static const cmd_row_t s_rows[] = {
     {Q(CASE_FOLLOWUP),    R(CASE),         E(CASE_FOLLOWED_UP),  "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
     {Q(CASE_WAIT),        R(CASE),         E(CASE_WAITING),      "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
     {Q(CASE_RESUME),      R(CASE),         E(CASE_RESUMED),      "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_SET_CAUSE),   R(CASE),         E(CASE_CAUSE_SET),    "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_RECORD_REQUEST), R(CASE),      E(CASE_REQUEST_RECORDED), "case/id",          "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_OFFER),       R(CASE),         E(CASE_SOLUTION_OFFERED), "case/id",          "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_CONFIRM),     R(CASE),         E(CASE_SOLUTION_CONFIRMED), "case/id",        "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_REOPEN),      R(CASE),         E(CASE_REOPENED),     "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_HANDOFF_ANSWER), R(CASE),      E(CASE_HANDOFF_ANSWERED), "case/id",          "id",           s_x_case_change, s_a_case,       NULL},
     {Q(STAFF_ADD),        R(STAFF),        E(STAFF_REGISTERED),  "staff/staff.name",     "staff.name",   s_x_staff,       s_a_staff,      "supervisor,manager"},
     {Q(CASE_GET),         R(CASE),         0,                    NULL,                   "id",           NULL,            s_a_case,       NULL},
     {Q(CASE_QUERY),       R(CASES),        0,                    NULL,                   NULL,           NULL,            s_a_cases,      NULL},

@@ -14,5 +14,9 @@ static const kconfig_key_t s_keys[] = {
      * say "half a working day" (003 第二篇 三): 4h30m@work. */
     DEADLINE_KEY("sla.complaint_simple", "2h"),
     DEADLINE_KEY("sla.complaint_complex", "24h"),
+    /* A follow-up visit with satisfaction below this reopens the case
+     * (003 第二篇 六.三: still unsatisfied, back to the solutions); 0:
+     * never. */
+    KCONFIG_KEY_INT("intake.reopen_below", "3", 0, 6),
 };
 const kconfig_table_t intake_keys = KCONFIG_TABLE("intake", s_keys);

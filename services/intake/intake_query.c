@@ -3,9 +3,10 @@
  * The register (000 §一.5: one line per case) is read newest first from
  * its indexes (intake_index.c), so it reads about what it returns, however
  * many cases the period holds (the walk is described below). The
- * analysis (001; 003 四.四.4) groups the period's cases by kind (cause):
- * count, share, median time to first reply and to resolution, and how
- * many were first answered after their reply deadline.
+ * analysis (001; 003 四.四.4) groups the period's cases by kind and the
+ * complaints also by responsible party (cause, domain.md §6): count,
+ * share, median time to first reply and to resolution, and how many were
+ * first answered after their reply deadline; queries are counted apart.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -264,19 +265,15 @@ static void s_push(cmd_t *cmd, int64_t **v, size_t *n, size_t *cap, int64_t x)
 
 typedef struct {
     s_group_t g[KEFU__CASE_KIND__CASE_KIND_DELAY + 1];
-    uint32_t total;
+    s_group_t by_cause[KEFU__RESPONSIBLE_PARTY__PARTY_FORCE_MAJEURE + 1];  /* complaints; [0]: no cause yet */
+    uint32_t total, complaints, queries;
     int64_t now;
     cmd_t *cmd;
 } s_analysis_t;
 
-static int s_tally(void *arg, Kefu__Case *c)
+static void s_count(s_analysis_t *an, s_group_t *g, const Kefu__Case *c)
 {
-    s_analysis_t *an = arg;
-    if (c->kind <= 0 || c->kind > KEFU__CASE_KIND__CASE_KIND_DELAY)
-        return 0;
-    s_group_t *g = &an->g[c->kind];
     g->count++;
-    an->total++;
     if (c->has_first_reply_at)
         s_push(an->cmd, &g->first_reply, &g->nfirst, &g->capfirst, c->first_reply_at - c->opened_at);
     if (c->has_resolved_at) {
@@ -286,6 +283,23 @@ static int s_tally(void *arg, Kefu__Case *c)
     if (c->has_reply_due && (c->has_first_reply_at ? c->first_reply_at > c->reply_due
                                                    : an->now > c->reply_due))
         g->late++;
+}
+
+static int s_tally(void *arg, Kefu__Case *c)
+{
+    s_analysis_t *an = arg;
+    if (c->kind <= 0 || c->kind > KEFU__CASE_KIND__CASE_KIND_DELAY)
+        return 0;
+    an->total++;
+    s_count(an, &an->g[c->kind], c);
+    if (c->type == KEFU__CASE_TYPE__CASE_TYPE_QUERY) {
+        an->queries++;
+    } else {
+        an->complaints++;
+        int k = c->has_cause && c->cause > 0 && c->cause <= KEFU__RESPONSIBLE_PARTY__PARTY_FORCE_MAJEURE
+                    ? (int) c->cause : 0;
+        s_count(an, &an->by_cause[k], c);
+    }
     return 0;
 }
 
@@ -301,6 +315,27 @@ static int64_t s_median(int64_t *v, size_t n)
 {
     qsort(v, n, sizeof *v, s_cmp64);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One row of the analysis: group g of `of` cases. */
+static Kefu__CaseAnalysisRow *s_row(cmd_t *cmd, s_group_t *g, uint32_t of)
+{
+    Kefu__CaseAnalysisRow *r = cmd_alloc(cmd, sizeof *r);
+    kefu__case_analysis_row__init(r);
+    r->has_count = r->has_share_permille = r->has_resolved = r->has_late_replies = true;
+    r->count = g->count;
+    r->share_permille = (uint32_t) ((g->count * 1000u + of / 2) / of);
+    r->resolved = g->resolved;
+    r->late_replies = g->late;
+    if (g->nfirst) {
+        r->has_median_first_reply_us = true;
+        r->median_first_reply_us = s_median(g->first_reply, g->nfirst);
+    }
+    if (g->nres) {
+        r->has_median_resolution_us = true;
+        r->median_resolution_us = s_median(g->resolution, g->nres);
+    }
+    return r;
 }
 
 int intake_query_analysis(intake_t *self, cmd_t *cmd, store_txn_t *txn,
@@ -322,28 +357,29 @@ int intake_query_analysis(intake_t *self, cmd_t *cmd, store_txn_t *txn,
     out->from = q->from;
     out->to = q->to;
     out->total = an->total;
+    out->has_complaints = out->has_queries = true;
+    out->complaints = an->complaints;
+    out->queries = an->queries;
     out->rows = cmd_alloc(cmd, KEFU__CASE_KIND__CASE_KIND_DELAY * sizeof *out->rows);
     for (int k = 1; k <= KEFU__CASE_KIND__CASE_KIND_DELAY; k++) {
-        s_group_t *g = &an->g[k];
-        if (g->count == 0)
+        if (an->g[k].count == 0)
             continue;
-        Kefu__CaseAnalysisRow *r = cmd_alloc(cmd, sizeof *r);
-        kefu__case_analysis_row__init(r);
-        r->has_kind = r->has_count = r->has_share_permille = r->has_resolved = r->has_late_replies = true;
+        Kefu__CaseAnalysisRow *r = s_row(cmd, &an->g[k], an->total);
+        r->has_kind = true;
         r->kind = (Kefu__CaseKind) k;
-        r->count = g->count;
-        r->share_permille = (uint32_t) ((g->count * 1000u + an->total / 2) / an->total);
-        r->resolved = g->resolved;
-        r->late_replies = g->late;
-        if (g->nfirst) {
-            r->has_median_first_reply_us = true;
-            r->median_first_reply_us = s_median(g->first_reply, g->nfirst);
-        }
-        if (g->nres) {
-            r->has_median_resolution_us = true;
-            r->median_resolution_us = s_median(g->resolution, g->nres);
-        }
         out->rows[out->n_rows++] = r;
+    }
+    /* by responsible party: share of the complaints; the ones without a
+     * cause yet last, as a row with none */
+    out->by_cause = cmd_alloc(cmd, (KEFU__RESPONSIBLE_PARTY__PARTY_FORCE_MAJEURE + 1) * sizeof *out->by_cause);
+    for (int k = 1; k <= KEFU__RESPONSIBLE_PARTY__PARTY_FORCE_MAJEURE + 1; k++) {
+        int i = k % (KEFU__RESPONSIBLE_PARTY__PARTY_FORCE_MAJEURE + 1);
+        if (an->by_cause[i].count == 0)
+            continue;
+        Kefu__CaseAnalysisRow *r = s_row(cmd, &an->by_cause[i], an->complaints);
+        r->has_cause = i != 0;
+        r->cause = (Kefu__ResponsibleParty) i;
+        out->by_cause[out->n_by_cause++] = r;
     }
     reply->rep_case = KEFU__REPLY__REP_ANALYSIS;
     reply->analysis = out;

@@ -106,11 +106,12 @@ static void s_text_consultations(FILE *out, const json_t *obj)
     kctl_text_table(out, json_object_get(obj, "items"), cols);
 }
 
-/* Analysis by cause (001; 003 四.四.4): the period, then one row a kind. */
-static void s_text_analysis(FILE *out, const json_t *obj)
+/* Rows of the analysis (001; 003 四.四.4): one a kind, or one a
+ * responsible party (by_cause). */
+static void s_text_analysis_rows(FILE *out, const json_t *in, bool by_cause)
 {
-    static const kctl_col_t cols[] = {
-        {"kind", "CAUSE", 0},
+    kctl_col_t cols[] = {
+        {"kind", "KIND", 0},
         {"count", "COUNT", KCTL_COL_RIGHT},
         {"share", "SHARE", KCTL_COL_RIGHT},
         {"median_first_reply_us", "MEDIAN FIRST REPLY", KCTL_COL_RIGHT},
@@ -119,15 +120,13 @@ static void s_text_analysis(FILE *out, const json_t *obj)
         {"late_replies", "LATE REPLIES", KCTL_COL_RIGHT},
         {NULL, NULL, 0},
     };
-    const char *from = json_string_value(json_object_get(obj, "from"));
-    const char *to = json_string_value(json_object_get(obj, "to"));
-    fprintf(out, "period: %s .. %s\n", from ? from : "-", to ? to : "-");
-    fprintf(out, "cases:  %lld\n", (long long) json_integer_value(json_object_get(obj, "total")));
+    if (by_cause)
+        cols[0] = (kctl_col_t){"cause", "RESPONSIBLE", 0};
     /* the rows with the share as a percentage: a copy, obj stays as sent */
     json_t *rows = json_array();
     size_t i;
     json_t *r;
-    json_array_foreach(json_object_get(obj, "rows"), i, r) {
+    json_array_foreach(in, i, r) {
         json_t *row = json_copy(r);
         json_t *pm = json_object_get(r, "share_permille");
         if (row && json_is_integer(pm)) {
@@ -142,6 +141,25 @@ static void s_text_analysis(FILE *out, const json_t *obj)
     fputc('\n', out);
     kctl_text_table(out, rows, cols);
     json_decref(rows);
+}
+
+/* The analysis: counts, then the rows by kind and the complaints' rows by
+ * responsible party (003 第二篇 七.一). */
+static void s_text_analysis(FILE *out, const json_t *obj)
+{
+    const char *from = json_string_value(json_object_get(obj, "from"));
+    const char *to = json_string_value(json_object_get(obj, "to"));
+    fprintf(out, "period: %s .. %s\n", from ? from : "-", to ? to : "-");
+    fprintf(out, "cases:  %lld (%lld complaints, %lld queries)\n",
+            (long long) json_integer_value(json_object_get(obj, "total")),
+            (long long) json_integer_value(json_object_get(obj, "complaints")),
+            (long long) json_integer_value(json_object_get(obj, "queries")));
+    s_text_analysis_rows(out, json_object_get(obj, "rows"), false);
+    json_t *bc = json_object_get(obj, "by_cause");
+    if (json_array_size(bc)) {
+        fprintf(out, "\ncomplaints by responsible party:\n");
+        s_text_analysis_rows(out, bc, true);
+    }
 }
 
 /* ---- hooks ---------------------------------------------------------------------- */
@@ -375,13 +393,15 @@ static const kctl_cmd_t s_rows[] = {
      .verb = "open",
      .args = "--customer ID [--order O] --kind colour|damage|missing|quality|service|delay "
              "--complexity simple|complex [--severity general|major] --by STAFF "
-             "[--channel phone|counter|letter|im|email] [--text T] [--query]",
+             "[--channel phone|counter|letter|im|email] [--text T] [--query] "
+             "[--cause production|customer-service|customer|carrier|force-majeure]",
      .summary = "open a case owned by STAFF",
      .help = "Whoever takes a case owns it to the end (000 §一.5). A simple case is\n"
              "answered within 2h, a complex one within 24h (configurable). A major\n"
              "one is recorded as such (--severity major); escalating it to leadership\n"
              "comes with the SLA watchers, not yet on this site.\n"
              "  --query        a query about an order (客件查询) rather than a complaint\n"
+             "  --cause C      the responsible party, if known (`complaint cause` corrects it)\n"
              "Prints the case; --json {\"id\",\"owner\",\"reply_due\",\"state\",...}.",
      .body = &kefu__case_open__descriptor,
      .req = KEFU__REQUEST__REQ_CASE_OPEN,
@@ -397,8 +417,111 @@ static const kctl_cmd_t s_rows[] = {
          {"channel", "CHANNEL", .field = "channel"},
          {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
          {"query", NULL, .field = "type", .word = "query"},
+         {"cause", "CAUSE", .field = "cause"},
          {0}},
      .hook = s_hook_case_open,
+    },
+    {.group = "complaint",
+     .verb = "cause",
+     .args = "ID --cause production|customer-service|customer|carrier|force-majeure --by STAFF "
+             "[--text T]",
+     .summary = "set or correct the responsible party while the case is investigated",
+     .help = "003 第二篇 六.二: who caused it, beside the kind; `complaints analysis`\n"
+             "groups the complaints by it. Prints the case; --json {\"id\",\"cause\",...}.",
+     .body = &kefu__case_set_cause__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_SET_CAUSE,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"cause", "CAUSE", .field = "cause", .flags = KCTL_ARG_REQUIRED},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
+         {0}},
+    },
+    {.group = "complaint",
+     .verb = "request",
+     .args = "ID --text T --by STAFF",
+     .summary = "record what the customer asks for (a later one replaces it)",
+     .help = "003 第二篇 六.三: find the customer's request before offering solutions.\n"
+             "Prints the case; --json {\"id\",\"request\",...}.",
+     .body = &kefu__case_record_request__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_RECORD_REQUEST,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_REQUIRED},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {0}},
+    },
+    {.group = "complaint",
+     .verb = "offer",
+     .args = "ID --text T --by STAFF",
+     .summary = "record a solution offered to the customer (several may be)",
+     .help = "Solutions are numbered 1, 2, ... as offered; the customer confirms one\n"
+             "with `complaint confirm`. Once solutions are offered, a resolution that\n"
+             "carries one out (rework, reissue, refund, exchange, compensate) needs it.\n"
+             "Prints the case; --json {\"id\",\"solutions\":[...],...}.",
+     .body = &kefu__case_offer__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_OFFER,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_REQUIRED},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {0}},
+    },
+    {.group = "complaint",
+     .verb = "confirm",
+     .args = "ID --solution N --by STAFF [--text T]",
+     .summary = "the customer confirms solution N before it is carried out",
+     .help = "Prints the case; --json {\"id\",\"confirmed_solution\",...}.",
+     .body = &kefu__case_confirm__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_CONFIRM,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"solution", "N", .field = "solution", .flags = KCTL_ARG_REQUIRED, .min = 1},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
+         {0}},
+    },
+    {.group = "complaint",
+     .verb = "reopen",
+     .args = "ID --by STAFF [--text T]",
+     .summary = "the customer came back: the resolved or closed case is open again",
+     .help = "A new reply deadline as at open; the resolution and the confirmed\n"
+             "solution no longer stand. A follow-up with satisfaction under\n"
+             "intake.reopen_below (3) reopens the case too.\n"
+             "Prints the case; --json {\"id\",\"state\",\"reply_due\",\"reopened\",...}.",
+     .body = &kefu__case_reopen__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_REOPEN,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
+         {0}},
+    },
+    {.group = "complaint",
+     .verb = "handoff-answer",
+     .args = "ID --by STAFF [--text T]",
+     .summary = "the department answered the latest open hand-off, which ends it",
+     .help = "Records who answered, when and what (--text).\n"
+             "Prints the case; --json {\"id\",\"handoffs\":[{\"answered_at\",...}],...}.",
+     .body = &kefu__case_handoff_answer__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_HANDOFF_ANSWER,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
+         {0}},
     },
     {.group = "staff",
      .verb = "add",
@@ -510,7 +633,10 @@ static const kctl_cmd_t s_rows[] = {
      .args = "ID --by STAFF --outcome rework|reissue|refund|exchange|compensate|explained|"
              "carrier-claim|declined [--text T]",
      .summary = "resolve a case",
-     .help = "declined: outside the service contract (003 四.三.2); say why with --text.\n"
+     .help = "declined: outside the service contract (003 四.三.2); --text, the reason,\n"
+             "is required and recorded. carrier-claim: a damage case only. With\n"
+             "solutions offered, rework|reissue|refund|exchange|compensate need the\n"
+             "customer's confirmation (complaint confirm).\n"
              "Prints the case; --json {\"id\",\"state\",...}.",
      .body = &kefu__case_resolve__descriptor,
      .req = KEFU__REQUEST__REQ_CASE_RESOLVE,
@@ -527,7 +653,9 @@ static const kctl_cmd_t s_rows[] = {
      .verb = "followup",
      .args = "ID --by STAFF --satisfaction 1..5 [--text T]",
      .summary = "record the follow-up visit (回访), closing the case",
-     .help = "Prints the case.",
+     .help = "Satisfaction under intake.reopen_below (default 3) reopens the case\n"
+             "instead (closed, then open again with a new reply deadline).\n"
+             "Prints the case.",
      .body = &kefu__case_followup__descriptor,
      .req = KEFU__REQUEST__REQ_CASE_FOLLOWUP,
      .rep = KEFU__REPLY__REP_CASE,
@@ -569,7 +697,9 @@ static const kctl_cmd_t s_rows[] = {
      .help = "  --week D     the 7 days from 00:00 local time of day D\n"
              "  --month M    the calendar month M, from 00:00 local time of its first day\n"
              "--json {\"from\",\"to\",\"total\",\"rows\":[{\"kind\",\"count\",\"share_permille\",\n"
-             "\"median_first_reply_us\",\"median_resolution_us\",...}]}.",
+             "\"median_first_reply_us\",\"median_resolution_us\",...}],\n"
+             "\"by_cause\":[{\"cause\",\"count\",...}],\"complaints\",\"queries\"}: by_cause\n"
+             "groups the complaints by responsible party (a row without cause: none yet).",
      .body = &kefu__case_analysis_query__descriptor,
      .req = KEFU__REQUEST__REQ_CASE_ANALYSIS,
      .rep = KEFU__REPLY__REP_ANALYSIS,

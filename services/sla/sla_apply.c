@@ -23,6 +23,7 @@
  * (kservice_react, "clear-ID"), so the clearing is an event too.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kerr.h"
@@ -38,6 +39,8 @@ const int sla_follows[] = {
     KEFU__ENVELOPE__BODY_CASE_RESOLVED,
     KEFU__ENVELOPE__BODY_CASE_WAITING,
     KEFU__ENVELOPE__BODY_CASE_RESUMED,
+    KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED,
+    KEFU__ENVELOPE__BODY_CASE_REOPENED,
     KEFU__ENVELOPE__BODY_REWORK_OPENED,
     KEFU__ENVELOPE__BODY_REWORK_DONE,
     KEFU__ENVELOPE__BODY_PROMISE_AT_RISK,
@@ -147,9 +150,28 @@ static int s_meet_id(sla_t *self, store_txn_t *txn, const char *id, int64_t at)
 }
 
 /* Meets the open obligations of subject whose id starts with prefix ("":
- * all of them). */
+ * all of them); with newest, only the one made last (the largest seq at
+ * the end of its id). */
+static int s_meet_some(sla_t *self, store_txn_t *txn, const char *subject, const char *prefix,
+                       int64_t at, bool newest);
+
 static int s_meet_subject(sla_t *self, store_txn_t *txn, const char *subject, const char *prefix,
                           int64_t at)
+{
+    return s_meet_some(self, txn, subject, prefix, at, false);
+}
+
+/* The owner of obligation id (a case's first reply: the case's owner),
+ * or NULL. */
+static const char *s_owner_of(sla_t *self, store_txn_t *txn, const char *id)
+{
+    Kefu__Obligation *o = krecord_get(txn, self->t.obligations, id, &kefu__obligation__descriptor,
+                                      self->apply_arena);
+    return o ? o->owner : NULL;
+}
+
+static int s_meet_some(sla_t *self, store_txn_t *txn, const char *subject, const char *prefix,
+                       int64_t at, bool newest)
 {
     if (!subject || strlen(subject) > 64)
         return 0;
@@ -178,6 +200,23 @@ static int s_meet_subject(sla_t *self, store_txn_t *txn, const char *subject, co
                 found++;
         }
     store_cursor_close(&c);
+    if (newest && found) {
+        /* the open one made last: the largest seq after the last '/' */
+        size_t best = found;
+        unsigned long long best_seq = 0;
+        for (size_t i = 0; i < found; i++) {
+            Kefu__Obligation *o = krecord_get(txn, self->t.obligations, ids[i],
+                                              &kefu__obligation__descriptor, self->apply_arena);
+            const char *slash = strrchr(ids[i], '/');
+            unsigned long long seq = slash ? strtoull(slash + 1, NULL, 10) : 0;
+            if (o && o->state == KEFU__OBLIGATION_STATE__OBLIGATION_STATE_OPEN &&
+                (best == found || seq > best_seq)) {
+                best = i;
+                best_seq = seq;
+            }
+        }
+        return best < found ? s_meet_id(self, txn, ids[best], at) : 0;
+    }
     for (size_t i = 0; i < found && rc == 0; i++)
         rc = s_meet_id(self, txn, ids[i], at);
     return rc;
@@ -276,8 +315,8 @@ static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint
         const Kefu__CaseReplied *r = ev->case_replied;
         if (!r->id)
             return 0;
-        snprintf(id, sizeof id, "reply/%s", r->id);
-        int rc = s_meet_id(self, txn, id, at);
+        /* the first reply, and one owed again after a reopen */
+        int rc = s_meet_subject(self, txn, r->id, "reply/", at);
         if (rc == 0)
             rc = s_meet_subject(self, txn, r->id, "commit/", at);  /* a reply answers a promise */
         if (rc == 0 && r->has_committed_until) {
@@ -297,6 +336,21 @@ static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint
     }
     case KEFU__ENVELOPE__BODY_CASE_RESOLVED:
         return s_meet_subject(self, txn, ev->case_resolved->id, "", at);
+    case KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED:
+        /* the department answered the latest hand-off: its due is met */
+        return s_meet_some(self, txn, ev->case_handoff_answered->id, "handoff/", at, true);
+    case KEFU__ENVELOPE__BODY_CASE_REOPENED: {
+        /* the customer is back: a reply is owed again, by the new due */
+        const Kefu__CaseReopened *r = ev->case_reopened;
+        if (!r->id || !r->has_reply_due)
+            return 0;
+        char first[SLA_ID_MAX];
+        snprintf(first, sizeof first, "reply/%s", r->id);
+        const char *owner = s_owner_of(self, txn, first);
+        snprintf(id, sizeof id, "reply/%s/%llu", r->id, (unsigned long long) seq);
+        return s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_COMPLAINT_REPLY_OVERDUE,
+                      r->id, owner ? owner : r->by, at, r->reply_due);
+    }
     case KEFU__ENVELOPE__BODY_CASE_WAITING:
         return s_pause_subject(self, txn, ev->case_waiting->id, true, at);
     case KEFU__ENVELOPE__BODY_CASE_RESUMED:

@@ -64,7 +64,7 @@ has() {
 }
 
 # ---- help ------------------------------------------------------------------
-COMMANDS='customer add|customer update|customer show|customer list|order add|order show|order list|complaint open|complaint reply|complaint handoff|complaint evidence|complaint resolve|complaint followup|complaint show|complaints analysis|complaints|aftersales open|aftersales step|aftersales show|aftersales list|consult|consultations'
+COMMANDS='customer add|customer update|customer show|customer list|order add|order show|order list|complaint open|complaint reply|complaint handoff|complaint evidence|complaint resolve|complaint followup|complaint cause|complaint request|complaint offer|complaint confirm|complaint reopen|complaint handoff-answer|complaint show|complaints analysis|complaints|aftersales open|aftersales step|aftersales show|aftersales list|consult|consultations'
 if expect 0 --help; then
     IFS='|'
     for cmd in $COMMANDS; do
@@ -92,6 +92,18 @@ usage_says "missing --by" complaint resolve K-1 --outcome rework
 usage_says "missing --by" complaint handoff K-1 --to production
 usage_says "missing --by" complaint evidence K-1 --kind photo --text "torn box"
 usage_says "missing --by" complaint followup K-1 --satisfaction 4
+usage_says "missing --by" complaint cause K-1 --cause carrier
+usage_says "missing --by" complaint request K-1 --text "a reprint"
+usage_says "missing --by" complaint offer K-1 --text "a reprint"
+usage_says "missing --by" complaint confirm K-1 --solution 1
+usage_says "missing --by" complaint reopen K-1
+usage_says "missing --by" complaint handoff-answer K-1
+usage_says "missing --cause" complaint cause K-1 --by alice
+usage_says "bad --cause" complaint open --customer C1 --kind colour --complexity simple --by alice --cause lab
+usage_says "missing --text" complaint request K-1 --by alice
+usage_says "missing --text" complaint offer K-1 --by alice
+usage_says "missing --solution" complaint confirm K-1 --by alice
+usage complaint confirm K-1 --solution 0 --by alice
 usage_says "missing --by" aftersales open O-1 --kind refund
 usage_says "missing --by" aftersales step A-1 received
 usage_says "missing --by" consult --customer C1 --question q --answer a

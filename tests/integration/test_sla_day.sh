@@ -157,6 +157,25 @@ check "moved due: not yet" "$(esc C-6)" 'tojson' '[]'
 at 1m       # Wed 13:00: a day later than it would have been
 check "a day later" "$(esc C-6)" 'tojson' '[{"id":"E-6","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
 
+# ---- a hand-off answered in time raises nothing; a reopened case owes a reply again --
+K complaint open --customer G --kind quality --complexity simple --by li >/dev/null   # C-7, Wed 13:00
+K complaint reply C-7 --by li >/dev/null
+K complaint handoff C-7 --by li --to production --due 1h >/dev/null                   # due 14:00
+settle
+check "the hand-off owed" "$(K obligations)" '[.items[] | select(.subject == "C-7") | .kind + " " + .owner] | join(";")' \
+      "handoff-overdue production"
+at 30m      # 13:30
+K complaint handoff-answer C-7 --by zhao --text "reprinted" >/dev/null
+at 1h       # 14:30: past the hand-off's due, answered in time
+check "answered hand-off: nothing" "$(esc C-7)" 'tojson' '[]'
+K complaint resolve C-7 --by li --outcome explained >/dev/null
+K complaint followup C-7 --by li --satisfaction 2 >/dev/null   # under 3 of 5: reopened, due 16:30
+settle
+check "owed again" "$(K obligations)" '[.items[] | select(.subject == "C-7") | .due] | join(";")' \
+      "2026-11-25T16:30:00+08:00"
+at 2h       # 16:30
+check "the reopened case overdue" "$(esc C-7)" 'tojson' '[{"id":"E-7","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
+
 # ---- a restart, and a rebuild from the log, give the same escalations ---------------
 now=$(K status | jq -r .now)
 K escalations > "$D/esc.1"

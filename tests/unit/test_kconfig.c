@@ -43,6 +43,7 @@ static const char s_default_dump[] =
     "evlog.fetch_max = 4096\n"
     "evlog.max_batch = 4096\n"
     "evlog.segment_mb = 256\n"
+    "intake.reopen_below = 3\n"
     "kefu.restart_max = 5s\n"
     "log.level = info\n"
     "net.listen = \n"
