@@ -583,6 +583,7 @@ int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events, size_t n,
     }
     /* Check and size everything before taking any producer_seq. */
     size_t *sizes = arena_alloc(self->arena, n * sizeof *sizes);
+    evlog_pack_plan_t *plans = arena_alloc(self->arena, n * sizeof *plans);
     size_t total = 0;
     char err[512];
     int rc = 0;
@@ -591,7 +592,7 @@ int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events, size_t n,
         ev->producer = self->producer;
         ev->has_producer_seq = true;
         ev->producer_seq = self->last_pseq + 1 + i;
-        sizes[i] = kefu__envelope__get_packed_size(ev);
+        sizes[i] = evlog_event_packed_size(ev, &plans[i]);
         rc = evlog_event_check(ev, sizes[i], err, sizeof err);
         total += sizes[i] + 4;
     }
@@ -607,7 +608,7 @@ int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events, size_t n,
         uint8_t *p = r->buf + S_HDR + r->len;
         p[0] = 0x0a;  /* AppendRequest field 1 (events), length-delimited */
         size_t h = 1 + s_varint(p + 1, sizes[i]);
-        kefu__envelope__pack(events[i], p + h);
+        evlog_event_pack(events[i], &plans[i], p + h);
         r->len += h + sizes[i];
     }
     arena_reset(self->arena);
