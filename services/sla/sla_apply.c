@@ -149,6 +149,43 @@ static int s_meet_id(sla_t *self, store_txn_t *txn, const char *id, int64_t at)
     return s_meet(self, txn, o, at);
 }
 
+#define S_SUBJECT_MAX 64   /* obligations of one subject looked at together */
+
+/* The ids of subject's obligations starting with prefix ("": all), into
+ * ids (S_SUBJECT_MAX of them at most) and their number into *found,
+ * collected first: the callers then write the tables a cursor would
+ * walk. Returns 0 or a store error. */
+static int s_subject_ids(sla_t *self, store_txn_t *txn, const char *subject, const char *prefix,
+                         char ids[][SLA_ID_MAX], size_t *found)
+{
+    *found = 0;
+    if (!subject || strlen(subject) > 64)
+        return 0;
+    uint8_t key[66];
+    size_t n = strlen(subject);
+    memcpy(key, subject, n);
+    key[n] = '\0';
+    store_cursor_t *c;
+    int rc = store_cursor_open(txn, self->t.by_subject, &c);
+    if (rc)
+        return rc;
+    const void *k;
+    size_t kl;
+    if (store_cursor_seek(c, key, n + 1) == 0)
+        while (*found < S_SUBJECT_MAX && store_cursor_next(c, &k, &kl, NULL, NULL) == 0 &&
+               kl > n + 1 && memcmp(k, key, n + 1) == 0) {
+            size_t il = kl - n - 1;
+            if (il >= SLA_ID_MAX)
+                continue;
+            memcpy(ids[*found], (const uint8_t *) k + n + 1, il);
+            ids[*found][il] = '\0';
+            if (strncmp(ids[*found], prefix, strlen(prefix)) == 0)
+                (*found)++;
+        }
+    store_cursor_close(&c);
+    return 0;
+}
+
 /* Meets the open obligations of subject whose id starts with prefix ("":
  * all of them); with newest, only the one made last (the largest seq at
  * the end of its id). */
@@ -173,33 +210,11 @@ static const char *s_owner_of(sla_t *self, store_txn_t *txn, const char *id)
 static int s_meet_some(sla_t *self, store_txn_t *txn, const char *subject, const char *prefix,
                        int64_t at, bool newest)
 {
-    if (!subject || strlen(subject) > 64)
-        return 0;
-    uint8_t key[66];
-    size_t n = strlen(subject);
-    memcpy(key, subject, n);
-    key[n] = '\0';
-    /* collect first: meeting writes the tables a cursor walks */
-    char ids[64][SLA_ID_MAX];
-    size_t found = 0;
-    store_cursor_t *c;
-    int rc = store_cursor_open(txn, self->t.by_subject, &c);
+    char ids[S_SUBJECT_MAX][SLA_ID_MAX];
+    size_t found;
+    int rc = s_subject_ids(self, txn, subject, prefix, ids, &found);
     if (rc)
         return rc;
-    const void *k;
-    size_t kl;
-    if (store_cursor_seek(c, key, n + 1) == 0)
-        while (found < 64 && store_cursor_next(c, &k, &kl, NULL, NULL) == 0 && kl > n + 1 &&
-               memcmp(k, key, n + 1) == 0) {
-            size_t il = kl - n - 1;
-            if (il >= SLA_ID_MAX)
-                continue;
-            memcpy(ids[found], (const uint8_t *) k + n + 1, il);
-            ids[found][il] = '\0';
-            if (strncmp(ids[found], prefix, strlen(prefix)) == 0)
-                found++;
-        }
-    store_cursor_close(&c);
     if (newest && found) {
         /* the open one made last: the largest seq after the last '/' */
         size_t best = found;
@@ -228,28 +243,11 @@ static int s_meet_some(sla_t *self, store_txn_t *txn, const char *subject, const
 static int s_pause_subject(sla_t *self, store_txn_t *txn, const char *subject, bool pause,
                            int64_t at)
 {
-    if (!subject || strlen(subject) > 64)
-        return 0;
-    uint8_t key[66];
-    size_t n = strlen(subject);
-    memcpy(key, subject, n);
-    key[n] = '\0';
-    char ids[64][SLA_ID_MAX];
-    size_t found = 0;
-    store_cursor_t *c;
-    int rc = store_cursor_open(txn, self->t.by_subject, &c);
+    char ids[S_SUBJECT_MAX][SLA_ID_MAX];
+    size_t found;
+    int rc = s_subject_ids(self, txn, subject, "", ids, &found);
     if (rc)
         return rc;
-    const void *k;
-    size_t kl;
-    if (store_cursor_seek(c, key, n + 1) == 0)
-        while (found < 64 && store_cursor_next(c, &k, &kl, NULL, NULL) == 0 && kl > n + 1 &&
-               memcmp(k, key, n + 1) == 0 && kl - n - 1 < SLA_ID_MAX) {
-            memcpy(ids[found], (const uint8_t *) k + n + 1, kl - n - 1);
-            ids[found][kl - n - 1] = '\0';
-            found++;
-        }
-    store_cursor_close(&c);
     for (size_t i = 0; i < found && rc == 0; i++) {
         Kefu__Obligation *o = krecord_get(txn, self->t.obligations, ids[i],
                                           &kefu__obligation__descriptor, self->apply_arena);
