@@ -28,21 +28,17 @@
 #include "evlog_client.h"
 #include "kclock.h"
 #include "kerr.h"
+
+#include "bench_ctl.h"
 #include "store.h"
 
 static const char *s_dir;
 static long s_payload = 100;
 static const char *s_durable_name = "eventlog.append_durable";
 
-static int s_cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return x < y ? -1 : x > y;
-}
-
 static int64_t s_pct(int64_t *v, size_t n, double p)
 {
-    qsort(v, n, sizeof *v, s_cmp_i64);
+    qsort(v, n, sizeof *v, bench_cmp_i64);
     size_t i = (size_t) (p * (double) (n - 1) + 0.5);
     return v[i];
 }

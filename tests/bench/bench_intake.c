@@ -24,56 +24,7 @@
 #include "kclock.h"
 #include "kerr.h"
 
-static size_t s_pack(Kefu__Request *req, uint64_t corr, uint8_t *buf)
-{
-    req->has_corr = true;
-    req->corr = corr;
-    return kefu__request__pack(req, buf);
-}
-
-/* One synchronous request (setup). */
-static int s_call(void *sock, Kefu__Request *req)
-{
-    uint8_t buf[1024];
-    size_t len = s_pack(req, 1, buf);
-    zmq_send(sock, buf, len, 0);
-    zmq_msg_t m;
-    zmq_msg_init(&m);
-    if (zmq_msg_recv(&m, sock, 0) < 0)
-        return KEFU_ETIMEOUT;
-    Kefu__Reply *rep = kefu__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-    zmq_msg_close(&m);
-    int rc = !rep ? KEFU_EBADREQ : rep->error && rep->error->code != KEFU__ERROR_CODE__ERR_EXISTS
-                                        ? kefu_err_from_wire(rep->error->code) : 0;
-    kefu__reply__free_unpacked(rep, NULL);
-    return rc;
-}
-
-/* The field number of the first top-level field after corr in a packed
- * Reply (0 if malformed): 2 is an error, else the answer's kind. The
- * client reads no further, so what it costs is not counted against intake
- * (the answers of the register are big; decoding them would share the
- * CPU with the daemons measured). */
-static uint32_t s_reply_field(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint64_t key = 0;
-        for (int shift = 0; i < n; shift += 7) {
-            key |= (uint64_t) (p[i] & 0x7f) << shift;
-            if (!(p[i++] & 0x80))
-                break;
-        }
-        uint32_t field = (uint32_t) (key >> 3), wire = key & 7;
-        if (field != 1)
-            return field;
-        if (wire != 0)
-            return 0;
-        while (i < n && (p[i++] & 0x80))
-            ;  /* skip corr's varint */
-    }
-    return 0;
-}
+#include "bench_ctl.h"
 
 #define S_OWNERS 8
 #define S_CUSTOMERS 50
@@ -108,7 +59,7 @@ static size_t s_next(s_bench_t *b, long i, bool mixed, uint8_t *buf)
         }
         req.req_case = KEFU__REQUEST__REQ_CASE_QUERY;
         req.case_query = &q;
-        return s_pack(&req, b->corr++, buf);
+        return bench_pack(&req, b->corr++, buf);
     }
     long k = b->opened++;
     snprintf(owner, sizeof owner, "staff-%ld", k % S_OWNERS);
@@ -122,7 +73,7 @@ static size_t s_next(s_bench_t *b, long i, bool mixed, uint8_t *buf)
     co.text = "prints too red";
     req.req_case = KEFU__REQUEST__REQ_CASE_OPEN;
     req.case_open = &co;
-    return s_pack(&req, b->corr++, buf);
+    return bench_pack(&req, b->corr++, buf);
 }
 
 /* total commands over the clients, each with b->window in flight.
@@ -153,7 +104,7 @@ static double s_run(s_bench_t *b, long total, bool mixed)
             zmq_msg_t m;
             zmq_msg_init(&m);
             while (zmq_msg_recv(&m, b->socks[i], ZMQ_DONTWAIT) >= 0) {
-                uint32_t f = s_reply_field(zmq_msg_data(&m), zmq_msg_size(&m));
+                uint32_t f = bench_reply_field(zmq_msg_data(&m), zmq_msg_size(&m));
                 if (f != KEFU__REPLY__REP_CASE && f != KEFU__REPLY__REP_CASES) {
                     Kefu__Reply *rep = kefu__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
                     fprintf(stderr, "bench_intake: refused: %s\n",
@@ -222,7 +173,7 @@ int main(int argc, char **argv)
         ca.customer = &cu;
         req.req_case = KEFU__REQUEST__REQ_CUSTOMER_ADD;
         req.customer_add = &ca;
-        int rc = s_call(b.socks[0], &req);
+        int rc = bench_call(b.socks[0], &req, NULL, NULL);
         if (rc) {
             fprintf(stderr, "bench_intake: customer add: %s\n", kefu_strerror(rc));
             return 1;

@@ -47,117 +47,26 @@
 #include "kclock.h"
 #include "kerr.h"
 
+#include "bench_ctl.h"
+
 static const char *s_dir;
-
-static size_t s_pack(Kefu__Request *req, uint64_t corr, uint8_t *buf)
-{
-    req->has_corr = true;
-    req->corr = corr;
-    return kefu__request__pack(req, buf);
-}
-
-static void *s_dealer(const char *name)
-{
-    char ep[4200];
-    snprintf(ep, sizeof ep, "ipc://%s/run/%s.ctl", s_dir, name);
-    void *s = zmq_socket(zsys_init(), ZMQ_DEALER);
-    /* reconnect at once: --rebuild connects before the daemon binds */
-    int linger = 0, hwm = 100000, tmo = 60000, ivl = 1;
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-    zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
-    zmq_connect(s, ep);
-    return s;
-}
-
-/* One synchronous request; *out gets the decoded reply (free it) or NULL.
- * Returns 0, or the reply's error (ERR_EXISTS counts as done: a rerun). */
-static int s_call(void *sock, Kefu__Request *req, Kefu__Reply **out)
-{
-    uint8_t buf[1024];
-    size_t len = s_pack(req, 1, buf);
-    if (out)
-        *out = NULL;
-    zmq_send(sock, buf, len, 0);
-    zmq_msg_t m;
-    zmq_msg_init(&m);
-    if (zmq_msg_recv(&m, sock, 0) < 0)
-        return KEFU_ETIMEOUT;
-    Kefu__Reply *rep = kefu__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-    zmq_msg_close(&m);
-    int rc = !rep ? KEFU_EBADREQ : rep->error && rep->error->code != KEFU__ERROR_CODE__ERR_EXISTS
-                                        ? kefu_err_from_wire(rep->error->code) : 0;
-    if (rc && rep && rep->error && rep->error->message)
-        fprintf(stderr, "bench_sched: %s\n", rep->error->message);
-    if (out && rc == 0)
-        *out = rep;
-    else
-        kefu__reply__free_unpacked(rep, NULL);
-    return rc;
-}
 
 /* The log's head: the log daemon's applied (its last durable seq). */
 static uint64_t s_head(void)
 {
-    void *s = s_dealer("evlog");
+    void *s = bench_dealer(s_dir, "evlog", 60000);
     Kefu__Request req = KEFU__REQUEST__INIT;
     Kefu__StatusRequest st = KEFU__STATUS_REQUEST__INIT;
     req.req_case = KEFU__REQUEST__REQ_STATUS;
     req.status = &st;
     Kefu__Reply *rep;
     uint64_t head = 0;
-    if (s_call(s, &req, &rep) == 0 && rep->status)
+    if (bench_call(s, &req, &rep, "bench_sched") == 0 && rep->status)
         head = rep->status->applied;
     if (rep)
         kefu__reply__free_unpacked(rep, NULL);
     zmq_close(s);
     return head;
-}
-
-/* Waits until the daemon behind sock has applied seq; returns what it had
- * applied when it answered (0 on a failure). */
-static uint64_t s_sync(void *sock, uint64_t seq)
-{
-    Kefu__Request req = KEFU__REQUEST__INIT;
-    Kefu__SyncRequest sy = KEFU__SYNC_REQUEST__INIT;
-    sy.has_seq = true;
-    sy.seq = seq;
-    sy.has_timeout_ms = true;
-    sy.timeout_ms = 60000;
-    req.req_case = KEFU__REQUEST__REQ_SYNC;
-    req.sync = &sy;
-    Kefu__Reply *rep;
-    uint64_t applied = 0;
-    if (s_call(sock, &req, &rep) == 0 && rep->sync)
-        applied = rep->sync->applied;
-    if (rep)
-        kefu__reply__free_unpacked(rep, NULL);
-    return applied;
-}
-
-/* The field number of the first top-level field after corr in a packed
- * Reply (0 if malformed): 2 is an error, else the answer's kind. */
-static uint32_t s_reply_field(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint64_t key = 0;
-        for (int shift = 0; i < n; shift += 7) {
-            key |= (uint64_t) (p[i] & 0x7f) << shift;
-            if (!(p[i++] & 0x80))
-                break;
-        }
-        uint32_t field = (uint32_t) (key >> 3), wire = key & 7;
-        if (field != 1)
-            return field;
-        if (wire != 0)
-            return 0;
-        while (i < n && (p[i++] & 0x80))
-            ;  /* skip corr's varint */
-    }
-    return 0;
 }
 
 /* ---- the load: commands with many in flight ---------------------------------------- */
@@ -192,7 +101,7 @@ static size_t s_next(s_load_t *b, long i, uint8_t *buf)
         sr.correct = true;
         req.req_case = KEFU__REQUEST__REQ_STAGE;
         req.stage = &sr;
-        return s_pack(&req, b->corr++, buf);
+        return bench_pack(&req, b->corr++, buf);
     }
     snprintf(id, sizeof id, "O-B-%ld", i);
     snprintf(customer, sizeof customer, "B-%ld", i % b->customers);
@@ -206,7 +115,7 @@ static size_t s_next(s_load_t *b, long i, uint8_t *buf)
     oa.order = &o;
     req.req_case = KEFU__REQUEST__REQ_ORDER_ADD;
     req.order_add = &oa;
-    return s_pack(&req, b->corr++, buf);
+    return bench_pack(&req, b->corr++, buf);
 }
 
 /* total commands over the clients, each with b->window in flight.
@@ -237,7 +146,7 @@ static double s_run(s_load_t *b, long total, uint32_t want)
             zmq_msg_t m;
             zmq_msg_init(&m);
             while (zmq_msg_recv(&m, b->socks[i], ZMQ_DONTWAIT) >= 0) {
-                if (s_reply_field(zmq_msg_data(&m), zmq_msg_size(&m)) != want) {
+                if (bench_reply_field(zmq_msg_data(&m), zmq_msg_size(&m)) != want) {
                     Kefu__Reply *rep = kefu__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
                     fprintf(stderr, "bench_sched: refused: %s\n",
                             rep && rep->error && rep->error->message ? rep->error->message : "?");
@@ -258,7 +167,7 @@ static int s_fill(const char *seqs, int clients, int window, long customers, lon
     s_load_t b = {.clients = clients, .window = window, .corr = 1, .customers = customers,
                   .orders = orders};
     for (int i = 0; i < clients; i++)
-        b.socks[i] = s_dealer("intake");
+        b.socks[i] = bench_dealer(s_dir, "intake", 60000);
     static const Kefu__Tier tiers[] = {KEFU__TIER__TIER_KEY, KEFU__TIER__TIER_SPECIAL,
                                        KEFU__TIER__TIER_GENERAL};
     for (long i = 0; i < customers; i++) {
@@ -274,7 +183,7 @@ static int s_fill(const char *seqs, int clients, int window, long customers, lon
         ca.customer = &cu;
         req.req_case = KEFU__REQUEST__REQ_CUSTOMER_ADD;
         req.customer_add = &ca;
-        int rc = s_call(b.socks[0], &req, NULL);
+        int rc = bench_call(b.socks[0], &req, NULL, "bench_sched");
         if (rc) {
             fprintf(stderr, "bench_sched: customer add: %s\n", kefu_strerror(rc));
             return 1;
@@ -285,9 +194,9 @@ static int s_fill(const char *seqs, int clients, int window, long customers, lon
     uint64_t first = s_head();
     for (int i = 0; i < clients; i++) {
         zmq_close(b.socks[i]);
-        b.socks[i] = s_dealer("sched");
+        b.socks[i] = bench_dealer(s_dir, "sched", 60000);
     }
-    if (!first || s_sync(b.socks[0], first) < first) {
+    if (!first || bench_sync(b.socks[0], first, 1, "bench_sched") < first) {
         fprintf(stderr, "bench_sched: sched did not take the orders (log head %llu)\n",
                 (unsigned long long) first);
         return 1;
@@ -311,15 +220,9 @@ static int s_fill(const char *seqs, int clients, int window, long customers, lon
 
 /* ---- the rebuild and the queue ------------------------------------------------------- */
 
-static int s_cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return x < y ? -1 : x > y;
-}
-
 static double s_pct_ms(int64_t *v, size_t n, double p)
 {
-    qsort(v, n, sizeof *v, s_cmp_i64);
+    qsort(v, n, sizeof *v, bench_cmp_i64);
     return (double) v[(size_t) (p * (double) (n - 1) + 0.5)] / 1000.0;
 }
 
@@ -332,7 +235,7 @@ static int s_queue(void *sock, long asks, long orders)
         Kefu__QueueQuery q = KEFU__QUEUE_QUERY__INIT;  /* no limit: every open job */
         req.req_case = KEFU__REQUEST__REQ_QUEUE;
         req.queue = &q;
-        size_t len = s_pack(&req, (uint64_t) i + 100, buf);
+        size_t len = bench_pack(&req, (uint64_t) i + 100, buf);
         zmq_msg_t m;
         zmq_msg_init(&m);
         int64_t t = kclock_mono_us();
@@ -340,7 +243,7 @@ static int s_queue(void *sock, long asks, long orders)
         int got = zmq_msg_recv(&m, sock, 0);
         lat[i] = kclock_mono_us() - t;
         if (got < 0 ||
-            s_reply_field(zmq_msg_data(&m), zmq_msg_size(&m)) != KEFU__REPLY__REP_QUEUE_ITEMS) {
+            bench_reply_field(zmq_msg_data(&m), zmq_msg_size(&m)) != KEFU__REPLY__REP_QUEUE_ITEMS) {
             fprintf(stderr, "bench_sched: queue: no queue in the answer\n");
             zmq_msg_close(&m);
             free(lat);
@@ -378,7 +281,7 @@ static int s_rebuild(const char *bin, const char *seqs, long asks, long orders)
     fclose(f);
     /* Connected (and the first sync queued) before sched starts, so its
      * answer comes as soon as sched passes the orders. */
-    void *sock = s_dealer("sched");
+    void *sock = bench_dealer(s_dir, "sched", 60000);
     Kefu__Request req = KEFU__REQUEST__INIT;
     Kefu__SyncRequest sy = KEFU__SYNC_REQUEST__INIT;
     sy.has_seq = true;
@@ -388,7 +291,7 @@ static int s_rebuild(const char *bin, const char *seqs, long asks, long orders)
     req.req_case = KEFU__REQUEST__REQ_SYNC;
     req.sync = &sy;
     uint8_t buf[64];
-    size_t len = s_pack(&req, 1, buf);
+    size_t len = bench_pack(&req, 1, buf);
     pid_t pid = fork();
     if (pid == 0) {
         char log[4200];
@@ -424,7 +327,7 @@ static int s_rebuild(const char *bin, const char *seqs, long asks, long orders)
                 zmq_strerror(zmq_errno()), s_dir);
         goto out;
     }
-    uint64_t to = s_sync(sock, last);
+    uint64_t to = bench_sync(sock, last, 1, "bench_sched");
     t1 = kclock_mono_us();
     if (to < last) {
         fprintf(stderr, "bench_sched: kefu-sched did not reach %llu\n", last);

@@ -66,6 +66,8 @@
 #include "kclock.h"
 #include "kerr.h"
 
+#include "bench_ctl.h"
+
 static const char *s_dir;
 static kclock_t *s_wall;
 static bool s_verbose;
@@ -80,84 +82,6 @@ static void s_note(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-}
-
-static size_t s_pack(Kefu__Request *req, uint64_t corr, uint8_t *buf)
-{
-    req->has_corr = true;
-    req->corr = corr;
-    return kefu__request__pack(req, buf);
-}
-
-static void *s_dealer(const char *name)
-{
-    char ep[4200];
-    snprintf(ep, sizeof ep, "ipc://%s/run/%s.ctl", s_dir, name);
-    void *s = zmq_socket(zsys_init(), ZMQ_DEALER);
-    /* reconnect at once: the daemon binds after we connect */
-    int linger = 0, hwm = 100000, tmo = 120000, ivl = 1;
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-    zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
-    zmq_connect(s, ep);
-    return s;
-}
-
-/* One synchronous request; *out gets the decoded reply (free it) or NULL.
- * Returns 0, or the reply's error (ERR_EXISTS counts as done: a rerun). */
-static int s_call(void *sock, Kefu__Request *req, Kefu__Reply **out)
-{
-    uint8_t buf[1024];
-    size_t len = s_pack(req, 1, buf);
-    if (out)
-        *out = NULL;
-    zmq_send(sock, buf, len, 0);
-    zmq_msg_t m;
-    zmq_msg_init(&m);
-    if (zmq_msg_recv(&m, sock, 0) < 0)
-        return KEFU_ETIMEOUT;
-    Kefu__Reply *rep = kefu__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-    zmq_msg_close(&m);
-    int rc = !rep ? KEFU_EBADREQ : rep->error && rep->error->code != KEFU__ERROR_CODE__ERR_EXISTS
-                                        ? kefu_err_from_wire(rep->error->code) : 0;
-    if (rc && rep && rep->error && rep->error->message)
-        fprintf(stderr, "bench_sla: %s\n", rep->error->message);
-    if (out && rc == 0)
-        *out = rep;
-    else
-        kefu__reply__free_unpacked(rep, NULL);
-    return rc;
-}
-
-/* Waits until the daemon behind sock has applied seq (asking again while
- * a sync times out, up to tries times); returns what it had applied when
- * it answered (0 on a failure). */
-static uint64_t s_sync(void *sock, uint64_t seq, int tries)
-{
-    for (int i = 0; i < tries; i++) {
-        Kefu__Request req = KEFU__REQUEST__INIT;
-        Kefu__SyncRequest sy = KEFU__SYNC_REQUEST__INIT;
-        sy.has_seq = true;
-        sy.seq = seq;
-        sy.has_timeout_ms = true;
-        sy.timeout_ms = 60000;
-        req.req_case = KEFU__REQUEST__REQ_SYNC;
-        req.sync = &sy;
-        Kefu__Reply *rep;
-        uint64_t applied = 0;
-        int rc = s_call(sock, &req, &rep);
-        if (rc == 0 && rep->sync)
-            applied = rep->sync->applied;
-        if (rep)
-            kefu__reply__free_unpacked(rep, NULL);
-        if (applied >= seq && rc == 0)
-            return applied;
-        if (rc != KEFU_ETIMEOUT)
-            return 0;
-    }
-    return 0;
 }
 
 /* ---- the daemon under test -------------------------------------------------------------- */
@@ -369,7 +293,7 @@ static int s_rate(const char *bin, long cases, long lag)
     uint64_t first = f.first + (f.last - f.first) / 20, last = f.last;
     /* Connected (and the first sync queued) before sla starts, so its
      * answer comes as soon as sla passes that seq. */
-    void *sock = s_dealer("sla");
+    void *sock = bench_dealer(s_dir, "sla", 120000);
     Kefu__Request req = KEFU__REQUEST__INIT;
     Kefu__SyncRequest sy = KEFU__SYNC_REQUEST__INIT;
     sy.has_seq = true;
@@ -379,7 +303,7 @@ static int s_rate(const char *bin, long cases, long lag)
     req.req_case = KEFU__REQUEST__REQ_SYNC;
     req.sync = &sy;
     uint8_t buf[64];
-    size_t len = s_pack(&req, 1, buf);
+    size_t len = bench_pack(&req, 1, buf);
     int status = 1;
     pid_t pid = s_start(bin, "sla-rate.log");
     if (pid < 0)
@@ -403,7 +327,7 @@ static int s_rate(const char *bin, long cases, long lag)
         fprintf(stderr, "bench_sla: kefu-sla did not answer the first sync (see %s/log)\n", s_dir);
         goto out;
     }
-    uint64_t to = s_sync(sock, last, 3);
+    uint64_t to = bench_sync(sock, last, 3, "bench_sla");
     t1 = kclock_mono_us();
     if (to < last) {
         fprintf(stderr, "bench_sla: kefu-sla did not reach %llu\n", (unsigned long long) last);
@@ -436,7 +360,7 @@ out:
 static int s_up_rss(const char *bin, const char *logname, uint64_t seq, pid_t *pid, s_rss_t *r,
                     double *secs)
 {
-    void *sock = s_dealer("sla");
+    void *sock = bench_dealer(s_dir, "sla", 120000);
     int64_t t0 = kclock_mono_us();
     *pid = s_start(bin, logname);
     if (*pid < 0) {
@@ -445,7 +369,7 @@ static int s_up_rss(const char *bin, const char *logname, uint64_t seq, pid_t *p
     }
     /* a sync to 0 is answered once the daemon serves its socket, that is
      * once its heap is loaded from the store; then to seq */
-    uint64_t got = s_sync(sock, seq ? seq : 0, 3);
+    uint64_t got = bench_sync(sock, seq ? seq : 0, 3, "bench_sla");
     *secs = (double) (kclock_mono_us() - t0) / 1e6;
     zmq_close(sock);
     if (seq && got < seq) {
@@ -535,12 +459,6 @@ static int s_seen(void *arg, const evlog_record_t *recs, size_t n)
     return 0;
 }
 
-static int s_cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return x < y ? -1 : x > y;
-}
-
 static double s_pct_ms(const int64_t *v, size_t n, double p)
 {
     return (double) v[(size_t) (p * (double) (n - 1) + 0.5)] / 1000.0;
@@ -548,7 +466,7 @@ static double s_pct_ms(const int64_t *v, size_t n, double p)
 
 static int s_fire(long cases, int64_t spread_us, int64_t wait_us, FILE *dump)
 {
-    void *sock = s_dealer("intake");
+    void *sock = bench_dealer(s_dir, "intake", 120000);
     /* a customer to complain about */
     Kefu__Request req = KEFU__REQUEST__INIT;
     Kefu__CustomerAdd ca = KEFU__CUSTOMER_ADD__INIT;
@@ -560,7 +478,7 @@ static int s_fire(long cases, int64_t spread_us, int64_t wait_us, FILE *dump)
     ca.customer = &cu;
     req.req_case = KEFU__REQUEST__REQ_CUSTOMER_ADD;
     req.customer_add = &ca;
-    int rc = s_call(sock, &req, NULL);
+    int rc = bench_call(sock, &req, NULL, "bench_sla");
     if (rc) {
         fprintf(stderr, "bench_sla: customer add: %s\n", kefu_strerror(rc));
         zmq_close(sock);
@@ -600,7 +518,7 @@ static int s_fire(long cases, int64_t spread_us, int64_t wait_us, FILE *dump)
             co.text = "prints too red";
             r.req_case = KEFU__REQUEST__REQ_CASE_OPEN;
             r.case_open = &co;
-            size_t len = s_pack(&r, (uint64_t) sent + 10, buf);
+            size_t len = bench_pack(&r, (uint64_t) sent + 10, buf);
             zmq_send(sock, buf, len, 0);
         }
         zmq_msg_t m;
@@ -630,7 +548,7 @@ static int s_fire(long cases, int64_t spread_us, int64_t wait_us, FILE *dump)
         free(s.delay);
         return 1;
     }
-    qsort(s.delay, s.n, sizeof *s.delay, s_cmp_i64);
+    qsort(s.delay, s.n, sizeof *s.delay, bench_cmp_i64);
     s_note("bench_sla: fire delay min %.2f, max %.2f ms\n", s_pct_ms(s.delay, s.n, 0),
            s_pct_ms(s.delay, s.n, 1));
     printf("sla.fire_delay_p50: %.2f ms\n", s_pct_ms(s.delay, s.n, 0.50));
