@@ -94,6 +94,19 @@ static void s_reopen(Kefu__Job *j)
     j->at_risk = false;
 }
 
+/* The job goes to the head of the queue as a rush: due, accepted at, its
+ * cause, the rule that accepted it, the case it comes from. */
+static void s_rush(Kefu__Job *j, int64_t due, int64_t accepted_at, Kefu__Cause cause,
+                   Kefu__RushRule rule, char *case_id)
+{
+    j->has_rush_due = j->has_rush_accepted_at = j->has_rush_cause = j->has_rush_rule = true;
+    j->rush_due = due;
+    j->rush_accepted_at = accepted_at;
+    j->rush_cause = cause;
+    j->rush_rule = rule;
+    j->case_ = case_id;
+}
+
 /* ---- intake's facts ------------------------------------------------------------ */
 
 static int s_order_taken(sched_t *self, store_txn_t *txn, const Kefu__Order *o, uint64_t seq)
@@ -221,15 +234,7 @@ static int s_rush_decided(sched_t *self, store_txn_t *txn, const Kefu__RushDecis
             j->rush = d->id;
             j->has_rush_level = d->has_level;
             j->rush_level = d->level;
-            j->has_rush_due = true;
-            j->rush_due = d->due;
-            j->has_rush_accepted_at = true;
-            j->rush_accepted_at = d->at;
-            j->has_rush_cause = true;
-            j->rush_cause = d->cause;
-            j->has_rush_rule = true;
-            j->rush_rule = d->rule;
-            j->case_ = d->case_;
+            s_rush(j, d->due, d->at, d->cause, d->rule, d->case_);
         }
         rc = s_put_job(self, txn, j);
     }
@@ -318,17 +323,10 @@ static int s_rework_opened(sched_t *self, store_txn_t *txn, Kefu__Rework *w, uin
     Kefu__Job *j = rc == 0 ? s_job(self, txn, w->order, seq) : NULL;
     if (j) {
         s_reopen(j);
-        if (w->cause == KEFU__CAUSE__CAUSE_LAB) {
-            j->has_rush_due = true;
-            j->rush_due = w->due;
-            j->has_rush_accepted_at = true;
-            j->rush_accepted_at = w->opened_at;
-            j->has_rush_cause = true;
-            j->rush_cause = KEFU__CAUSE__CAUSE_LAB;
-            j->has_rush_rule = true;
-            j->rush_rule = KEFU__RUSH_RULE__RUSH_RULE_URGENCY;
-            j->case_ = w->case_;
-        } else {
+        if (w->cause == KEFU__CAUSE__CAUSE_LAB)
+            s_rush(j, w->due, w->opened_at, KEFU__CAUSE__CAUSE_LAB,
+                   KEFU__RUSH_RULE__RUSH_RULE_URGENCY, w->case_);
+        else {
             j->uploaded_at = w->opened_at;
             j->promise_at = w->due;
         }
