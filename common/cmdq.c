@@ -222,12 +222,62 @@ int cmd_actor_role(const cmd_t *cmd, const Kefu__Request *req)
     return (int) (uintptr_t) zhashx_lookup(self->roles, req->actor);
 }
 
+/* True if the comma list of words list holds word. */
+static bool s_word_in(const char *list, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t) (e - p) : strlen(p);
+        if (n == wl && strncmp(p, word, n) == 0)
+            return true;
+        p = e ? e + 1 : p + n;
+    }
+    return false;
+}
+
+/* The roles a row is for: its column, or without one, people (CMD_PEOPLE:
+ * a terminal's or dispatch's key may do only what a row names them for). */
+static const char *s_row_roles(const cmd_row_t *row)
+{
+    return row->roles ? row->roles : CMD_PEOPLE;
+}
+
+/* May a remote client's key (Request.via_role, set by kefu-net from the
+ * key, never by the client) do cmd, read or write? 0, or KEFU_EFORBIDDEN
+ * with the message set and the refusal logged with the key's name.
+ * A local client (no via_role) is not asked: the run directory's
+ * permissions are its guard. */
+static int s_may_key(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req)
+{
+    if (!cmd->call || !req->has_via_role)
+        return 0;
+    char word[32];
+    if (!pbdesc_enum_word(&kefu__key_role__descriptor, req->via_role, word, sizeof word) ||
+        req->via_role == KEFU__KEY_ROLE__KEY_ROLE_UNSET)
+        snprintf(word, sizeof word, "no role");
+    else if (s_word_in(s_row_roles(cmd->row), word))
+        return 0;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&kefu__request__descriptor, (unsigned) req->req_case);
+    cmd_errmsg(cmd, "key %s is %s; %s is for %s", req->via_key ? req->via_key : "?", word,
+               f ? f->name : "this request", s_row_roles(cmd->row));
+    klog_warn("%s: refused %s of key %s (%s)", self->table->daemon, f ? f->name : "a request",
+              req->via_key ? req->via_key : "?", word);
+    return KEFU_EFORBIDDEN;
+}
+
 /* May the caller of cmd act (cmdq_staff)? 0, or KEFU_EFORBIDDEN with the
  * message set. */
 static int s_may(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req)
 {
     if (!cmd->call || zhashx_size(self->roles) == 0)
         return 0;  /* the daemon's own, or nobody registered: anyone */
+    /* A machine's key (a floor terminal, dispatch) is no person: what it
+     * may do its key's role said already (s_may_key). */
+    if (req->has_via_role && (req->via_role == KEFU__KEY_ROLE__KEY_ROLE_TERMINAL ||
+                              req->via_role == KEFU__KEY_ROLE__KEY_ROLE_DISPATCH))
+        return 0;
     const char *actor = req->actor;
     int role = actor && actor[0] ? (int) (uintptr_t) zhashx_lookup(self->roles, actor) : 0;
     if (!role) {
@@ -240,14 +290,8 @@ static int s_may(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req)
         return 0;
     char word[32];
     pbdesc_enum_word(&kefu__role__descriptor, role, word, sizeof word);
-    size_t wl = strlen(word);
-    for (const char *p = need; *p;) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t) (e - p) : strlen(p);
-        if (n == wl && strncmp(p, word, n) == 0)
-            return 0;
-        p = e ? e + 1 : p + n;
-    }
+    if (s_word_in(need, word))
+        return 0;
     cmd_errmsg(cmd, "%s is %s; this is for %s", actor, word, need);
     return KEFU_EFORBIDDEN;
 }
@@ -1147,6 +1191,8 @@ int cmdq_submit(cmdq_t *self, ctl_call_t *call, const Kefu__Request *req, Kefu__
     cmd->writes = cmd->row->event != 0;
     cmd->now = kclock_now(self->clock);  /* a read's time; a write's is when it runs */
     int arc = s_actor(cmd, (Kefu__Request *) req);
+    if (arc == 0)
+        arc = s_may_key(self, cmd, req);
     if (arc) {
         s_call_errmsg(self, call, cmd->errmsg);
         free(cmd);

@@ -91,10 +91,19 @@ typedef struct {
     const char *subject;
     cmd_exec_fn *exec;      /* a write's checks and events; NULL for a read */
     cmd_answer_fn *answer;  /* the reply */
-    const char *roles;      /* who may, once staff is registered: role words,
-                             * "supervisor,manager" (Kefu__Role); NULL: any
-                             * registered person */
+    /* Who may. Role words, "supervisor,manager": of the staff registry
+     * (Kefu__Role: staff, supervisor, manager; checked for writes once
+     * staff is registered) and of a remote client's key (Kefu__KeyRole:
+     * terminal, dispatch, staff, supervisor; checked for every request
+     * that came through kefu-net, net.h). NULL: people, CMD_PEOPLE (any
+     * registered person; a staff or supervisor key), not machines: a
+     * terminal's or dispatch's key may do only what a row names them
+     * for ("terminal," CMD_PEOPLE). */
+    const char *roles;
 } cmd_row_t;
+
+/* The roles of people, for rows that machines may use too. */
+#define CMD_PEOPLE "staff,supervisor,manager"
 
 /* A daemon's commands. */
 typedef struct {

@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,8 +46,12 @@
 struct ctlclient_t {
     void *ctx;        /* this client's libzmq context */
     void *sock;       /* DEALER; NULL after a failed re-creation */
+    void *mon;        /* PAIR on sock's handshake failures (CURVE only), or NULL */
     char *endpoint;
     uint64_t corr;    /* last corr used */
+    bool curve;       /* ctlclient_set_curve() was called */
+    char curve_public[41], curve_secret[41], curve_server[41];
+    unsigned mon_gen; /* names each socket's monitor endpoint apart */
 };
 
 /* A new DEALER connected to self->endpoint, or NULL (bad endpoint,
@@ -58,11 +63,40 @@ static void *s_socket_new(ctlclient_t *self)
         return NULL;
     int zero = 0;
     zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    if (self->curve) {
+        zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, self->curve_server, 40);
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, self->curve_public, 40);
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, self->curve_secret, 40);
+        /* The site refusing the key (its ZAP answer, net_gate.c) is an
+         * event on the socket, not an error of any call: watch for it, so
+         * a refused key is said as such and not after a whole timeout. */
+        char ep[64];
+        snprintf(ep, sizeof ep, "inproc://ctlclient-mon-%u", ++self->mon_gen);
+        if (zmq_socket_monitor(sock, ep, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                                             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0) {
+            self->mon = zmq_socket(self->ctx, ZMQ_PAIR);
+            if (self->mon) {
+                zmq_setsockopt(self->mon, ZMQ_LINGER, &zero, sizeof zero);
+                if (zmq_connect(self->mon, ep) != 0) {
+                    zmq_close(self->mon);
+                    self->mon = NULL;
+                }
+            }
+        }
+    }
     if (zmq_connect(sock, self->endpoint) != 0) {
         zmq_close(sock);
         return NULL;
     }
     return sock;
+}
+
+static void s_mon_close(ctlclient_t *self)
+{
+    if (self->mon) {
+        zmq_close(self->mon);
+        self->mon = NULL;
+    }
 }
 
 ctlclient_t *ctlclient_new(const char *endpoint)
@@ -98,6 +132,7 @@ void ctlclient_destroy(ctlclient_t **self_p)
     if (!self_p || !*self_p)
         return;
     ctlclient_t *self = *self_p;
+    s_mon_close(self);
     if (self->sock)
         zmq_close(self->sock);
     if (self->ctx)
@@ -111,9 +146,24 @@ void ctlclient_destroy(ctlclient_t **self_p)
  * taken for the next call's reply. */
 static void s_socket_renew(ctlclient_t *self)
 {
+    s_mon_close(self);
     if (self->sock)
         zmq_close(self->sock);
     self->sock = s_socket_new(self);
+}
+
+int ctlclient_set_curve(ctlclient_t *self, const char *public_key, const char *secret_key,
+                        const char *server_key)
+{
+    assert(self && public_key && secret_key && server_key);
+    if (strlen(public_key) != 40 || strlen(secret_key) != 40 || strlen(server_key) != 40)
+        return KEFU_EINVAL;
+    memcpy(self->curve_public, public_key, 41);
+    memcpy(self->curve_secret, secret_key, 41);
+    memcpy(self->curve_server, server_key, 41);
+    self->curve = true;
+    s_socket_renew(self);
+    return self->sock ? 0 : KEFU_EINVAL;
 }
 
 /* Milliseconds left until deadline (mono usec), >= 0; -1 for no deadline. */
@@ -127,13 +177,33 @@ static long s_left_ms(int64_t deadline)
 
 /* Waits for events on the socket until deadline. Returns 1 when ready,
  * 0 on timeout, -1 on a libzmq error. EINTR just means wait again. */
-static int s_wait(void *sock, short events, int64_t deadline)
+static int s_wait(ctlclient_t *self, short events, int64_t deadline)
 {
     for (;;) {
-        zmq_pollitem_t item = {sock, 0, events, 0};
-        int rc = zmq_poll(&item, 1, s_left_ms(deadline));
-        if (rc > 0)
+        zmq_pollitem_t items[2] = {{self->sock, 0, events, 0}, {self->mon, 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll(items, self->mon ? 2 : 1, s_left_ms(deadline));
+        if (rc > 0 && (items[0].revents & events))
             return 1;
+        if (rc > 0 && self->mon && (items[1].revents & ZMQ_POLLIN)) {
+            zmq_msg_t ev;
+            zmq_msg_init(&ev);
+            int n = zmq_msg_recv(&ev, self->mon, ZMQ_DONTWAIT);
+            uint16_t e = 0;
+            if (n >= 2)
+                memcpy(&e, zmq_msg_data(&ev), 2);
+            bool more = zmq_msg_more(&ev);
+            zmq_msg_close(&ev);
+            while (more) {   /* the event's endpoint frame */
+                zmq_msg_init(&ev);
+                more = zmq_msg_recv(&ev, self->mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&ev);
+                zmq_msg_close(&ev);
+            }
+            if (e == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || e == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+                return 2;
+            continue;
+        }
+        if (rc > 0)
+            continue;
         if (rc == 0)
             return 0;
         if (errno != EINTR)
@@ -187,20 +257,20 @@ int ctlclient_call(ctlclient_t *self, Kefu__Request *req, Kefu__Reply **reply,
     /* A DEALER with a connect pending accepts sends (they wait in its
      * pipe), so POLLOUT is normally immediate; it only waits at the
      * high-water mark. */
-    int rc = s_wait(self->sock, ZMQ_POLLOUT, deadline);
+    int rc = s_wait(self, ZMQ_POLLOUT, deadline);
     if (rc == 1 && zmq_msg_send(&out, self->sock, ZMQ_DONTWAIT) < 0)
         rc = -1;
     if (rc != 1) {
         zmq_msg_close(&out);
         s_socket_renew(self);
-        return rc == 0 ? KEFU_ETIMEOUT : KEFU_EINTERNAL;
+        return rc == 0 ? KEFU_ETIMEOUT : rc == 2 ? KEFU_EFORBIDDEN : KEFU_EINTERNAL;
     }
 
     for (;;) {
-        rc = s_wait(self->sock, ZMQ_POLLIN, deadline);
+        rc = s_wait(self, ZMQ_POLLIN, deadline);
         if (rc != 1) {
             s_socket_renew(self);
-            return rc == 0 ? KEFU_ETIMEOUT : KEFU_EINTERNAL;
+            return rc == 0 ? KEFU_ETIMEOUT : rc == 2 ? KEFU_EFORBIDDEN : KEFU_EINTERNAL;
         }
         zmq_msg_t body;
         if (s_recv_body(self->sock, &body) != 0)

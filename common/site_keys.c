@@ -2,7 +2,7 @@
  * kconfig (kconfig.h), listed in registry_key_tables (registry.h).
  *
  * site_keys: kefu's own (contract.md "Configuration": the supervisor, the
- * log level every daemon takes, the remote endpoint, and the working
+ * log level every daemon takes, and the working
  * calendar every deadline is counted in, read by the deadline policy
  * wherever a due time is computed: intake today, sched and the SLA
  * watchers next). site_planned_keys: the contract's keys of daemons not
@@ -23,7 +23,6 @@
 static const char *const s_log_levels[] = {"debug", "info", "warn", "error", NULL};
 
 static const kconfig_key_t s_site[] = {
-    KCONFIG_KEY_STRING("net.listen", ""),                 /* empty: no remote clients */
     /* The working calendar deadlines count in (deadline.h): "same-day",
      * "@work" and "half a working day" (003 第二篇 三) mean the site's
      * local working hours, never the machine's TZ. */

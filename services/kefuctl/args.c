@@ -129,6 +129,8 @@ enum {
     S_OPT_JSON,
     S_OPT_REQUEST_ID,
     S_OPT_TIMEOUT,
+    S_OPT_ENDPOINT,
+    S_OPT_KEY,
 };
 
 const struct option kctl_global_opts[] = {
@@ -136,10 +138,12 @@ const struct option kctl_global_opts[] = {
     {"json", no_argument, NULL, S_OPT_JSON},
     {"request-id", required_argument, NULL, S_OPT_REQUEST_ID},
     {"timeout", required_argument, NULL, S_OPT_TIMEOUT},
+    {"endpoint", required_argument, NULL, S_OPT_ENDPOINT},
+    {"key", required_argument, NULL, S_OPT_KEY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
-#define S_N_GLOBAL_OPTS 6  /* entries of kctl_global_opts, its end included */
+#define S_N_GLOBAL_OPTS 8  /* entries of kctl_global_opts, its end included */
 
 int kctl_global(kctl_t *ctx, int opt, const char *arg)
 {
@@ -165,6 +169,17 @@ int kctl_global(kctl_t *ctx, int opt, const char *arg)
         ctx->timeout_ms = ms > INT_MAX / 2 ? INT_MAX / 2 : (int) ms;
         break;
     }
+    case S_OPT_ENDPOINT:
+        /* a remote site (net.listen): transport://address, as libzmq takes it */
+        if (!strstr(arg, "://") || strstr(arg, "://") == arg || !strstr(arg, "://")[3])
+            return kctl_usage(ctx, "bad --endpoint '%s': tcp://HOST:PORT", arg);
+        ctx->endpoint = arg;
+        break;
+    case S_OPT_KEY:
+        if (!*arg)
+            return kctl_usage(ctx, "--key needs a key file (kefuctl key new makes them)");
+        ctx->key_file = arg;
+        break;
     default:
         assert(!"unknown global option");
     }
@@ -208,6 +223,24 @@ int kctl_getopt(kctl_t *ctx, int argc, char **argv, const struct option *opts)
             if (rc != 0) {
                 ctx->exit_code = kctl_usage(ctx, "the site directory is too long");
                 return KCTL_OPT_EXIT;
+            }
+            if (ctx->key_file && !ctx->endpoint) {
+                ctx->exit_code = kctl_usage(ctx, "--key goes with --endpoint (a remote site)");
+                return KCTL_OPT_EXIT;
+            }
+            if (ctx->endpoint && !ctx->key_loaded) {
+                /* a remote site takes CURVE clients only: the key file now,
+                 * so a bad one is a usage error before anything is sent */
+                char err[PATH_MAX + 128];
+                if (!ctx->key_file)
+                    ctx->exit_code = kctl_usage(ctx, "--endpoint needs --key FILE (kefuctl key "
+                                                     "new, on the site, makes one)");
+                else if (keyfile_load(ctx->key_file, &ctx->key, err, sizeof err) != 0)
+                    ctx->exit_code = kctl_usage(ctx, "--key %s", err);
+                else
+                    ctx->key_loaded = true;
+                if (!ctx->key_loaded)
+                    return KCTL_OPT_EXIT;
             }
             return KCTL_OPT_END;
         }

@@ -31,22 +31,53 @@ bool kctl_endpoint_absent(const char *endpoint)
     return ctlclient_nobody_listens(endpoint);
 }
 
+/* A remote site: one endpoint for every daemon (the site's kefu-net routes
+ * each request by the registry; a shared one, status or sync, by `to`),
+ * always CURVE with the key file's pair. */
+static int s_call_remote(kctl_t *ctx, const char *daemon, Kefu__Request *req,
+                         Kefu__Reply **reply, int timeout_ms)
+{
+    /* without a usable key: kctl_call_fail() says why (a usage error) */
+    if (!ctx->key_file)
+        return KEFU_EINVAL;
+    if (!ctx->key_loaded) {
+        char err[PATH_MAX + 128];
+        if (keyfile_load(ctx->key_file, &ctx->key, err, sizeof err) != 0)
+            return KEFU_EINVAL;
+        ctx->key_loaded = true;
+    }
+    ctlclient_t *client = ctlclient_new(ctx->endpoint);
+    if (!client)
+        return KEFU_EINTERNAL;
+    int rc = ctlclient_set_curve(client, ctx->key.public_key, ctx->key.secret_key,
+                                 ctx->key.site_key);
+    char *to = req->to;
+    req->to = (char *) daemon;
+    if (rc == 0)
+        rc = ctlclient_call(client, req, reply, timeout_ms);
+    req->to = to;
+    ctlclient_destroy(&client);
+    return rc;
+}
+
 int kctl_call(kctl_t *ctx, const char *daemon, Kefu__Request *req, Kefu__Reply **reply,
               int timeout_ms)
 {
     char endpoint[PATH_MAX + 32];
     *reply = NULL;
-    int rc = site_endpoint(ctx->site, daemon, "ctl", endpoint, sizeof endpoint);
-    if (rc != 0)
-        return rc;
-    if (kctl_endpoint_absent(endpoint))
-        return KEFU_ETIMEOUT;
     /* How long we wait: the daemon answers before that, if only with what
      * holds the command up (cmdq.h), rather than leave us to time out. */
     if (timeout_ms > 0 && !req->has_wait_ms) {
         req->has_wait_ms = true;
         req->wait_ms = (uint32_t) timeout_ms;
     }
+    if (ctx->endpoint)
+        return s_call_remote(ctx, daemon, req, reply, timeout_ms);
+    int rc = site_endpoint(ctx->site, daemon, "ctl", endpoint, sizeof endpoint);
+    if (rc != 0)
+        return rc;
+    if (kctl_endpoint_absent(endpoint))
+        return KEFU_ETIMEOUT;
     ctlclient_t *client = ctlclient_new(endpoint);
     if (!client)
         return KEFU_EINTERNAL;  /* out of memory: the endpoint came from site.h */

@@ -88,7 +88,8 @@ static int s_list_width(const char *const *words, size_t n)
 
 void kctl_help_all(FILE *out)
 {
-    fputs("usage: kefuctl [--dir DIR] [--json] [--request-id ID] [--timeout DUR] COMMAND ...\n"
+    fputs("usage: kefuctl [--dir DIR | --endpoint tcp://HOST:PORT --key FILE] [--json]\n"
+          "               [--request-id ID] [--timeout DUR] COMMAND ...\n"
           "\n"
           "Talks to the kefu site in DIR (default ./var, or $KEFU_DIR).\n"
           "\n"
@@ -99,6 +100,8 @@ void kctl_help_all(FILE *out)
           "  --request-id ID  idempotency key: a write repeated with the same ID\n"
           "                   returns the first answer and changes nothing\n"
           "  --timeout DUR    how long to wait for each daemon (default 5s)\n"
+          "  --endpoint E     a remote site (its net.listen, e.g. tcp://lab:7700), with\n"
+          "  --key FILE       this client's key file (kefuctl key new, on the site)\n"
           "  -h, --help       this help; `kefuctl COMMAND --help` for a command's\n"
           "\n"
           "commands:\n",
@@ -133,7 +136,7 @@ void kctl_help_cmd(FILE *out, const kctl_cmd_t *c)
     if (c->help)
         fprintf(out, "\n%s\n", c->help);
     fputs("\nglobal options (anywhere on the line): --dir DIR, --json, "
-          "--request-id ID, --timeout DUR\n",
+          "--request-id ID, --timeout DUR, --endpoint E --key FILE\n",
           out);
 }
 

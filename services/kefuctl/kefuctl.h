@@ -50,6 +50,7 @@
 
 #include "control.pb-c.h"
 #include "event.pb-c.h"
+#include "keyfile.h"
 
 /* Exit statuses of the contract. */
 enum {
@@ -167,6 +168,10 @@ struct kctl_t {
     bool json;               /* --json */
     const char *request_id;  /* --request-id, or NULL */
     int timeout_ms;          /* --timeout, per daemon call */
+    const char *endpoint;    /* --endpoint: a remote site's net.listen, or NULL (local) */
+    const char *key_file;    /* --key: the client's key file, for --endpoint */
+    keyfile_t key;           /* key_file read, once key_loaded */
+    bool key_loaded;
     const kctl_cmd_t *cmd;   /* the command running (for its usage line) */
     const kctl_rows_t *rows; /* the table it is in */
     int offset_min;          /* the site's utc offset, once known (kctl_time_offset) */

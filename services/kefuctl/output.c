@@ -183,6 +183,25 @@ int kctl_refused(kctl_t *ctx, const char *who, const Kefu__Error *err)
 
 int kctl_call_fail(kctl_t *ctx, const char *daemon, int rc)
 {
+    if (ctx->endpoint) {   /* a remote site (call.c) */
+        if (!ctx->key_file)
+            return kctl_usage(ctx, "--endpoint needs --key FILE (kefuctl key new, on the site, "
+                                   "makes one)");
+        if (!ctx->key_loaded) {
+            char err[PATH_MAX + 128];
+            keyfile_t k;
+            keyfile_load(ctx->key_file, &k, err, sizeof err);
+            return kctl_usage(ctx, "--key %s", err);
+        }
+        if (rc == KEFU_ETIMEOUT)
+            return kctl_fail(ctx, KCTL_EXIT_UNREACHABLE, "unavailable",
+                             "the site at %s does not answer (is its net.listen set, and "
+                             "kefu-net up?)", ctx->endpoint);
+        if (rc == KEFU_EFORBIDDEN)
+            return kctl_fail(ctx, KCTL_EXIT_REFUSED, "forbidden",
+                             "the site at %s refused key %s (not enrolled, revoked, or "
+                             "another site's)", ctx->endpoint, ctx->key.name);
+    }
     if (rc == KEFU_ETIMEOUT)
         return kctl_fail(ctx, KCTL_EXIT_UNREACHABLE, "unavailable",
                          "%s does not answer: is the site in %s up?", daemon, ctx->site);

@@ -526,9 +526,9 @@ static int s_a_list(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t
 static const cmd_row_t s_rows[] = {
     /* request              reply              first event            key                 subject              exec  answer */
     {Q(RUSH),               R(RUSH_DECISION),  E(RUSH_DECIDED),       "job/order",        "decision.id",       s_x,  s_a_rush,      NULL},
-    {Q(STAGE),              R(JOB),            E(STAGE_REPORTED),     "job/order",        "order",             s_x,  s_a_job,       NULL},
-    {Q(JOB_GET),            R(JOB),            0,                     NULL,               "order",             NULL, s_a_job,       NULL},
-    {Q(QUEUE),              R(QUEUE_ITEMS),    0,                     NULL,               NULL,                NULL, s_a_queue,     NULL},
+    {Q(STAGE),              R(JOB),            E(STAGE_REPORTED),     "job/order",        "order",             s_x,  s_a_job,       "terminal," CMD_PEOPLE},
+    {Q(JOB_GET),            R(JOB),            0,                     NULL,               "order",             NULL, s_a_job,       "terminal,dispatch," CMD_PEOPLE},
+    {Q(QUEUE),              R(QUEUE_ITEMS),    0,                     NULL,               NULL,                NULL, s_a_queue,     "terminal,dispatch," CMD_PEOPLE},
     {Q(RUSH_LIST),          R(RUSH_ITEMS),     0,                     NULL,               NULL,                NULL, s_a_list,      NULL},
     {Q(REWORK_OPEN),        R(REWORK),         E(REWORK_OPENED),      "job/order",        "rework.id",         s_x,  s_a_rework,    NULL},
     {Q(REWORK_HANDOVER),    R(REWORK),         E(REWORK_HANDED_OVER), "rework/id",        "id",                s_x,  s_a_rework,    NULL},

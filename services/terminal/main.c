@@ -1,7 +1,7 @@
 /* main.c: kefu-terminal, the program a production-floor station runs.
  *
  *   kefu-terminal --terminal T [--by WORKER] [--dir DIR] [--spool FILE]
- *                 [--endpoint ENDPOINT] [--timeout MS] [--nowait] [--list]
+ *                 [--endpoint ENDPOINT [--key FILE]] [--timeout MS] [--nowait] [--list]
  *
  * It reads scans from stdin as a barcode scanner types them, one a line,
  * keeps each in an on-disk spool and reports it to the site's scheduler,
@@ -35,7 +35,7 @@ static void s_usage(FILE *f)
 {
     fputs(
         "usage: kefu-terminal --terminal T [--by WORKER] [--dir DIR] [--spool FILE]\n"
-        "                     [--endpoint ENDPOINT] [--timeout MS] [--nowait] [--list]\n"
+        "                     [--endpoint ENDPOINT [--key FILE]] [--timeout MS] [--nowait] [--list]\n"
         "\n"
         "A production-floor station: reads scans on stdin, one a line, as a barcode\n"
         "scanner types them, and reports each to the site's scheduler.\n"
@@ -67,7 +67,10 @@ static void s_usage(FILE *f)
         "  --dir DIR        the site directory (default $KEFU_DIR, else ./var)\n"
         "  --spool FILE     the spool (default DIR/terminal-T.spool; FILE.lock beside it)\n"
         "  --endpoint E     the site's control socket (default ipc://DIR/run/sched.ctl,\n"
-        "                   the daemon that serves stage reports)\n"
+        "                   the daemon that serves stage reports), or a remote site's\n"
+        "                   net.listen, tcp://HOST:PORT, with --key\n"
+        "  --key FILE       the station's key file (kefuctl key new NAME --role terminal,\n"
+        "                   on the site), for a tcp:// endpoint\n"
         "  --timeout MS     how long to wait for one answer (default 5000, 100..600000)\n"
         "  --nowait         when the input ends, stop at the first failed try instead of\n"
         "                   waiting for the site (the scans stay in the spool: exit 3)\n"
@@ -126,13 +129,15 @@ int main(int argc, char **argv)
         {"dir", required_argument, NULL, 'd'},
         {"spool", required_argument, NULL, 's'},
         {"endpoint", required_argument, NULL, 'e'},
+        {"key", required_argument, NULL, 'k'},
         {"timeout", required_argument, NULL, 'T'},
         {"nowait", no_argument, NULL, 'n'},
         {"list", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    const char *terminal = NULL, *by = NULL, *dir = NULL, *spool = NULL, *endpoint = NULL;
+    const char *terminal = NULL, *by = NULL, *dir = NULL, *spool = NULL, *endpoint = NULL,
+               *key_file = NULL;
     int timeout_ms = TERM_TIMEOUT_MS;
     bool nowait = false, list = false;
     opterr = 0;
@@ -144,6 +149,7 @@ int main(int argc, char **argv)
         case 'd': dir = optarg; break;
         case 's': spool = optarg; break;
         case 'e': endpoint = optarg; break;
+        case 'k': key_file = optarg; break;
         case 'n': nowait = true; break;
         case 'l': list = true; break;
         case 'h':
@@ -200,7 +206,13 @@ int main(int argc, char **argv)
         if (!sep || sep == endpoint || !sep[3])
             return s_bad("--endpoint: transport://address (ipc://PATH, tcp://HOST:PORT), not '%s'",
                          endpoint);
+        if (strncmp(endpoint, "ipc://", 6) != 0 && !key_file)
+            return s_bad("--endpoint %s needs --key FILE: a remote site takes CURVE clients only",
+                         endpoint);
     }
+    static keyfile_t key;
+    if (key_file && keyfile_load(key_file, &key, err, sizeof err) != 0)
+        return s_bad("--key %s", err);
     char path[PATH_MAX];
     if (!spool) {
         char rel[64];
@@ -231,6 +243,7 @@ int main(int argc, char **argv)
         .by = by,
         .spool = spool,
         .endpoint = endpoint,
+        .key = key_file ? &key : NULL,
         .timeout_ms = timeout_ms,
         .nowait = nowait,
         .stop = &s_stop,

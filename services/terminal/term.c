@@ -104,6 +104,12 @@ int term_new(term_t **out, const term_opts_t *opts, char *err, size_t cap)
         term_destroy(&self);
         return KEFU_EINVAL;
     }
+    if (opts->key && ctlclient_set_curve(self->client, opts->key->public_key, opts->key->secret_key,
+                                         opts->key->site_key) != 0) {
+        snprintf(err, cap, "the key file's keys are not CURVE keys");
+        term_destroy(&self);
+        return KEFU_EINVAL;
+    }
     *out = self;
     return 0;
 }
@@ -270,6 +276,9 @@ static bool s_deliver(term_t *self)
         if (rc == KEFU_ETIMEOUT)
             snprintf(why, sizeof why, "no answer from %s in %d ms", self->endpoint,
                      self->timeout_ms);
+        else if (rc == KEFU_EFORBIDDEN)
+            snprintf(why, sizeof why, "%s refused this station's key (not enrolled, revoked, "
+                                      "or another site's)", self->endpoint);
         else
             snprintf(why, sizeof why, "%s: %s", self->endpoint, kefu_strerror(rc));
         s_site_lost(self, S_SILENT, why);

@@ -5,8 +5,8 @@
  * (spool.h) and sends them to the site one at a time, oldest first, as
  * the StageReport request on the scheduler's control socket
  * (docs/protocol.md "Floor terminals"). The site is one endpoint string:
- * the local ipc:// socket today; the remote endpoint with its keys
- * (roadmap 7) comes as more flags, not as another loop.
+ * the local ipc:// socket, or a remote site's net.listen with the
+ * station's key file (CURVE: services/net/net.h), the same loop either way.
  */
 #ifndef KEFU_TERM_H
 #define KEFU_TERM_H
@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "keyfile.h"
 #include "spool.h"
 
 #define TERM_EXIT_OK      0   /* the input ended and every scan is answered */
@@ -32,7 +33,8 @@ typedef struct {
     const char *terminal;     /* the station's id: StageReport.terminal, the request ids */
     const char *by;           /* the worker at the station, or NULL (the input may change it) */
     const char *spool;        /* the spool's path */
-    const char *endpoint;     /* the site: "ipc://DIR/run/sched.ctl" */
+    const char *endpoint;     /* the site: "ipc://DIR/run/sched.ctl", or tcp://HOST:PORT */
+    const keyfile_t *key;     /* the station's key, for a remote site; NULL: local */
     int timeout_ms;           /* how long one answer may take */
     bool nowait;              /* at the end of the input, give up at the first failed try */
     volatile sig_atomic_t *stop;  /* set by a signal: stop at the next turn (may be NULL) */

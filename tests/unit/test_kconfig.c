@@ -47,6 +47,7 @@ static const char s_default_dump[] =
     "kefu.restart_max = 5s\n"
     "log.level = info\n"
     "net.listen = \n"
+    "net.request_timeout = 30s\n"
     "sched.daily_capacity = 2000\n"
     "sched.frequent_rush = 4\n"
     "sched.key_reserve = 20\n"
@@ -424,7 +425,7 @@ static void test_dump_after_changes(void **state)
     assert_rc(kconfig_set(fx->cfg, "sched.rush_quota=250", fx->err, sizeof fx->err), 0);
     char buf[4096];
     kconfig_dump(fx->cfg, buf, sizeof buf);
-    assert_non_null(strstr(buf, "\nnet.listen = tcp://0.0.0.0:7700\nsched.daily_capacity = 2000\n"
+    assert_non_null(strstr(buf, "\nnet.listen = tcp://0.0.0.0:7700\nnet.request_timeout = 30s\nsched.daily_capacity = 2000\n"
                                 "sched.frequent_rush = 4\n"));
     assert_non_null(strstr(buf, "\nsched.rush_quota = 250\n"));
 }
@@ -440,7 +441,7 @@ static void test_owners(void **state)
         {"sla.rework_print", "sched"},     {"sched.rush_quota", "sched"},
         {"sla.level2_after", "sla"},   {"calendar.hours", "site"},
         {"kefu.restart_max", "site"},      {"log.level", "site"},
-        {"net.listen", "site"},
+        {"net.listen", "net"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *o = kconfig_owner(fx->cfg, cases[i].key);

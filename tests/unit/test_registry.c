@@ -155,12 +155,13 @@ static void test_lookups(void **state)
 static void test_order_and_site_daemons(void **state)
 {
     (void) state;
-    assert_int_equal(registry_count(), 4);
+    assert_int_equal(registry_count(), 5);
     assert_string_equal(registry_daemons[0].name, "evlog");   /* the log starts first */
     assert_string_equal(registry_daemons[1].name, "intake");
     assert_string_equal(registry_daemons[2].name, "sched");
     assert_string_equal(registry_daemons[3].name, "sla");
-    assert_null(registry_daemons[4].name);
+    assert_string_equal(registry_daemons[4].name, "net");    /* the remote endpoint */
+    assert_null(registry_daemons[5].name);
     size_t i = 0;
     for (; registry_daemons[i].name; i++) {
         assert_int_equal(registry_daemons[i].order, (int) i);

@@ -84,7 +84,8 @@ static void test_daemons(void **state)
     assert_string_equal(site_daemons[1], "intake");
     assert_string_equal(site_daemons[2], "sched");
     assert_string_equal(site_daemons[3], "sla");
-    assert_null(site_daemons[4]);
+    assert_string_equal(site_daemons[4], "net");
+    assert_null(site_daemons[5]);
 }
 
 static void test_dir_choice(void **state)
