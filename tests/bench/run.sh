@@ -10,7 +10,8 @@
 # each decoding every event and committing its position per batch in its
 # own LMDB store, as a full site of five business daemons will with the
 # bench's probe events, which every daemon skips as not its own), then a
-# whole site with `kefu up` for intake's figures, then sched's (a site filled with orders and stage
+# whole site with `kefu up` for intake's figures and the remote endpoint's
+# (net.append_remote_p50 beside net.append_ipc_p50), then sched's (a site filled with orders and stage
 # reports, then a fresh kefu-sched rebuilding its store from that log and
 # answering the queue), then sla's (a fresh kefu-sla rebuilding obligations
 # from a log, its RSS at a million open deadlines, how late escalations fire
@@ -47,9 +48,11 @@ trap cleanup EXIT INT TERM
 # measurably later (~100 us here), which is the scheduler's figure, not
 # the log's. Sets KEFU_PID.
 start_site() {
-    "$BUILD/bin/kefu" up --dir "$1" > "$D.up.log" 2>&1 &
+    dir=$1
+    shift
+    "$BUILD/bin/kefu" up --dir "$dir" "$@" > "$D.up.log" 2>&1 &
     KEFU_PID=$!
-    wait_up "$1"
+    wait_up "$dir"
 }
 # wait_up DIR: until some daemon of the site in DIR answers.
 wait_up() {
@@ -120,8 +123,14 @@ stop_site
 
 # Intake's figures on a whole site: intake.commands, then
 # intake.mixed_commands with 5% register queries at 70,000 cases.
-start_site "$D/site"
+NET_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+start_site "$D/site" --set "net.listen=tcp://127.0.0.1:$NET_PORT"
 figures "$BUILD/tests/bench_intake" --dir "$D/site"
+# The remote endpoint's figure beside the ipc one (bench_net.c): one
+# acknowledged command at a time, over CURVE on loopback TCP and over ipc.
+"$BUILD/bin/kefuctl" --dir "$D/site" key new bench --role staff --out "$D/bench.key" >/dev/null
+figures "$BUILD/tests/bench_net" --dir "$D/site" --endpoint "tcp://127.0.0.1:$NET_PORT" \
+    --key "$D/bench.key"
 # The site stops before the peer runs, so neither disturbs the other.
 stop_site
 
