@@ -27,8 +27,8 @@ check() {  # check WHAT JSON JQ-EXPR EXPECTED
 
 "$B/kefu" up --dir "$D" --detach --sim-clock 2026-11-23T09:00:00+08:00
 st=$(K status)
-check "status" "$st" '[.daemons[] | .name + ":" + (.ok|tostring)] | join(" ")' "evlog:true intake:true sched:true sla:true"
-check "status pids" "$st" '[.daemons[] | select(.pid > 0)] | length' 4
+check "status" "$st" '[.daemons[] | .name + ":" + (.ok|tostring)] | join(" ")' "evlog:true intake:true sched:true sla:true net:true"
+check "status pids" "$st" '[.daemons[] | select(.pid > 0)] | length' 5
 check "status head" "$st" '.head' 0
 
 # the simulated clock moves by hand; each advance is an event. Times print
@@ -40,7 +40,7 @@ K customer add K-1 --name "Golden" --tier key >/dev/null
 s=$(K sync)
 check "sync" "$s" '.head' 2
 st=$(K status)
-check "applied" "$st" '[.daemons[] | .applied] | join(" ")' "2 2 2 2"
+check "applied" "$st" '[.daemons[] | .applied] | join(" ")' "2 2 2 2 2"
 
 # log tail: every event, one JSON object a line, in order
 tail=$(K log tail)
