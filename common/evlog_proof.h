@@ -8,8 +8,9 @@
  *
  * The proof rests on a site secret: 32 random bytes the log creates at
  * start, if missing, in DIR/evlog/producer.secret (mode 0600, in the
- * log's store, which like the site directory is 0700: readable only by
- * the site's own user, the one every daemon runs as). A client whose
+ * log's store, 0700: readable only by the site's own user, the one every
+ * daemon runs as; under systemd an operator in group kefu may use the
+ * sockets but not read this). A client whose
  * producer is a daemon's name reads the file and sends, in HelloRequest
  * and AppendRequest (proto/evlog.proto, field `proof`), the keyed hash
  *
