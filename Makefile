@@ -10,8 +10,9 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 
-# libcurl: the SLA notifier's webhooks; libmicrohttpd: the test's receiver.
-PKGS     := libzmq libczmq libprotobuf-c lmdb jansson zlib libcurl libmicrohttpd
+# libcurl: the SLA notifier's webhooks; libmicrohttpd: the test's receiver;
+# libsodium: the log's producer proofs (common/evlog_proof.h).
+PKGS     := libzmq libczmq libprotobuf-c lmdb jansson zlib libcurl libmicrohttpd libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -34,7 +35,7 @@ GEN_H    := $(PROTOS:%=$(BUILD)/gen/%.pb-c.h)
 DAEMONS  := $(shell sed -n 's/^KEFU_DAEMON.\([a-z][a-z0-9]*\),.*/\1/p' common/daemons.def)
 
 COMMON   := kerr keyfile kid krecord kservice pbkind kclock ktime klog kvalid kconfig deadline store arena site pbjson kdaemon \
-            evlog_record evlog_event evlog_client consumer ctlserver ctlclient cmdq pbdesc kzmq \
+            evlog_record evlog_event evlog_proof evlog_client consumer ctlserver ctlclient cmdq pbdesc kzmq \
             registry site_keys
 # Each daemon's configuration keys, services/NAME/NAME_keys.c: data only,
 # built into the library (not into kefu-NAME) so `kefu up` checks every

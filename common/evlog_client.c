@@ -39,6 +39,22 @@
  * is answered with the old seqs of the events it had and new ones for the
  * rest, so a request's seqs are not always consecutive.
  *
+ * Producer proof
+ * --------------
+ * A producer id that is a daemon's name in the registry is that daemon's
+ * alone, and the log wants its proof in every hello and append
+ * (evlog_proof.h). The client reads the site secret the log keeps in its
+ * store when it says hello, not when it is created: a daemon may start
+ * before the log has made the file, and then waits for the log anyway.
+ * A hello refused ERR_FORBIDDEN reads the file again and is sent once
+ * more within the same wait (the log made the file after our read);
+ * refused again, the hello fails with KEFU_EFORBIDDEN and the caller
+ * (the kit) tries later. An append refused ERR_FORBIDDEN reads the file
+ * again too, and if the secret changed (the log's store was made anew)
+ * sends everything unacknowledged again with the new proof; otherwise
+ * the refusal stands. The proof is computed once per read and copied
+ * into each request: nothing per event. Other producers send none.
+ *
  * Subscription (the Clone pattern)
  * --------------------------------
  * CATCHUP: fetch from `next` until a reply reaches the head; live messages
@@ -60,9 +76,11 @@
 #include "arena.h"
 #include "evlog.pb-c.h"
 #include "evlog_event.h"
+#include "evlog_proof.h"
 #include "kclock.h"
 #include "kerr.h"
 #include "klog.h"
+#include "registry.h"
 #include "site.h"
 
 #define S_RETRY_US     (1000 * 1000)  /* resend unacknowledged after this */
@@ -74,15 +92,15 @@
 enum { S_NONE, S_CATCHUP, S_LIVE };
 
 /* One append request: events of one or more evlog_client_append calls
- * (segments), packed as the AppendRequest body after S_HDR bytes kept
- * free for the LogRequest field header. */
+ * (segments), packed as the AppendRequest's events; the corr, the
+ * LogRequest field header and the proof are put before them as it is
+ * sent (s_send_append). */
 typedef struct {
     evlog_ack_fn *cb;
     void *arg;
     uint32_t n;
 } s_seg_t;
 
-#define S_HDR 6   /* tag + up to 5 varint bytes of the AppendRequest length */
 #define S_REQ_EVENTS 1024
 #define S_REQ_BYTES (1024 * 1024)
 
@@ -91,9 +109,8 @@ typedef struct {
     uint64_t first_pseq;
     uint32_t n;
     bool sent, done;
-    uint8_t *buf;       /* S_HDR free bytes, then the AppendRequest body */
-    size_t len, cap;    /* len counts from buf + S_HDR */
-    size_t hdr;         /* where the sent bytes start (S_HDR - header size) */
+    uint8_t *buf;       /* the AppendRequest's events field by field */
+    size_t len, cap;
     s_seg_t *segs;
     size_t nsegs, capsegs;
     int64_t sent_us;
@@ -109,6 +126,12 @@ struct evlog_client_t {
     char log_ep[256], pub_ep[256];
     char producer[72];
     bool has_producer;
+    /* a daemon's producer id: the site secret's file, and the proof
+     * from its last good read ("Producer proof" at the top) */
+    bool needs_proof, has_proof;
+    char secret_path[PATH_MAX];
+    char site[PATH_MAX];
+    uint8_t proof[EVLOG_PROOF_BYTES];
     zsock_t *dealer, *sub;
     zloop_t *loop;
     int timer;
@@ -130,6 +153,7 @@ struct evlog_client_t {
     /* hello and blocking fetch */
     uint64_t hello_corr;
     bool hello_done;
+    int hello_rc;          /* the log's refusal of the hello, or 0 */
     int64_t hello_sent;
     uint64_t fetch_corr;
     bool fetch_done;
@@ -171,6 +195,8 @@ evlog_client_t *evlog_client_new(const char *site_dir, const char *producer)
     if (producer && *producer) {
         snprintf(self->producer, sizeof self->producer, "%s", producer);
         self->has_producer = true;
+        self->needs_proof = registry_lookup(producer) != NULL;
+        snprintf(self->site, sizeof self->site, "%s", site_dir);
     }
     self->dealer = zsock_new(ZMQ_DEALER);
     if (!self->dealer) {
@@ -221,17 +247,59 @@ void evlog_client_destroy(evlog_client_t **self_p)
     *self_p = NULL;
 }
 
-/* Sends a packed LogRequest body with corr prepended (field 1 may come
- * anywhere in a protobuf message). */
-static int s_send(evlog_client_t *self, uint64_t corr, const uint8_t *body, size_t len)
+static size_t s_varint(uint8_t *out, uint64_t v)
 {
-    uint8_t field[11];
-    size_t n = evlog_seq_field(field, corr);  /* field 1 varint: the same shape as corr */
+    size_t n = 0;
+    do {
+        uint8_t b = v & 0x7f;
+        v >>= 7;
+        out[n++] = b | (v ? 0x80 : 0);
+    } while (v);
+    return n;
+}
+
+/* Reads the site secret and makes this producer's proof from it. Keeps
+ * the last good proof when the file can't be read. Returns 1 if the
+ * proof changed, else 0. */
+static int s_read_proof(evlog_client_t *self)
+{
+    if (!self->needs_proof)
+        return 0;
+    uint8_t secret[EVLOG_SECRET_BYTES], proof[EVLOG_PROOF_BYTES];
+    int rc = evlog_secret_read(self->site, secret);
+    if (rc) {
+        klog_debug("log client %s: no site secret yet (%s)", self->producer, kefu_strerror(rc));
+        return 0;
+    }
+    evlog_proof_make(secret, self->producer, strlen(self->producer), proof);
+    memset(secret, 0, sizeof secret);
+    int changed = !self->has_proof || !evlog_proof_equal(proof, self->proof);
+    memcpy(self->proof, proof, sizeof proof);
+    self->has_proof = true;
+    return changed;
+}
+
+/* Sends append request r under its corr: LogRequest field 1 (corr),
+ * field 3 (append) holding the proof (AppendRequest field 2) if any,
+ * then the events as packed. Field order is free in protobuf. */
+static int s_send_append(evlog_client_t *self, const s_req_t *r)
+{
+    uint8_t head[11 + 6 + 2 + EVLOG_PROOF_BYTES];
+    size_t n = evlog_seq_field(head, r->corr);  /* field 1 varint: the same shape as corr */
+    size_t plen = self->has_proof ? 2 + EVLOG_PROOF_BYTES : 0;
+    head[n++] = 0x1a;  /* LogRequest field 3 (append), length-delimited */
+    n += s_varint(head + n, plen + r->len);
+    if (plen) {
+        head[n++] = 0x12;  /* AppendRequest field 2 (proof), length-delimited */
+        head[n++] = EVLOG_PROOF_BYTES;
+        memcpy(head + n, self->proof, EVLOG_PROOF_BYTES);
+        n += EVLOG_PROOF_BYTES;
+    }
     zmq_msg_t m;
-    if (zmq_msg_init_size(&m, n + len) != 0)
+    if (zmq_msg_init_size(&m, n + r->len) != 0)
         return KEFU_EINTERNAL;
-    memcpy(zmq_msg_data(&m), field, n);
-    memcpy((uint8_t *) zmq_msg_data(&m) + n, body, len);
+    memcpy(zmq_msg_data(&m), head, n);
+    memcpy((uint8_t *) zmq_msg_data(&m) + n, r->buf, r->len);
     if (zmq_msg_send(&m, zsock_resolve(self->dealer), ZMQ_DONTWAIT) < 0) {
         zmq_msg_close(&m);
         return KEFU_EUNAVAIL;
@@ -262,7 +330,7 @@ static void s_resend(evlog_client_t *self, s_req_t *r, int64_t now)
 {
     r->corr = self->next_corr++;
     r->sent_us = now;
-    s_send(self, r->corr, r->buf + r->hdr, S_HDR - r->hdr + r->len);
+    s_send_append(self, r);
 }
 
 static void s_resend_all(evlog_client_t *self)
@@ -399,6 +467,14 @@ static void s_on_append_reply(evlog_client_t *self, const Kefu__LogReply *rep)
             s_resend_all(self);
             return;
         }
+        /* Refused for its proof, and the site secret is not the one we
+         * read (the log's store was made anew): everything again, with
+         * the new proof. Otherwise the refusal stands. */
+        if (rc == KEFU_EFORBIDDEN && rep->corr >= self->resend_boundary && s_read_proof(self)) {
+            klog_warn("log client %s: the site secret changed; sending again", self->producer);
+            s_resend_all(self);
+            return;
+        }
         /* The log refused the request for good, and took none of it. The
          * requests after it were numbered past it and would all meet a
          * gap: they fail too (with the same code if it is a full disk,
@@ -441,24 +517,48 @@ static void s_on_append_reply(evlog_client_t *self, const Kefu__LogReply *rep)
 
 static int s_poll_once(evlog_client_t *self, int timeout_ms);
 
-static int s_hello_wait(evlog_client_t *self, int timeout_ms)
+/* Sends a hello (with the proof as last read) under a new corr. */
+static void s_hello_send(evlog_client_t *self)
 {
     Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
     Kefu__HelloRequest hr = KEFU__HELLO_REQUEST__INIT;
     hr.producer = self->producer;
+    if (self->has_proof) {
+        hr.has_proof = true;
+        hr.proof.data = self->proof;
+        hr.proof.len = EVLOG_PROOF_BYTES;
+    }
     req.has_corr = true;
     req.corr = self->hello_corr = self->next_corr++;
     req.req_case = KEFU__LOG_REQUEST__REQ_HELLO;
     req.hello = &hr;
     self->hello_done = false;
+    self->hello_rc = 0;
     self->hello_sent = kclock_mono_us();
     s_send_request(self, &req);
+}
+
+static int s_hello_wait(evlog_client_t *self, int timeout_ms)
+{
+    s_read_proof(self);   /* at hello time: see "Producer proof" at the top */
+    s_hello_send(self);
     int64_t deadline = self->hello_sent + timeout_ms * 1000LL;
-    while (!self->hello_done) {
-        int64_t left = (deadline - kclock_mono_us()) / 1000;
-        if (left <= 0)
-            return KEFU_EUNAVAIL;
-        s_poll_once(self, (int) left);
+    bool reread = false;
+    for (;;) {
+        while (!self->hello_done) {
+            int64_t left = (deadline - kclock_mono_us()) / 1000;
+            if (left <= 0)
+                return KEFU_EUNAVAIL;
+            s_poll_once(self, (int) left);
+        }
+        if (self->hello_rc == 0)
+            break;
+        if (self->hello_rc != KEFU_EFORBIDDEN || reread || !self->needs_proof)
+            return self->hello_rc;
+        /* The log may have made the secret after our read: once more. */
+        reread = true;
+        s_read_proof(self);
+        s_hello_send(self);
     }
     self->introduced = true;
     return 0;
@@ -489,26 +589,15 @@ static void s_req_free(s_req_t *r)
 
 static void s_reserve(s_req_t *r, size_t more)
 {
-    if (S_HDR + r->len + more <= r->cap)
+    if (r->len + more <= r->cap)
         return;
     size_t cap = r->cap ? r->cap : 4096;
-    while (cap < S_HDR + r->len + more)
+    while (cap < r->len + more)
         cap *= 2;
     r->buf = realloc(r->buf, cap);
     if (!r->buf)
         abort();
     r->cap = cap;
-}
-
-static size_t s_varint(uint8_t *out, uint64_t v)
-{
-    size_t n = 0;
-    do {
-        uint8_t b = v & 0x7f;
-        v >>= 7;
-        out[n++] = b | (v ? 0x80 : 0);
-    } while (v);
-    return n;
 }
 
 /* The request new events go into: the last one if it is not sent and has
@@ -547,17 +636,11 @@ static void s_flush(evlog_client_t *self)
         s_req_t *r = &self->q[i];
         if (r->sent || r->done)
             continue;
-        /* LogRequest field 3 (append), length-delimited, right before the body. */
-        uint8_t hdr[S_HDR];
-        hdr[0] = 0x1a;
-        size_t h = 1 + s_varint(hdr + 1, r->len);
-        r->hdr = S_HDR - h;
-        memcpy(r->buf + r->hdr, hdr, h);
         r->corr = self->next_corr++;
         r->sent = true;
         r->sent_us = now;
         self->nsent++;
-        s_send(self, r->corr, r->buf + r->hdr, h + r->len);
+        s_send_append(self, r);
     }
 }
 
@@ -605,7 +688,7 @@ int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events, size_t n,
     s_req_t *r = s_open_request(self, n, total);
     s_reserve(r, total);
     for (size_t i = 0; i < n; i++) {
-        uint8_t *p = r->buf + S_HDR + r->len;
+        uint8_t *p = r->buf + r->len;
         p[0] = 0x0a;  /* AppendRequest field 1 (events), length-delimited */
         size_t h = 1 + s_varint(p + 1, sizes[i]);
         evlog_event_pack(events[i], &plans[i], p + h);
@@ -871,7 +954,16 @@ static void s_on_dealer(evlog_client_t *self)
         Kefu__LogReply *rep = kefu__log_reply__unpack(arena_pbc(self->arena),
                                                       zmq_msg_size(&m), zmq_msg_data(&m));
         if (rep && rep->has_corr) {
-            if (rep->corr == self->hello_corr && rep->rep_case == KEFU__LOG_REPLY__REP_HELLO) {
+            if (self->hello_corr && rep->corr == self->hello_corr && rep->error &&
+                rep->error->code != KEFU__ERROR_CODE__ERR_NONE) {
+                self->hello_done = true;
+                self->hello_corr = 0;
+                self->hello_rc = kefu_err_from_wire(rep->error->code);
+                klog_error("log client %s: hello refused: %s", self->producer,
+                           rep->error->message ? rep->error->message
+                                               : kefu_strerror(self->hello_rc));
+            } else if (rep->corr == self->hello_corr &&
+                       rep->rep_case == KEFU__LOG_REPLY__REP_HELLO) {
                 self->hello_done = true;
                 self->hello_corr = 0;
                 self->last_pseq = rep->hello->last_producer_seq;

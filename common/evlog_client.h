@@ -63,7 +63,8 @@ void evlog_client_destroy(evlog_client_t **self_p);
  * them on return. cb may be NULL. Returns 0, KEFU_ETOOLARGE (an event or
  * the request over the limit), KEFU_EINVAL (not a valid event), or
  * KEFU_EUNAVAIL when the client has no producer, is not yet introduced
- * and could not reach the log within the hello timeout, or is
+ * and could not reach the log within the hello timeout (or the log's
+ * refusal of the hello, KEFU_EFORBIDDEN: evlog_client_introduce), or is
  * EVLOG_CLIENT_SPAN events past its oldest unacknowledged one (poll, and
  * try again once it is acknowledged). */
 int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events,
@@ -79,8 +80,11 @@ int evlog_client_append_wait(evlog_client_t *self, Kefu__Envelope **events,
  * append) and sets *head to the log's durable head once every event the
  * log had taken from this producer is durable: a daemon starting after a
  * crash learns where the log ends, its predecessor's last appends
- * included. Only with nothing in flight. Returns 0, KEFU_EUNAVAIL (no
- * answer within timeout_ms) or KEFU_EINVAL. */
+ * included. Only with nothing in flight. A producer that is a daemon's
+ * name proves it with the site secret, read now (evlog_proof.h; again
+ * once if the log refuses it). Returns 0, KEFU_EUNAVAIL (no answer
+ * within timeout_ms), KEFU_EINVAL, or the log's refusal (KEFU_EFORBIDDEN:
+ * a daemon's producer id without a readable secret, or "evlog"). */
 int evlog_client_introduce(evlog_client_t *self, uint64_t *head, int timeout_ms);
 
 /* Requests not yet acknowledged. */

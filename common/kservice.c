@@ -391,8 +391,14 @@ int kservice_run(kservice_t *self)
      * log answers the introduction once they are durable). The log may be
      * down: then wait for it. */
     uint64_t head = 0;
-    while (evlog_client_introduce(self->log, &head, 1000) != 0 && !zsys_interrupted)
-        klog_warn("waiting for the event log");
+    int rc;
+    while ((rc = evlog_client_introduce(self->log, &head, 1000)) != 0 && !zsys_interrupted) {
+        klog_warn("waiting for the event log: %s", kefu_strerror(rc));
+        /* A refusal comes back at once (a site secret not there yet or
+         * not readable: evlog_proof.h): don't ask again in a tight loop. */
+        if (rc != KEFU_EUNAVAIL)
+            zclock_sleep(1000);
+    }
     cmdq_gate(self->cmdq, head);
     self->gate = head;
     uint64_t applied = consumer_applied(self->consumer);

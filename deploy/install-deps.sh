@@ -12,7 +12,7 @@ set -eu
 PACKAGES="build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
 protobuf-c-compiler liblmdb-dev libjansson-dev zlib1g-dev libcmocka-dev
 valgrind redis-server redis-tools jq procps make libcurl4-openssl-dev
-libmicrohttpd-dev"
+libmicrohttpd-dev libsodium-dev"
 
 missing=
 for p in $PACKAGES; do

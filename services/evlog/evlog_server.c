@@ -35,6 +35,20 @@
  * it. Decoding and re-validating every event cost more than half of the
  * append path (the client has checked each one already).
  *
+ * Producer ids
+ * ------------
+ * A daemon's name in the registry is its producer id and nobody else's
+ * (evlog_proof.h): a hello or an append as `intake` must carry intake's
+ * proof, a keyed hash of the name under the site secret, which the log
+ * creates in its store at start, before it binds a socket. Without that,
+ * a local client appending as `intake` took intake's next producer_seq,
+ * and intake's real event was answered as a retry and dropped. The
+ * proofs are computed once at start, so a request costs a walk of the
+ * registry's few rows and one 32-byte constant-time compare, nothing per
+ * event. The log's own id, `evlog`, is refused on the socket whatever it
+ * carries: the log writes its events (ClockAdvanced) itself, so no
+ * client can move the clock through the log. Other names need no proof.
+ *
  * Idempotency
  * -----------
  * Each event carries (producer, producer_seq). producer_seq must be
@@ -70,6 +84,7 @@
 #include "ctlserver.h"
 #include "evlog.pb-c.h"
 #include "evlog_event.h"
+#include "evlog_proof.h"
 #include "evlog_record.h"
 #include "evlog_state.h"
 #include "evlog_store.h"
@@ -135,6 +150,9 @@ struct evlog_server_t {
     int64_t sync_us;
     s_clockwait_t *clockwaits, **clockwaits_tail;
     int64_t clock_target;       /* where pending advances will put the clock */
+    /* proofs[i]: registry_daemons[i]'s proof under the site secret
+     * ("Producer ids" at the top) */
+    uint8_t (*proofs)[EVLOG_PROOF_BYTES];
 };
 
 /* ---- replies -------------------------------------------------------------- */
@@ -366,6 +384,32 @@ static int s_synced(zloop_t *loop, zsock_t *sock, void *arg)
 
 /* ---- requests -------------------------------------------------------------- */
 
+/* Whether a client may hello or append as producer name (len bytes):
+ * any name that is no daemon's; a daemon's only with its proof; the
+ * log's own never ("Producer ids" at the top). Returns 0, or
+ * KEFU_EFORBIDDEN with the reason in why. */
+static int s_producer_allowed(const evlog_server_t *self, const char *name, size_t len,
+                              bool has_proof, const ProtobufCBinaryData *proof,
+                              char *why, size_t cap)
+{
+    for (size_t i = 0; registry_daemons[i].name; i++) {
+        const char *d = registry_daemons[i].name;
+        if (strlen(d) != len || memcmp(d, name, len) != 0)
+            continue;
+        bool own = strcmp(d, S_PRODUCER) == 0;
+        if (!own && has_proof && proof->len == EVLOG_PROOF_BYTES &&
+            evlog_proof_equal(proof->data, self->proofs[i]))
+            return 0;
+        snprintf(why, cap, "producer %s is the %s daemon's; a client may not hello or append as it "
+                           "(%s)", d, d,
+                 own ? "the log writes its own events"
+                     : has_proof ? "its proof does not match this site's secret"
+                                 : "no proof of the site secret: docs/protocol.md \"Producer ids\"");
+        return KEFU_EFORBIDDEN;
+    }
+    return 0;
+}
+
 static void s_hello(evlog_server_t *self, const uint8_t *id, size_t idlen, uint64_t corr,
                     const Kefu__HelloRequest *hr)
 {
@@ -376,6 +420,12 @@ static void s_hello(evlog_server_t *self, const uint8_t *id, size_t idlen, uint6
      * waits for room on a full disk, and learns from its first append
      * that the log is full. A client sends a hello with nothing else in
      * flight, so answering it ahead of the queue keeps its order. */
+    char why[256];
+    if (hr->producer && s_producer_allowed(self, hr->producer, strlen(hr->producer),
+                                           hr->has_proof, &hr->proof, why, sizeof why)) {
+        s_send_error(self, id, idlen, corr, KEFU_EFORBIDDEN, 0, why);
+        return;
+    }
     producer_t *p = hr->producer && hr->producer[0]
                         ? producers_get(self->state->producers, hr->producer, 0) : NULL;
     uint64_t need = p && producer_last(p) ? producer_lookup(p, producer_last(p)) : 0;
@@ -465,6 +515,13 @@ static void s_append(evlog_server_t *self, const uint8_t *id, size_t idlen, uint
             return;
         }
     }
+    /* Before the producer is looked up (or made): a refused impostor
+     * leaves no trace in the table. */
+    if (s_producer_allowed(self, info[0].producer, info[0].producer_len, ar->has_proof,
+                           &ar->proof, why, sizeof why)) {
+        s_send_error(self, id, idlen, corr, KEFU_EFORBIDDEN, 0, why);
+        return;
+    }
     char producer[KVALID_MAX_ID + 1];
     memcpy(producer, info[0].producer, info[0].producer_len);
     producer[info[0].producer_len] = '\0';
@@ -547,13 +604,71 @@ static void s_fetch(evlog_server_t *self, const uint8_t *id, size_t idlen, uint6
     zmq_msg_close(&records);
 }
 
+/* A varint at *p (below end); advances *p. Returns 0, or -1 if it runs
+ * past end or over 10 bytes. */
+static int s_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 70 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        *v |= (uint64_t) (b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+/* The corr of a request too large to decode: LogRequest field 1 read off
+ * the message's top level, skipping every other field by its length
+ * (nothing inside them is read, so this costs a few steps however large
+ * the request). The last field 1 wins, as in a decode. 0 when the top
+ * level does not read as protobuf to its end. */
+static uint64_t s_peek_corr(const uint8_t *p, size_t len)
+{
+    const uint8_t *end = p + len;
+    uint64_t corr = 0, tag, v;
+    while (p < end) {
+        if (s_varint(&p, end, &tag))
+            return 0;
+        switch (tag & 7) {
+        case 0:
+            if (s_varint(&p, end, &v))
+                return 0;
+            if (tag >> 3 == 1)
+                corr = v;
+            break;
+        case 1:
+            if ((size_t) (end - p) < 8)
+                return 0;
+            p += 8;
+            break;
+        case 2:
+            if (s_varint(&p, end, &v) || v > (uint64_t) (end - p))
+                return 0;
+            p += v;
+            break;
+        case 5:
+            if ((size_t) (end - p) < 4)
+                return 0;
+            p += 4;
+            break;
+        default:   /* groups: no kefu message has them */
+            return 0;
+        }
+    }
+    return corr;
+}
+
 static void s_request(evlog_server_t *self, const uint8_t *id, size_t idlen,
                       const uint8_t *body, size_t len)
 {
     if (len > EVLOG_MAX_REQUEST + 4096) {
+        /* Not decoded (that is what the limit spares), but answered under
+         * its corr when that can be read, so the client can tell which
+         * request was refused. */
         char err[128];
         snprintf(err, sizeof err, "request is %zu bytes; the limit is %d", len, EVLOG_MAX_REQUEST);
-        s_send_error(self, id, idlen, 0, KEFU_ETOOLARGE, 0, err);
+        s_send_error(self, id, idlen, s_peek_corr(body, len), KEFU_ETOOLARGE, 0, err);
         return;
     }
     Kefu__LogRequest *req = kefu__log_request__unpack(arena_pbc(self->arena), len, body);
@@ -776,6 +891,22 @@ int evlog_server_new(evlog_server_t **out, kdaemon_t *d)
         return rc;
     }
     self->assigned = evlog_store_head(self->store);
+    /* The site secret, before any socket is bound: a daemon that reaches
+     * the log finds the file ("Producer ids" at the top). */
+    uint8_t secret[EVLOG_SECRET_BYTES];
+    if ((rc = evlog_secret_ensure(d->site, secret)) != 0) {
+        klog_error("can't create the site secret %s/%s: %s", d->site, EVLOG_SECRET_FILE,
+                   kefu_strerror(rc));
+        evlog_server_destroy(&self);
+        return rc;
+    }
+    self->proofs = calloc(registry_count() + 1, sizeof *self->proofs);
+    if (!self->proofs)
+        abort();
+    for (size_t i = 0; registry_daemons[i].name; i++)
+        evlog_proof_make(secret, registry_daemons[i].name, strlen(registry_daemons[i].name),
+                         self->proofs[i]);
+    memset(secret, 0, sizeof secret);
     /* A simulated clock never goes back behind what the log says it
      * reached (a site started again with the same --sim-clock). */
     if (kclock_is_sim(d->clock) && kclock_now(d->clock) < self->state->clock_logged) {
@@ -872,6 +1003,7 @@ void evlog_server_destroy(evlog_server_t **self_p)
     arena_destroy(&self->arena);
     free(self->acks);
     free(self->seqpool);
+    free(self->proofs);
     free(self);
     *self_p = NULL;
 }

@@ -8,6 +8,14 @@
  * serving, and the log is unchanged (head 0) until the valid append at the
  * end; a retried append gets the seqs of the first. The control socket is
  * checked the same way.
+ *
+ * Producer ids (issue 11): a hello or an append as a daemon's producer
+ * (intake) without its proof, or with a wrong one, is refused
+ * ERR_FORBIDDEN naming the producer, and leaves the log and intake's
+ * producer_seq untouched; with the proof made from the secret the log
+ * created in its store it goes through. Producer evlog is refused even
+ * with a proof, so no client writes a ClockAdvanced. A request refused
+ * for its size is answered under its corr.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +34,7 @@
 
 #include "control.pb-c.h"
 #include "evlog.pb-c.h"
+#include "evlog_proof.h"
 #include "event.pb-c.h"
 
 static char s_dir[64];
@@ -173,6 +182,25 @@ static uint8_t *s_event(const char *producer, uint64_t pseq, size_t payload, siz
     return buf;
 }
 
+/* Appends events with a proof (NULL: none) of EVLOG_PROOF_BYTES. */
+static Kefu__LogReply *s_append_proof(ProtobufCBinaryData *events, size_t n, const uint8_t *proof)
+{
+    Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
+    Kefu__AppendRequest ar = KEFU__APPEND_REQUEST__INIT;
+    ar.n_events = n;
+    ar.events = events;
+    if (proof) {
+        ar.has_proof = true;
+        ar.proof.data = (uint8_t *) proof;
+        ar.proof.len = EVLOG_PROOF_BYTES;
+    }
+    req.has_corr = true;
+    req.corr = 7;
+    req.req_case = KEFU__LOG_REQUEST__REQ_APPEND;
+    req.append = &ar;
+    return s_call_req(&req);
+}
+
 static Kefu__LogReply *s_append_raw(ProtobufCBinaryData *events, size_t n)
 {
     Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
@@ -278,7 +306,29 @@ static void test_oversized(void **state)
     s_expect_error(s_append_new("p1", 1, 70000), KEFU__ERROR_CODE__ERR_TOO_LARGE);
     size_t big = 5 * 1024 * 1024;  /* over the 4 MiB request limit */
     uint8_t *junk = calloc(1, big);
-    s_expect_error(s_call(junk, big), KEFU__ERROR_CODE__ERR_TOO_LARGE);
+    Kefu__LogReply *rep = s_call(junk, big);
+    assert_non_null(rep);
+    assert_int_equal(rep->corr, 0);   /* zeros: no corr to read */
+    s_expect_error(rep, KEFU__ERROR_CODE__ERR_TOO_LARGE);
+    /* A real request that big is answered under its corr: field 1, then
+     * an append (field 3) of one 5 MiB event, read off the top level only. */
+    size_t n = 0;
+    junk[n++] = 0x08;                       /* corr = 300 */
+    junk[n++] = 0xac;
+    junk[n++] = 0x02;
+    junk[n++] = 0x1a;                       /* append, length-delimited */
+    size_t body = big - 16, ev = body - 5;  /* its body: events (field 1) of ev bytes */
+    for (size_t v = body; v; v >>= 7)
+        junk[n++] = (uint8_t) ((v & 0x7f) | (v >> 7 ? 0x80 : 0));
+    size_t at = n;
+    junk[n++] = 0x0a;
+    for (size_t v = ev; v; v >>= 7)
+        junk[n++] = (uint8_t) ((v & 0x7f) | (v >> 7 ? 0x80 : 0));
+    assert_int_equal(n - at + ev, body);
+    rep = s_call(junk, n + ev);
+    assert_non_null(rep);
+    assert_int_equal(rep->corr, 300);
+    s_expect_error(rep, KEFU__ERROR_CODE__ERR_TOO_LARGE);
     free(junk);
     assert_int_equal(s_head(), 0);
 }
@@ -385,6 +435,103 @@ static void test_event_ownership(void **state)
     assert_non_null(strstr(rep->error->message, "customer_registered event is intake's"));
     kefu__log_reply__free_unpacked(rep, NULL);
     assert_int_equal(s_head(), h);
+}
+
+static Kefu__LogReply *s_hello(const char *producer, const uint8_t *proof)
+{
+    Kefu__LogRequest req = KEFU__LOG_REQUEST__INIT;
+    Kefu__HelloRequest hr = KEFU__HELLO_REQUEST__INIT;
+    hr.producer = (char *) producer;
+    if (proof) {
+        hr.has_proof = true;
+        hr.proof.data = (uint8_t *) proof;
+        hr.proof.len = EVLOG_PROOF_BYTES;
+    }
+    req.has_corr = true;
+    req.corr = 11;
+    req.req_case = KEFU__LOG_REQUEST__REQ_HELLO;
+    req.hello = &hr;
+    return s_call_req(&req);
+}
+
+/* A refusal for impersonation: ERR_FORBIDDEN, naming the producer. */
+static void s_expect_impostor(Kefu__LogReply *rep, const char *producer)
+{
+    assert_non_null(rep);
+    assert_non_null(rep->error);
+    assert_int_equal(rep->error->code, KEFU__ERROR_CODE__ERR_FORBIDDEN);
+    char want[128];
+    snprintf(want, sizeof want, "producer %s is the %s daemon's; a client may not hello or "
+                                "append as it", producer, producer);
+    if (!strstr(rep->error->message, want))
+        fail_msg("refusal \"%s\" does not say \"%s\"", rep->error->message, want);
+    kefu__log_reply__free_unpacked(rep, NULL);
+}
+
+/* A client as producer intake (a daemon's name) without the site
+ * secret: hello and append refused, nothing written, intake's
+ * producer_seq not taken; a wrong proof the same. With the proof made
+ * from the secret in the log's store (what the daemon's client sends),
+ * both go through. evlog's own name: refused with a proof too. */
+static void test_producer_impersonation(void **state)
+{
+    (void) state;
+    uint64_t h = s_head();
+    s_expect_impostor(s_hello("intake", NULL), "intake");
+    s_expect_impostor(s_append_new("intake", 1, 10), "intake");
+    size_t len;
+    uint8_t *ev = s_event("intake", 1, 10, &len);
+    ProtobufCBinaryData b = {len, ev};
+    uint8_t wrong[EVLOG_PROOF_BYTES] = {0};
+    s_expect_impostor(s_append_proof(&b, 1, wrong), "intake");
+    s_expect_impostor(s_hello("intake", wrong), "intake");
+    assert_int_equal(s_head(), h);
+
+    uint8_t secret[EVLOG_SECRET_BYTES], proof[EVLOG_PROOF_BYTES];
+    assert_int_equal(evlog_secret_read(s_dir, secret), 0);
+    char path[256];
+    struct stat st;
+    assert_int_equal(evlog_secret_path(s_dir, path, sizeof path), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* a proof for another daemon does not open intake */
+    evlog_proof_make(secret, "sched", 5, proof);
+    s_expect_impostor(s_append_proof(&b, 1, proof), "intake");
+    evlog_proof_make(secret, "intake", 6, proof);
+    Kefu__LogReply *rep = s_hello("intake", proof);
+    assert_non_null(rep);
+    assert_null(rep->error);
+    assert_int_equal(rep->hello->last_producer_seq, 0);  /* the refusals took nothing */
+    kefu__log_reply__free_unpacked(rep, NULL);
+    rep = s_append_proof(&b, 1, proof);
+    assert_non_null(rep);
+    assert_null(rep->error);
+    assert_int_equal(rep->append->seqs[0], h + 1);
+    kefu__log_reply__free_unpacked(rep, NULL);
+    free(ev);
+
+    /* the log's own producer, and its ClockAdvanced */
+    Kefu__Envelope ca_ev = KEFU__ENVELOPE__INIT;
+    Kefu__ClockAdvanced ca = KEFU__CLOCK_ADVANCED__INIT;
+    ca.has_from = ca.has_to = true;
+    ca.from = 1795397400000000LL;
+    ca.to = 4102444800000000LL;   /* 2100-01-01 */
+    ca_ev.producer = "evlog";
+    ca_ev.has_producer_seq = ca_ev.has_at = true;
+    ca_ev.producer_seq = 1;
+    ca_ev.at = ca.from;
+    ca_ev.body_case = KEFU__ENVELOPE__BODY_CLOCK_ADVANCED;
+    ca_ev.clock_advanced = &ca;
+    len = kefu__envelope__get_packed_size(&ca_ev);
+    ev = malloc(len);
+    kefu__envelope__pack(&ca_ev, ev);
+    b = (ProtobufCBinaryData){len, ev};
+    s_expect_impostor(s_append_proof(&b, 1, NULL), "evlog");
+    evlog_proof_make(secret, "evlog", 5, proof);
+    s_expect_impostor(s_append_proof(&b, 1, proof), "evlog");
+    s_expect_impostor(s_hello("evlog", proof), "evlog");
+    free(ev);
+    assert_int_equal(s_head(), h + 1);
 }
 
 /* A retry that the log had partly written gets the old seqs for those
@@ -516,6 +663,7 @@ int main(void)
         /* after the control test, which counts the head */
         cmocka_unit_test(test_partial_retry_seqs),
         cmocka_unit_test(test_event_ownership),
+        cmocka_unit_test(test_producer_impersonation),
         cmocka_unit_test(test_retry_older_than_window),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -22,7 +22,15 @@
  *     EVLOG_CLIENT_SPAN or more past it (append says KEFU_EUNAVAIL), so
  *     its retry is always inside the log's dedup window;
  *   - an answer with a seq of 0 is not an acknowledgement: the request
- *     stays and its retry's real seq is what the caller gets.
+ *     stays and its retry's real seq is what the caller gets;
+ *   - the producer proof (evlog_proof.h; issue 11), with the stand-in
+ *     checking it as the log does: a daemon's producer reads the site
+ *     secret at hello time, so one created before the log made the file
+ *     is refused once, reads it again and is let in; its appends carry
+ *     the proof; when the secret changes under it (the log's store made
+ *     anew) a refused append is sent again with the new proof; with no
+ *     readable secret the hello fails KEFU_EFORBIDDEN after two tries,
+ *     not in a loop; a producer that is no daemon sends no proof.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,6 +50,8 @@
 
 #include "evlog.pb-c.h"
 #include "evlog_client.h"
+#include "evlog_proof.h"
+#include "kerr.h"
 #include "kclock.h"
 #include "ktest.h"
 #include "site.h"
@@ -67,6 +77,8 @@ typedef struct {
     bool full_after_drop;       /* refuse (store-full) the first request after the one
                                    holding drop_pseq, while that one waits unanswered */
     uint64_t drop_last;         /* the last pseq of the request holding drop_pseq */
+    bool check_proof;           /* refuse a hello/append without the proof, as the log */
+    bool secret_on_hello;       /* no secret yet: make it at the first hello (and refuse it) */
     /* what it saw */
     pthread_mutex_t mu;
     uint64_t last;              /* the producer's last producer_seq */
@@ -74,11 +86,14 @@ typedef struct {
     uint64_t drop_first;        /* the first pseq of the request holding drop_pseq */
     uint64_t max_seen_before_retry;  /* highest pseq sent after it, before its retry */
     bool retried;
+    int hellos, proofs_seen, forbidden;   /* requests, with a proof, refused for it */
     volatile bool stop;
     char ep[256];
     pthread_t thread;
     bool ready;
 } s_fake_t;
+
+static char s_site[64];     /* the site directory the client is given */
 
 static uint64_t s_seq_of(uint64_t pseq)
 {
@@ -102,7 +117,47 @@ static void s_fake_request(s_fake_t *f, zsock_t *router, zframe_t *id, zframe_t 
     Kefu__LogReply rep = KEFU__LOG_REPLY__INIT;
     rep.has_corr = true;
     rep.corr = req->corr;
-    if (req->req_case == KEFU__LOG_REQUEST__REQ_HELLO) {
+    bool hello = req->req_case == KEFU__LOG_REQUEST__REQ_HELLO;
+    bool append = req->req_case == KEFU__LOG_REQUEST__REQ_APPEND;
+    if (hello || append) {
+        bool has = hello ? req->hello->has_proof : req->append->has_proof;
+        ProtobufCBinaryData pr = hello ? req->hello->proof : req->append->proof;
+        const char *producer = hello ? req->hello->producer : NULL;
+        Kefu__Envelope *ev0 = NULL;
+        if (append && req->append->n_events > 0) {
+            ev0 = kefu__envelope__unpack(NULL, req->append->events[0].len,
+                                         req->append->events[0].data);
+            S_CHECK(ev0);
+            producer = ev0->producer;
+        }
+        pthread_mutex_lock(&f->mu);
+        f->hellos += hello;
+        f->proofs_seen += has;
+        bool ok = !f->check_proof;
+        uint8_t secret[EVLOG_SECRET_BYTES], want[EVLOG_PROOF_BYTES];
+        if (!ok && evlog_secret_read(s_site, secret) == 0) {
+            evlog_proof_make(secret, producer, strlen(producer), want);
+            ok = has && pr.len == EVLOG_PROOF_BYTES && evlog_proof_equal(pr.data, want);
+        } else if (!ok && hello && f->secret_on_hello) {
+            S_CHECK(evlog_secret_ensure(s_site, secret) == 0);
+            f->secret_on_hello = false;
+        }
+        f->forbidden += !ok;
+        pthread_mutex_unlock(&f->mu);
+        kefu__envelope__free_unpacked(ev0, NULL);
+        if (!ok) {
+            Kefu__Error e = KEFU__ERROR__INIT;
+            e.has_code = true;
+            e.code = KEFU__ERROR_CODE__ERR_FORBIDDEN;
+            e.message = "producer intake is the intake daemon's; a client may not hello or "
+                        "append as it";
+            rep.error = &e;
+            s_reply(router, id, &rep);
+            kefu__log_request__free_unpacked(req, NULL);
+            return;
+        }
+    }
+    if (hello) {
         Kefu__HelloReply hr = KEFU__HELLO_REPLY__INIT;
         hr.has_last_producer_seq = hr.has_head = true;
         pthread_mutex_lock(&f->mu);
@@ -214,8 +269,6 @@ static void *s_fake_run(void *arg)
     return NULL;
 }
 
-static char s_site[64];     /* the site directory the client is given */
-
 static s_fake_t *s_fake_start(uint64_t drop_pseq, int drop_copies, uint64_t zero_pseq)
 {
     s_fake_t *f = calloc(1, sizeof *f);
@@ -247,6 +300,7 @@ static void s_fake_stop(s_fake_t **f_p)
 }
 
 /* ---- the producer ------------------------------------------------------------ */
+
 
 typedef struct {
     uint64_t pseq[S_MAXP];      /* call i's first producer_seq */
@@ -491,6 +545,112 @@ static void test_refused_request(void **state)
     s_fake_stop(&f);
 }
 
+/* Writes n bytes of value c as the site secret (made 0600 by hand). */
+static void s_put_secret(uint8_t c, size_t n)
+{
+    char path[256];
+    assert_ok(evlog_secret_path(s_site, path, sizeof path));
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    for (size_t i = 0; i < n; i++)
+        fputc(c, fp);
+    fclose(fp);
+}
+
+static void s_secret_clear(void)
+{
+    char path[256], dir[256];
+    assert_ok(evlog_secret_path(s_site, path, sizeof path));
+    unlink(path);
+    snprintf(dir, sizeof dir, "%s/evlog", s_site);
+    mkdir(dir, 0700);
+}
+
+/* One probe through append_wait; returns its rc. */
+static int s_probe(evlog_client_t *cl)
+{
+    Kefu__Envelope env = KEFU__ENVELOPE__INIT, *evs[1] = {&env};
+    Kefu__Probe probe = KEFU__PROBE__INIT;
+    env.has_at = true;
+    env.at = 1;
+    env.body_case = KEFU__ENVELOPE__BODY_PROBE;
+    env.probe = &probe;
+    return evlog_client_append_wait(cl, evs, 1, NULL, 5000);
+}
+
+/* A daemon's producer created before the log made the secret: its first
+ * hello carries no proof and is refused; it reads the file again, is let
+ * in, and every append carries the proof. Then the secret changes (a
+ * log whose store was made anew): the next append is refused once, read
+ * again and sent again, and succeeds. */
+static void test_proof_read_at_hello(void **state)
+{
+    (void) state;
+    s_secret_clear();
+    s_fake_t *f = s_fake_start(0, 0, 0);
+    pthread_mutex_lock(&f->mu);
+    f->check_proof = f->secret_on_hello = true;
+    pthread_mutex_unlock(&f->mu);
+    evlog_client_t *cl = evlog_client_new(s_site, "intake");
+    assert_non_null(cl);
+    uint64_t head = 0;
+    assert_ok(evlog_client_introduce(cl, &head, 5000));
+    pthread_mutex_lock(&f->mu);
+    assert_int_equal(f->hellos, 2);
+    assert_int_equal(f->forbidden, 1);     /* the first, sent before the file existed */
+    assert_int_equal(f->proofs_seen, 1);   /* the second */
+    pthread_mutex_unlock(&f->mu);
+    for (int i = 0; i < 3; i++)
+        assert_ok(s_probe(cl));
+    pthread_mutex_lock(&f->mu);
+    assert_int_equal(f->last, 3);
+    assert_int_equal(f->proofs_seen, 4);
+    assert_int_equal(f->forbidden, 1);
+    pthread_mutex_unlock(&f->mu);
+    s_put_secret(0x5a, EVLOG_SECRET_BYTES);   /* a new secret */
+    assert_ok(s_probe(cl));
+    pthread_mutex_lock(&f->mu);
+    assert_int_equal(f->last, 4);
+    assert_int_equal(f->forbidden, 2);        /* the stale proof, once */
+    pthread_mutex_unlock(&f->mu);
+    evlog_client_destroy(&cl);
+    s_fake_stop(&f);
+}
+
+/* No readable secret (a file of the wrong length): the hello is refused,
+ * read again, refused again, and introduce says KEFU_EFORBIDDEN, after
+ * exactly two hellos. A producer that is no daemon ("p") is let in
+ * without a proof, and sends none. */
+static void test_proof_missing(void **state)
+{
+    (void) state;
+    s_secret_clear();
+    s_put_secret(1, 7);
+    s_fake_t *f = s_fake_start(0, 0, 0);
+    pthread_mutex_lock(&f->mu);
+    f->check_proof = true;
+    pthread_mutex_unlock(&f->mu);
+    evlog_client_t *cl = evlog_client_new(s_site, "sched");
+    uint64_t head;
+    assert_int_equal(evlog_client_introduce(cl, &head, 5000), KEFU_EFORBIDDEN);
+    pthread_mutex_lock(&f->mu);
+    assert_int_equal(f->hellos, 2);
+    assert_int_equal(f->proofs_seen, 0);
+    f->check_proof = false;   /* the log asks nothing of "p" */
+    f->hellos = f->forbidden = 0;
+    pthread_mutex_unlock(&f->mu);
+    evlog_client_destroy(&cl);
+    s_put_secret(2, EVLOG_SECRET_BYTES);
+    cl = evlog_client_new(s_site, "p");
+    assert_ok(s_probe(cl));
+    pthread_mutex_lock(&f->mu);
+    assert_int_equal(f->hellos, 1);
+    assert_int_equal(f->proofs_seen, 0);
+    pthread_mutex_unlock(&f->mu);
+    evlog_client_destroy(&cl);
+    s_fake_stop(&f);
+}
+
 static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void) st, (void) flag, (void) ftw;
@@ -526,6 +686,8 @@ int main(void)
         cmocka_unit_test(test_span_bounded),
         cmocka_unit_test(test_seq_zero_refused),
         cmocka_unit_test(test_refused_request),
+        cmocka_unit_test(test_proof_read_at_hello),
+        cmocka_unit_test(test_proof_missing),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
