@@ -115,17 +115,50 @@ static int s_need_by(cmd_t *cmd, const char *by)
     return cmd_blank(by) ? cmd_field_missing(cmd, "by", "who did it (a staff member)") : 0;
 }
 
+/* Who may act on a case (domain.md §1 "Ownership", 谁受理谁负责; §6): a
+ * reply, a resolution and a follow-up visit are for the case's owner, a
+ * colleague it was handed to (a hand-off whose department is that
+ * person's name: `complaint handoff --to li`) or a supervisor or manager.
+ * The one place this is decided. With nobody registered (role 0) the
+ * site is open, as cmdq is: anyone may. */
+static int s_case_may(cmd_t *cmd, const Kefu__Request *req, const Kefu__Case *c, const char *by,
+                      s_action_t action)
+{
+    static const char *acts[] = {[S_REPLY] = "reply to", [S_RESOLVE] = "resolve",
+                                 [S_FOLLOWUP] = "follow up"};
+    if (action != S_REPLY && action != S_RESOLVE && action != S_FOLLOWUP)
+        return 0;
+    int role = cmd_actor_role(cmd, req);
+    if (role == 0 || role == KEFU__ROLE__ROLE_SUPERVISOR || role == KEFU__ROLE__ROLE_MANAGER)
+        return 0;
+    if (c->owner && strcmp(c->owner, by) == 0)
+        return 0;
+    for (size_t i = 0; i < c->n_handoffs; i++)
+        if (c->handoffs[i]->department && strcmp(c->handoffs[i]->department, by) == 0)
+            return 0;
+    char word[32];
+    pbdesc_enum_word(&kefu__role__descriptor, role, word, sizeof word);
+    cmd_errmsg(cmd, "by: %s (%s) may not %s case %s: that needs its owner (%s), a colleague "
+                    "it was handed to, or a supervisor or manager",
+               by, word, acts[action], c->id, c->owner ? c->owner : "?");
+    return KEFU_EFORBIDDEN;
+}
+
 /* What every change to a case checks first: who does it, that the case
- * exists, and that its state allows the action. Sets *out. */
-static int s_case_for(intake_t *self, cmd_t *cmd, store_txn_t *txn, arena_t *a, const char *id,
-                      const char *by, s_action_t action, Kefu__Case **out)
+ * exists, that its state allows the action, and that this person may do
+ * it (s_case_may). Sets *out. */
+static int s_case_for(intake_t *self, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                      arena_t *a, const char *id, const char *by, s_action_t action,
+                      Kefu__Case **out)
 {
     int rc = s_need_by(cmd, by);
     if (rc)
         return rc;
     if (!(*out = s_get_case(self, cmd, txn, id, a)))
         return cmd_blank(id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
-    return s_case_allows(cmd, *out, action);
+    if ((rc = s_case_allows(cmd, *out, action)))
+        return rc;
+    return s_case_may(cmd, req, *out, by, action);
 }
 
 /* A due time DUR from now, through the deadline policy like every due
@@ -389,7 +422,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     switch (req->req_case) {
     case KEFU__REQUEST__REQ_CASE_REPLY: {
         const Kefu__CaseReply *in = req->case_reply;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_REPLY, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_REPLY, &c)))
             return rc;
         if (in->has_commit_us && (in->commit_us <= 0 || in->commit_us > 366LL * 86400 * 1000000)) {
             return cmd_field_bad(cmd, "commit_us", "a committed reply time is from now to a "
@@ -411,7 +444,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_HANDOFF: {
         const Kefu__CaseHandoff *in = req->case_handoff;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_HANDOFF, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_HANDOFF, &c)))
             return rc;
         if (cmd_blank(in->department)) {
             return cmd_field_missing(cmd, "department", "the department it goes to");
@@ -441,7 +474,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE: {
         const Kefu__CaseAddEvidence *in = req->case_add_evidence;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_EVIDENCE, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_EVIDENCE, &c)))
             return rc;
         if (!in->has_kind || in->kind == KEFU__EVIDENCE_KIND__EVIDENCE_KIND_UNSET)
             return cmd_field_enum(cmd, "kind", "the evidence's kind", &kefu__evidence_kind__descriptor);
@@ -467,7 +500,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_RESOLVE: {
         const Kefu__CaseResolve *in = req->case_resolve;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_RESOLVE, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_RESOLVE, &c)))
             return rc;
         if (!in->has_outcome || in->outcome == KEFU__OUTCOME__OUTCOME_UNSET) {
             return cmd_field_enum(cmd, "outcome", "the resolution's outcome", &kefu__outcome__descriptor);
@@ -499,7 +532,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_WAIT: {
         const Kefu__CaseWait *in = req->case_wait;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_WAIT, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_WAIT, &c)))
             return rc;
         if (cmd_blank(in->on))
             return cmd_field_missing(cmd, "on", "who the case waits on (the carrier)");
@@ -516,7 +549,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_RESUME: {
         const Kefu__CaseResume *in = req->case_resume;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_RESUME, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_RESUME, &c)))
             return rc;
         Kefu__CaseResumed *e = CMD_NEW(cmd, Kefu__CaseResumed, kefu__case_resumed__init);
         e->id = c->id;
@@ -535,7 +568,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_FOLLOWUP: {
         const Kefu__CaseFollowup *in = req->case_followup;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_FOLLOWUP, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_FOLLOWUP, &c)))
             return rc;
         if (!in->has_satisfaction || in->satisfaction < 1 || in->satisfaction > 5) {
             cmd_errmsg(cmd, "a follow-up visit records the customer's satisfaction, 1 to 5");
@@ -567,7 +600,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_SET_CAUSE: {
         const Kefu__CaseSetCause *in = req->case_set_cause;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_CAUSE, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_CAUSE, &c)))
             return rc;
         if (!s_cause_ok(in->has_cause, in->cause))
             return cmd_field_enum(cmd, "cause", "the responsible party", &kefu__responsible_party__descriptor);
@@ -588,7 +621,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_RECORD_REQUEST: {
         const Kefu__CaseRecordRequest *in = req->case_record_request;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_REQUEST, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_REQUEST, &c)))
             return rc;
         if (cmd_blank(in->text))
             return cmd_field_missing(cmd, "text", "what the customer asks for");
@@ -605,7 +638,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_OFFER: {
         const Kefu__CaseOffer *in = req->case_offer;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_OFFER, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_OFFER, &c)))
             return rc;
         if (cmd_blank(in->text))
             return cmd_field_missing(cmd, "text", "the solution offered");
@@ -629,7 +662,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_CONFIRM: {
         const Kefu__CaseConfirm *in = req->case_confirm;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_CONFIRM, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_CONFIRM, &c)))
             return rc;
         if (c->n_solutions == 0) {
             cmd_errmsg(cmd, "case %s has no solution offered to confirm (complaint offer)", c->id);
@@ -651,7 +684,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_REOPEN: {
         const Kefu__CaseReopen *in = req->case_reopen;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_REOPEN, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_REOPEN, &c)))
             return rc;
         Kefu__CaseReopened *e = CMD_NEW(cmd, Kefu__CaseReopened, kefu__case_reopened__init);
         e->id = c->id;
@@ -666,7 +699,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_HANDOFF_ANSWER: {
         const Kefu__CaseHandoffAnswer *in = req->case_handoff_answer;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_ANSWER, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_ANSWER, &c)))
             return rc;
         size_t i = c->n_handoffs;  /* the latest hand-off not answered yet */
         while (i > 0 && c->handoffs[i - 1]->has_answered_at)
