@@ -159,7 +159,12 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         c->outcome = e->outcome;
         if (e->outcome == KEFU__OUTCOME__OUTCOME_DECLINED)
             c->declined_reason = e->text;  /* domain.md §6: the reason is recorded */
-        rc = s_history(self, txn, c, a, at, e->by, "resolved", e->text, 0);
+        if (e->has_analysis_due) {
+            c->has_analysis_due = true;
+            c->analysis_due = e->analysis_due;
+        }
+        rc = s_history(self, txn, c, a, at, e->by, "resolved", e->text,
+                       e->has_analysis_due ? e->analysis_due : 0);
         break;
     }
     case KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP: {
@@ -295,6 +300,23 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         rc = s_history(self, txn, c, a, at, e->by, s_dup(a, what), e->text, 0);
         break;
     }
+    case KEFU__ENVELOPE__BODY_CASE_REPORTED: {
+        /* a major complaint's report (003 第二篇 四.6) */
+        const Kefu__CaseReported *e = ev->case_reported;
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
+            return 0;
+        if (e->incident) {
+            c->incident = e->incident;
+            rc = s_history(self, txn, c, a, at, e->incident->by, "incident report", e->incident->what, 0);
+        } else if (e->analysis) {
+            c->analysis_report = e->analysis;
+            rc = s_history(self, txn, c, a, at, e->analysis->by, "analysis report",
+                           e->analysis->cause, 0);
+        } else {
+            return 0;
+        }
+        break;
+    }
     default:
         return 0;
     }
@@ -403,6 +425,7 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
     case KEFU__ENVELOPE__BODY_CASE_SOLUTION_CONFIRMED:
     case KEFU__ENVELOPE__BODY_CASE_REOPENED:
     case KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED:
+    case KEFU__ENVELOPE__BODY_CASE_REPORTED:
         rc = s_apply_case(self, txn, a, rec->seq, ev);
         break;
     case KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED:

@@ -39,7 +39,7 @@
  * resolved or closed case is reopened when the customer comes back. */
 typedef enum {
     S_REPLY, S_HANDOFF, S_EVIDENCE, S_RESOLVE, S_FOLLOWUP, S_WAIT, S_RESUME,
-    S_CAUSE, S_REQUEST, S_OFFER, S_CONFIRM, S_REOPEN, S_ANSWER
+    S_CAUSE, S_REQUEST, S_OFFER, S_CONFIRM, S_REOPEN, S_ANSWER, S_INCIDENT, S_ANALYSIS
 } s_action_t;
 
 static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
@@ -47,7 +47,8 @@ static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
     static const char *names[] = {"a reply", "a hand-off", "evidence", "a resolution",
                                   "a follow-up visit", "a wait", "a resumption",
                                   "a cause", "the customer's request", "a solution",
-                                  "a confirmation", "a reopening", "a department's answer"};
+                                  "a confirmation", "a reopening", "a department's answer",
+                                  "an incident report", "an analysis report"};
     Kefu__CaseState st = c->state;
     bool ok;
     switch (action) {
@@ -62,7 +63,11 @@ static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
         break;
     case S_EVIDENCE:
     case S_ANSWER:
+    case S_INCIDENT:  /* a major complaint's incident report: at once, any time before closing */
         ok = st != KEFU__CASE_STATE__CASE_STATE_CLOSED;
+        break;
+    case S_ANALYSIS:  /* its analysis report: afterwards, once resolved */
+        ok = st == KEFU__CASE_STATE__CASE_STATE_RESOLVED || st == KEFU__CASE_STATE__CASE_STATE_CLOSED;
         break;
     case S_REOPEN:
         ok = st == KEFU__CASE_STATE__CASE_STATE_RESOLVED || st == KEFU__CASE_STATE__CASE_STATE_CLOSED;
@@ -90,8 +95,8 @@ static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
     char state[32];
     pbdesc_enum_word(&kefu__case_state__descriptor, st, state, sizeof state);
     const char *need = action == S_FOLLOWUP ? "a resolved case"
-                       : action == S_REOPEN ? "a resolved or closed case"
-                       : action == S_ANSWER ? "a case not closed"
+                       : action == S_REOPEN || action == S_ANALYSIS ? "a resolved or closed case"
+                       : action == S_ANSWER || action == S_INCIDENT ? "a case not closed"
                                             : "an open case";
     cmd_errmsg(cmd, "case %s is %s; %s needs %s", c->id, state, names[action], need);
     return KEFU_ECONFLICT;
@@ -526,6 +531,16 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         e->has_outcome = true;
         e->outcome = in->outcome;
         e->text = in->text;
+        if (c->severity == KEFU__SEVERITY__SEVERITY_MAJOR && !c->has_analysis_due &&
+            !c->analysis_report) {
+            /* domain.md §6: afterwards a problem analysis report is due */
+            int prc = deadline_policy_due(self->policy, "analysis_report", now, &e->analysis_due);
+            if (prc) {
+                cmd_errmsg(cmd, "the analysis report's due (sla.analysis_report) is out of range");
+                return prc == KEFU_EINVAL ? KEFU_EINVAL : KEFU_EINTERNAL;
+            }
+            e->has_analysis_due = true;
+        }
         ev->body_case = KEFU__ENVELOPE__BODY_CASE_RESOLVED;
         ev->case_resolved = e;
         break;
@@ -717,6 +732,75 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         e->handoff = (uint32_t) (i - 1);
         ev->body_case = KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED;
         ev->case_handoff_answered = e;
+        break;
+    }
+    case KEFU__REQUEST__REQ_CASE_REPORT: {
+        const Kefu__CaseReport *in = req->case_report;
+        if (!!in->incident == !!in->analysis)
+            return cmd_field_missing(cmd, "incident", "exactly one report, the incident report "
+                                                      "or the analysis report,");
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by,
+                             in->incident ? S_INCIDENT : S_ANALYSIS, &c)))
+            return rc;
+        if (c->severity != KEFU__SEVERITY__SEVERITY_MAJOR)
+            return cmd_field_bad(cmd, "id", "case %s is not a major complaint; its reports are "
+                                            "a major complaint's (--severity major)", c->id);
+        Kefu__CaseReported *e = CMD_NEW(cmd, Kefu__CaseReported, kefu__case_reported__init);
+        e->id = c->id;
+        if (in->incident) {
+            const Kefu__IncidentReport *r = in->incident;
+            if (c->incident) {
+                cmd_errmsg(cmd, "case %s has its incident report already", c->id);
+                return KEFU_ECONFLICT;
+            }
+            /* 003 第二篇 四.6: time, place, what happened, plan, emergency measures */
+            if (!r->has_occurred_at)
+                return cmd_field_missing(cmd, "incident.occurred_at", "when it happened");
+            if (r->occurred_at > now)
+                return cmd_field_bad(cmd, "incident.occurred_at", "when it happened: not ahead of now");
+            const char *need[][3] = {{r->place, "incident.place", "where it happened"},
+                                     {r->what, "incident.what", "what happened"},
+                                     {r->plan, "incident.plan", "the plan"},
+                                     {r->measures, "incident.measures", "the emergency measures"}};
+            for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+                if (cmd_blank(need[i][0]))
+                    return cmd_field_missing(cmd, need[i][1], need[i][2]);
+                if (strlen(need[i][0]) > S_MAX_TEXT)
+                    return cmd_field_bad(cmd, need[i][1], "at most %d bytes", S_MAX_TEXT);
+            }
+            Kefu__IncidentReport *x = CMD_NEW(cmd, Kefu__IncidentReport, kefu__incident_report__init);
+            *x = *r;
+            x->has_at = true;
+            x->at = now;
+            x->by = in->by;
+            e->incident = x;
+        } else {
+            const Kefu__AnalysisReport *r = in->analysis;
+            if (c->analysis_report) {
+                cmd_errmsg(cmd, "case %s has its analysis report already", c->id);
+                return KEFU_ECONFLICT;
+            }
+            /* impact, handling, cause, corrective and preventive actions */
+            const char *need[][3] = {{r->impact, "analysis.impact", "the impact"},
+                                     {r->handling, "analysis.handling", "how it was handled"},
+                                     {r->cause, "analysis.cause", "the cause"},
+                                     {r->corrective, "analysis.corrective", "the corrective actions"},
+                                     {r->preventive, "analysis.preventive", "the preventive actions"}};
+            for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+                if (cmd_blank(need[i][0]))
+                    return cmd_field_missing(cmd, need[i][1], need[i][2]);
+                if (strlen(need[i][0]) > S_MAX_TEXT)
+                    return cmd_field_bad(cmd, need[i][1], "at most %d bytes", S_MAX_TEXT);
+            }
+            Kefu__AnalysisReport *x = CMD_NEW(cmd, Kefu__AnalysisReport, kefu__analysis_report__init);
+            *x = *r;
+            x->has_at = true;
+            x->at = now;
+            x->by = in->by;
+            e->analysis = x;
+        }
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_REPORTED;
+        ev->case_reported = e;
         break;
     }
     default:
@@ -1074,6 +1158,7 @@ static const cmd_row_t s_rows[] = {
     {Q(CASE_CONFIRM),     R(CASE),         E(CASE_SOLUTION_CONFIRMED), "case/id",        "id",           s_x_case_change, s_a_case,       NULL},
     {Q(CASE_REOPEN),      R(CASE),         E(CASE_REOPENED),     "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
     {Q(CASE_HANDOFF_ANSWER), R(CASE),      E(CASE_HANDOFF_ANSWERED), "case/id",          "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_REPORT),      R(CASE),         E(CASE_REPORTED),     "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
     {Q(STAFF_ADD),        R(STAFF),        E(STAFF_REGISTERED),  "staff/staff.name",     "staff.name",   s_x_staff,       s_a_staff,      "supervisor,manager"},
     {Q(CASE_GET),         R(CASE),         0,                    NULL,                   "id",           NULL,            s_a_case,       NULL},
     {Q(CASE_QUERY),       R(CASES),        0,                    NULL,                   NULL,           NULL,            s_a_cases,      NULL},

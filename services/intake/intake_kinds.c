@@ -80,6 +80,17 @@ static const pbkind_row_t s_rows[] = {
     {&kefu__case_reopen__descriptor, "by", PBKIND_ACTOR},
     {&kefu__case_handoff_answer__descriptor, "id", PBKIND_ID},
     {&kefu__case_handoff_answer__descriptor, "by", PBKIND_ACTOR},
+    /* a major complaint's reports */
+    {&kefu__case__descriptor, "analysis_due", PBKIND_TIME},
+    {&kefu__case_resolved__descriptor, "analysis_due", PBKIND_TIME},
+    {&kefu__incident_report__descriptor, "occurred_at", PBKIND_TIME},
+    {&kefu__incident_report__descriptor, "at", PBKIND_TIME},
+    {&kefu__incident_report__descriptor, "by", PBKIND_ID},
+    {&kefu__analysis_report__descriptor, "at", PBKIND_TIME},
+    {&kefu__analysis_report__descriptor, "by", PBKIND_ID},
+    {&kefu__case_reported__descriptor, "id", PBKIND_ID},
+    {&kefu__case_report__descriptor, "id", PBKIND_ID},
+    {&kefu__case_report__descriptor, "by", PBKIND_ACTOR},
     /* durations: microseconds, printed as 2h30m */
     {&kefu__case_analysis_row__descriptor, "median_first_reply_us", PBKIND_DURATION},
     {&kefu__case_analysis_row__descriptor, "median_resolution_us", PBKIND_DURATION},

@@ -542,6 +542,40 @@ static const kctl_cmd_t s_rows[] = {
          {0}},
     },
     {.group = "complaint",
+     .verb = "report",
+     .args = "ID --by STAFF (--when TIME --place P --what T --plan T --measures T | "
+             "--impact T --handling T --cause T --corrective T --preventive T)",
+     .summary = "a major complaint's incident report, or afterwards its analysis report",
+     .help = "003 第二篇 四.6 (事件报告制度), domain.md §6; one of the two:\n"
+             "  the incident report, at once, before the case is closed: --when (when it\n"
+             "    happened), --place, --what (what happened), --plan, --measures (the\n"
+             "    emergency measures); the SLA watcher takes it to the general manager\n"
+             "    at once (escalation major-incident, level 2)\n"
+             "  the problem analysis report, once resolved: --impact, --handling, --cause,\n"
+             "    --corrective, --preventive; due sla.analysis_report (3d) after the\n"
+             "    resolution (analysis-report-overdue otherwise)\n"
+             "Prints the case; --json {\"id\",\"incident\":{...},\"analysis_report\":{...},\n"
+             "\"analysis_due\",...}.",
+     .body = &kefu__case_report__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_REPORT,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"when", "TIME", .field = "incident.occurred_at"},
+         {"place", "TEXT", .field = "incident.place"},
+         {"what", "TEXT", .field = "incident.what"},
+         {"plan", "TEXT", .field = "incident.plan"},
+         {"measures", "TEXT", .field = "incident.measures"},
+         {"impact", "TEXT", .field = "analysis.impact"},
+         {"handling", "TEXT", .field = "analysis.handling"},
+         {"cause", "TEXT", .field = "analysis.cause"},
+         {"corrective", "TEXT", .field = "analysis.corrective"},
+         {"preventive", "TEXT", .field = "analysis.preventive"},
+         {0}},
+    },
+    {.group = "complaint",
      .verb = "wait",
      .args = "ID --on WHO --by STAFF [--text T]",
      .summary = "the case waits on someone else (the carrier's claim): its clock stops",

@@ -10,7 +10,12 @@
  *                     a commitment due then (commitment-overdue)
  *   CaseHandedOff     a hand-off with a due opens one owed by the
  *                     department (handoff-overdue)
- *   CaseResolved      meets everything open on the case
+ *   CaseResolved      meets everything open on the case but its analysis
+ *                     report; a major complaint's analysis report is due
+ *                     by the event's analysis_due (analysis-report-overdue)
+ *   CaseReported      an incident report is escalated to leadership at
+ *                     once (major-incident, level 2); an analysis report
+ *                     meets its due
  *   ReworkOpened/Done the rework's due (rework-overdue)
  *   PromiseAtRisk     rush-at-risk or promise-at-risk, due at once, met
  *                     when the order is reported done (StageReported)
@@ -41,6 +46,7 @@ const int sla_follows[] = {
     KEFU__ENVELOPE__BODY_CASE_RESUMED,
     KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED,
     KEFU__ENVELOPE__BODY_CASE_REOPENED,
+    KEFU__ENVELOPE__BODY_CASE_REPORTED,
     KEFU__ENVELOPE__BODY_REWORK_OPENED,
     KEFU__ENVELOPE__BODY_REWORK_DONE,
     KEFU__ENVELOPE__BODY_PROMISE_AT_RISK,
@@ -332,8 +338,42 @@ static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint
         return s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_HANDOFF_OVERDUE, h->id,
                       h->handoff->department, at, h->handoff->due);
     }
-    case KEFU__ENVELOPE__BODY_CASE_RESOLVED:
-        return s_meet_subject(self, txn, ev->case_resolved->id, "", at);
+    case KEFU__ENVELOPE__BODY_CASE_RESOLVED: {
+        const Kefu__CaseResolved *r = ev->case_resolved;
+        char ids[S_SUBJECT_MAX][SLA_ID_MAX];
+        size_t found;
+        int rc = s_subject_ids(self, txn, r->id, "", ids, &found);
+        for (size_t i = 0; i < found && rc == 0; i++)
+            if (strncmp(ids[i], "analysis/", 9) != 0)  /* the report outlives the resolution */
+                rc = s_meet_id(self, txn, ids[i], at);
+        if (rc == 0 && r->id && r->has_analysis_due) {
+            /* domain.md §6: afterwards, a problem analysis report is due */
+            char first[SLA_ID_MAX];
+            snprintf(first, sizeof first, "reply/%s", r->id);
+            const char *owner = s_owner_of(self, txn, first);
+            snprintf(id, sizeof id, "analysis/%s", r->id);
+            rc = s_open(self, txn, id,
+                        KEFU__ESCALATION_KIND__ESCALATION_KIND_ANALYSIS_REPORT_OVERDUE, r->id,
+                        owner ? owner : r->by, at, r->analysis_due);
+        }
+        return rc;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_REPORTED: {
+        const Kefu__CaseReported *r = ev->case_reported;
+        if (!r->id)
+            return 0;
+        if (r->analysis) {
+            snprintf(id, sizeof id, "analysis/%s", r->id);
+            return s_meet_id(self, txn, id, at);
+        }
+        if (!r->incident)
+            return 0;
+        /* 003 第二篇 四.6: the incident report goes to the GM at once; it
+         * stands until the case is resolved */
+        snprintf(id, sizeof id, "incident/%s", r->id);
+        return s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_MAJOR_INCIDENT, r->id,
+                      r->incident->by, at, at);
+    }
     case KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED:
         /* the department answered the latest hand-off: its due is met */
         return s_meet_some(self, txn, ev->case_handoff_answered->id, "handoff/", at, true);

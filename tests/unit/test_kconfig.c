@@ -67,6 +67,7 @@ static const char s_default_dump[] =
     "sched.work_crystal = received:5m,printing:1h,binding:3h,qc:15m,packed:15m\n"
     "sched.work_frame = received:5m,printing:30m,binding:1h,qc:15m,packed:15m\n"
     "sched.work_print = received:5m,printing:30m,qc:10m,packed:10m\n"
+    "sla.analysis_report = 3d\n"
     "sla.complaint_complex = 24h\n"
     "sla.complaint_simple = 2h\n"
     "sla.level2_after = 4h\n"
