@@ -362,13 +362,42 @@ static int s_apply_aftersales(intake_t *self, store_txn_t *txn, arena_t *a, uint
         x->has_method = true;
         x->method = s->method;
     }
-    if (s->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED) {
-        /* 004 第一篇: a refund reverses the invoice (红冲). */
+    if (s->has_amount_fen) {
+        x->has_amount_fen = true;
+        x->amount_fen = s->amount_fen;
+    }
+    if (s->has_photo_only && s->photo_only)
+        x->has_photo_only = x->photo_only = true;
+    if (s->shipment)
+        x->shipment = s->shipment;
+    /* 004 第一篇 D: a refund reverses the invoice (红冲; a log from before
+     * the event said so carries no invoice field), an exchange endorses it */
+    Kefu__InvoiceAction inv = s->has_invoice ? s->invoice
+                              : s->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED
+                                  ? KEFU__INVOICE_ACTION__INVOICE_ACTION_REVERSED
+                                  : KEFU__INVOICE_ACTION__INVOICE_ACTION_UNSET;
+    if (inv) {
+        x->has_invoice = true;
+        x->invoice = inv;
+    }
+    if (inv == KEFU__INVOICE_ACTION__INVOICE_ACTION_REVERSED) {
         x->has_invoice_reversed = true;
         x->invoice_reversed = true;
     }
-    char *word = arena_alloc(a, 32);
+    char *word = arena_alloc(a, 160);
     pbdesc_enum_word(&kefu__after_sales_state__descriptor, s->state, word, 32);
+    size_t wl = strlen(word);
+    if (s->has_amount_fen)
+        wl += (size_t) snprintf(word + wl, 160 - wl, " %lld.%02lld yuan",
+                                (long long) (s->amount_fen / 100), (long long) (s->amount_fen % 100));
+    if (s->has_photo_only && s->photo_only)
+        wl += (size_t) snprintf(word + wl, 160 - wl, " by a photo check");
+    if (s->shipment)
+        wl += (size_t) snprintf(word + wl, 160 - wl, ", shipment %.64s", s->shipment);
+    if (inv == KEFU__INVOICE_ACTION__INVOICE_ACTION_REVERSED)
+        snprintf(word + wl, 160 - wl, ", invoice reversed (红冲)");
+    else if (inv == KEFU__INVOICE_ACTION__INVOICE_ACTION_ENDORSED)
+        snprintf(word + wl, 160 - wl, ", invoice endorsed (背书)");
     Kefu__CaseEntry **h = arena_grow(a, x->history, x->n_history, x->n_history + 1, sizeof *h);
     Kefu__CaseEntry *e = arena_alloc(a, sizeof *e);
     kefu__case_entry__init(e);

@@ -810,29 +810,73 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     return 1;
 }
 
-/* 004 第一篇: talk -> receive goods -> confirm -> refund or exchange; a
- * request can be rejected until it is settled. */
-static bool s_step_allowed(Kefu__AfterSalesKind kind, Kefu__AfterSalesState from,
-                           Kefu__AfterSalesState to)
+/* After-sales steps by kind (004 第一篇 A-D, 职责2; domain.md §6), the one
+ * list of them: to a state, from which states, for which kinds. The goods
+ * come back only once the request is approved (confirmed before the
+ * customer ships them, labelled with the order and request numbers); a
+ * photo check (photo_only) confirms the problem without them. A refund
+ * reverses the invoice (红冲) with its amount, an exchange ships a new
+ * item and endorses it (背书); trace and extend-receipt are done once
+ * handled; a replenishment is confirmed from the order and done when the
+ * missing goods ship; a rights claim is confirmed, then refunded or done.
+ * A request can be rejected until it is settled. */
+#define S_ST(x) (UINT32_C(1) << KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_##x)
+#define S_KD(x) (UINT32_C(1) << KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_##x)
+#define S_GOODS (S_KD(REFUND) | S_KD(EXCHANGE) | S_KD(DAMAGE) | S_KD(RETURN))
+#define S_MAX_FEN INT64_C(10000000000)   /* a refund up to 100 million yuan */
+typedef struct {
+    Kefu__AfterSalesState to;
+    uint32_t from;      /* S_ST bits */
+    uint32_t kinds;     /* S_KD bits */
+    bool photo;         /* the step is a photo check (photo_only) */
+    const char *hint;   /* how a person says it, in a refusal's list of next steps */
+} s_step_t;
+
+static const s_step_t s_steps[] = {
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_APPROVED, S_ST(OPEN), S_GOODS, false, "approved"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED, S_ST(APPROVED), S_GOODS, false, "received"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED, S_ST(RECEIVED), S_GOODS, false, "confirmed"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED, S_ST(OPEN) | S_ST(APPROVED), S_GOODS, true,
+     "confirmed --photo"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED, S_ST(OPEN),
+     S_KD(REPLENISH) | S_KD(RIGHTS_CLAIM), false, "confirmed"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED, S_ST(CONFIRMED),
+     S_KD(REFUND) | S_KD(RETURN) | S_KD(DAMAGE) | S_KD(RIGHTS_CLAIM), false, "refunded"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_EXCHANGED, S_ST(CONFIRMED),
+     S_KD(EXCHANGE) | S_KD(DAMAGE), false, "exchanged"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_DONE, S_ST(OPEN),
+     S_KD(TRACE) | S_KD(EXTEND_RECEIPT), false, "done"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_DONE, S_ST(CONFIRMED),
+     S_KD(REPLENISH) | S_KD(RIGHTS_CLAIM), false, "done"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REJECTED,
+     S_ST(OPEN) | S_ST(APPROVED) | S_ST(RECEIVED) | S_ST(CONFIRMED), UINT32_MAX, false, "rejected"},
+};
+
+static const s_step_t *s_step_find(Kefu__AfterSalesKind kind, Kefu__AfterSalesState from,
+                                   Kefu__AfterSalesState to, bool photo)
 {
-    switch (to) {
-    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED:
-        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_OPEN;
-    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED:
-        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED;
-    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED:
-        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED &&
-               kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_REFUND;
-    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_EXCHANGED:
-        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED &&
-               kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_EXCHANGE;
-    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REJECTED:
-        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_OPEN ||
-               from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED ||
-               from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED;
-    default:
-        return false;
+    for (size_t i = 0; i < sizeof s_steps / sizeof s_steps[0]; i++) {
+        const s_step_t *r = &s_steps[i];
+        if (r->to == to && r->photo == photo && (r->from & (UINT32_C(1) << from)) &&
+            (r->kinds & (UINT32_C(1) << kind)))
+            return r;
     }
+    return NULL;
+}
+
+/* The steps a request of kind in state from may take next, for a
+ * refusal: "approved, confirmed --photo, rejected". */
+static void s_step_next(Kefu__AfterSalesKind kind, Kefu__AfterSalesState from, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof s_steps / sizeof s_steps[0]; i++) {
+        const s_step_t *r = &s_steps[i];
+        if ((r->from & (UINT32_C(1) << from)) && (r->kinds & (UINT32_C(1) << kind)) && n < cap)
+            n += (size_t) snprintf(out + n, cap - n, "%s%s", n ? ", " : "", r->hint);
+    }
+    if (!out[0])
+        snprintf(out, cap, "none: it is settled");
 }
 
 static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
@@ -882,19 +926,41 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
         cmd_errmsg(cmd, "after-sales request %s does not exist", in->id ? in->id : "(none)");
         return cmd_blank(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
     }
-    if (!in->has_state || !s_step_allowed(x->kind, x->state, in->state)) {
-        char from[32], to[32];
+    bool photo = in->has_photo_only && in->photo_only;
+    if (!in->has_state || !s_step_find(x->kind, x->state, in->state, photo)) {
+        char kind[32], from[32], to[32], next[200];
+        pbdesc_enum_word(&kefu__after_sales_kind__descriptor, x->kind, kind, sizeof kind);
         pbdesc_enum_word(&kefu__after_sales_state__descriptor, x->state, from, sizeof from);
         pbdesc_enum_word(&kefu__after_sales_state__descriptor, in->has_state ? (int) in->state : 0,
                          to, sizeof to);
-        cmd_errmsg(cmd, "after-sales request %s (%s) is %s; it can't go to %s", x->id,
-                   x->kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_REFUND ? "refund" : "exchange",
-                   from, to);
+        s_step_next(x->kind, x->state, next, sizeof next);
+        cmd_errmsg(cmd, "state: after-sales request %s (%s) is %s; it can't go to %s%s; next: %s",
+                   x->id, kind, from, to, photo ? " by a photo check" : "", next);
         return KEFU_ECONFLICT;
     }
-    if (in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED &&
-        (!in->has_method || in->method == KEFU__REFUND_METHOD__REFUND_METHOD_UNSET)) {
+    bool refund = in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED;
+    bool ships = in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_EXCHANGED ||
+                 (in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_DONE &&
+                  x->kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_REPLENISH);
+    if (refund && (!in->has_method || in->method == KEFU__REFUND_METHOD__REFUND_METHOD_UNSET))
         return cmd_field_enum(cmd, "method", "a refund's method", &kefu__refund_method__descriptor);
+    if (!refund && in->has_method)
+        return cmd_field_bad(cmd, "method", "a method goes with the step refunded");
+    /* 004 第一篇 D: a refund has an amount, in fen */
+    if (refund && (!in->has_amount_fen || in->amount_fen < 1 || in->amount_fen > S_MAX_FEN))
+        return cmd_field_bad(cmd, "amount_fen", "a refund's amount in fen, 1 to %lld (100 million "
+                                                "yuan)", (long long) S_MAX_FEN);
+    if (!refund && in->has_amount_fen)
+        return cmd_field_bad(cmd, "amount_fen", "an amount goes with the step refunded");
+    if (ships && cmd_blank(in->shipment))
+        return cmd_field_missing(cmd, "shipment", "the new shipment (its waybill or dispatch id)");
+    if (!ships && !cmd_blank(in->shipment))
+        return cmd_field_bad(cmd, "shipment", "a shipment goes with exchanged, or done for a "
+                                              "replenishment");
+    char err[200];
+    if (ships && kid_check(in->shipment, "shipment", err, sizeof err) != 0) {
+        cmd_errmsg(cmd, "%s", err);
+        return KEFU_EINVAL;
     }
     Kefu__AfterSalesStepped *e = CMD_NEW(cmd, Kefu__AfterSalesStepped, kefu__after_sales_stepped__init);
     e->id = x->id;
@@ -904,6 +970,17 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
     e->method = in->method;
     e->by = in->by;
     e->text = in->text;
+    e->has_amount_fen = in->has_amount_fen;
+    e->amount_fen = in->amount_fen;
+    e->has_photo_only = photo;
+    e->photo_only = photo;
+    e->shipment = ships ? in->shipment : NULL;
+    if (refund || in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_EXCHANGED) {
+        /* the original invoice: reversed (红冲) by a refund, endorsed (背书) by an exchange */
+        e->has_invoice = true;
+        e->invoice = refund ? KEFU__INVOICE_ACTION__INVOICE_ACTION_REVERSED
+                            : KEFU__INVOICE_ACTION__INVOICE_ACTION_ENDORSED;
+    }
     ev->body_case = KEFU__ENVELOPE__BODY_AFTER_SALES_STEPPED;
     ev->after_sales_stepped = e;
     return 1;

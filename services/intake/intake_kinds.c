@@ -80,6 +80,13 @@ static const pbkind_row_t s_rows[] = {
     {&kefu__case_reopen__descriptor, "by", PBKIND_ACTOR},
     {&kefu__case_handoff_answer__descriptor, "id", PBKIND_ID},
     {&kefu__case_handoff_answer__descriptor, "by", PBKIND_ACTOR},
+    /* after-sales in full: amounts in fen, the new shipment */
+    {&kefu__after_sales__descriptor, "amount_fen", PBKIND_COUNT},
+    {&kefu__after_sales_stepped__descriptor, "amount_fen", PBKIND_COUNT},
+    {&kefu__after_sales_step__descriptor, "amount_fen", PBKIND_COUNT},
+    {&kefu__after_sales__descriptor, "shipment", PBKIND_ID},
+    {&kefu__after_sales_stepped__descriptor, "shipment", PBKIND_ID},
+    {&kefu__after_sales_step__descriptor, "shipment", PBKIND_ID},
     /* a major complaint's reports */
     {&kefu__case__descriptor, "analysis_due", PBKIND_TIME},
     {&kefu__case_resolved__descriptor, "analysis_due", PBKIND_TIME},

@@ -85,6 +85,8 @@ static void s_text_after_sales(FILE *out, const json_t *obj)
         {"kind", "KIND", 0},
         {"state", "STATE", 0},
         {"method", "METHOD", 0},
+        {"amount_fen", "AMOUNT (FEN)", KCTL_COL_RIGHT},
+        {"invoice", "INVOICE", 0},
         {"opened_at", "OPENED", KCTL_COL_TIME},
         {"updated_at", "UPDATED", KCTL_COL_TIME},
         {NULL, NULL, 0},
@@ -246,13 +248,66 @@ static int s_hook_case_open(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage 
     return KCTL_CONTINUE;
 }
 
+/* An amount in yuan, "128.50", "128.5" or "128", into fen (12850): at
+ * most two decimals, 1 fen to 100 million yuan. Returns 0 or -1. */
+static int s_parse_yuan(const char *s, int64_t *fen)
+{
+    int64_t yuan = 0, frac = 0;
+    int digits = 0, decimals = -1;
+    for (const char *p = s; *p; p++) {
+        if (*p == '.' && decimals < 0 && digits > 0) {
+            decimals = 0;
+        } else if (*p >= '0' && *p <= '9') {
+            if (decimals >= 0) {
+                if (++decimals > 2)
+                    return -1;
+                frac = frac * 10 + (*p - '0');
+            } else {
+                if (++digits > 9)
+                    return -1;
+                yuan = yuan * 10 + (*p - '0');
+            }
+        } else {
+            return -1;
+        }
+    }
+    if (digits == 0 || decimals == 0)
+        return -1;
+    if (decimals == 1)
+        frac *= 10;
+    *fen = yuan * 100 + frac;
+    return *fen >= 1 && *fen <= INT64_C(10000000000) ? 0 : -1;
+}
+
+/* --method and --amount go with refunded; the amount is given in yuan
+ * (128.50) and sent in fen (12850), so no float ever carries money. */
 static int s_hook_aftersales_step(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
 {
-    (void) a;
-    const Kefu__AfterSalesStep *as = (const Kefu__AfterSalesStep *) body;
-    if (as->has_method && as->state != KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED)
+    Kefu__AfterSalesStep *as = (Kefu__AfterSalesStep *) body;
+    bool refunded = as->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED;
+    const char *amount = kctl_arg_value(a, "amount");
+    if (as->has_method && !refunded)
         return kctl_usage(ctx, "--method goes with the step refunded");
+    if (amount && !refunded)
+        return kctl_usage(ctx, "--amount goes with the step refunded");
+    if (amount) {
+        if (s_parse_yuan(amount, &as->amount_fen) != 0)
+            return kctl_usage(ctx, "bad --amount '%s': yuan with at most two decimals, like "
+                                   "128.50 (0.01 to 100000000)", amount);
+        as->has_amount_fen = 1;
+    }
     return KCTL_CONTINUE;
+}
+
+/* One after-sales request: its fields, a refund's amount in yuan too. */
+static void s_text_after_sales_one(FILE *out, const json_t *obj)
+{
+    kctl_text_block(out, obj);
+    const json_t *fen = json_object_get(obj, "amount_fen");
+    if (json_is_integer(fen)) {
+        json_int_t v = json_integer_value(fen);
+        fprintf(out, "amount: %lld.%02lld yuan\n", (long long) (v / 100), (long long) (v % 100));
+    }
 }
 
 /* ---- the rows ----------------------------------------------------------------------- */
@@ -776,9 +831,14 @@ static const kctl_cmd_t s_rows[] = {
     },
     {.group = "aftersales",
      .verb = "open",
-     .args = "ORDER --kind refund|exchange --by STAFF [--reason T]",
-     .summary = "open an after-sales request on an order (004 第一篇)",
-     .help = "Prints the request; --json {\"id\",...}.",
+     .args = "ORDER --kind trace|extend-receipt|damage|replenish|exchange|return|refund|"
+             "rights-claim --by STAFF [--reason T]",
+     .summary = "open an after-sales request on an order (004 第一篇, 职责2)",
+     .help = "One order may have many requests. The kinds (004 职责2): trace a parcel\n"
+             "(查件), extend receipt time (延长收货), damage (破损), replenish what was\n"
+             "missing (补货), exchange (换货), return (退货), refund (退款), rights claim\n"
+             "(维权). See `aftersales step` for each kind's steps.\n"
+             "Prints the request; --json {\"id\",...}.",
      .body = &kefu__after_sales_open__descriptor,
      .req = KEFU__REQUEST__REQ_AFTER_SALES_OPEN,
      .rep = KEFU__REPLY__REP_AFTER_SALES,
@@ -792,11 +852,24 @@ static const kctl_cmd_t s_rows[] = {
     },
     {.group = "aftersales",
      .verb = "step",
-     .args = "ID received|confirmed|refunded|exchanged|rejected --by STAFF "
-             "[--method bank|balance|gift-card|alipay] [--text T]",
+     .args = "ID approved|received|confirmed|refunded|exchanged|done|rejected --by STAFF "
+             "[--photo] [--method bank|balance|gift-card|alipay --amount YUAN] "
+             "[--shipment S] [--text T]",
      .summary = "move an after-sales request on",
-     .help = "talk -> goods received -> confirmed -> refunded (with --method; the\n"
-             "invoice is reversed) or exchanged; or rejected.",
+     .help = "004 第一篇: talk -> approved (the request confirmed: the customer ships the\n"
+             "goods back, labelled with the order and request numbers) -> received ->\n"
+             "confirmed -> settled; or confirmed --photo from open or approved (a photo\n"
+             "check confirms the fault, no goods back); or rejected until settled.\n"
+             "  damage, exchange, return, refund: as above; refunded (refund, return,\n"
+             "      damage) needs --method and --amount, and reverses the invoice (红冲);\n"
+             "      exchanged (exchange, damage) needs --shipment, the new item's, and\n"
+             "      endorses the invoice (背书)\n"
+             "  trace, extend-receipt: done once handled\n"
+             "  replenish: confirmed (from the order), then done --shipment\n"
+             "  rights-claim: confirmed, then refunded or done\n"
+             "  --amount YUAN  the refund, e.g. 128.50 (sent in fen, 12850)\n"
+             "Prints the request (amount in yuan); --json {\"id\",\"state\",\"amount_fen\",\n"
+             "\"invoice\",\"shipment\",...}.",
      .body = &kefu__after_sales_step__descriptor,
      .req = KEFU__REQUEST__REQ_AFTER_SALES_STEP,
      .rep = KEFU__REPLY__REP_AFTER_SALES,
@@ -805,10 +878,14 @@ static const kctl_cmd_t s_rows[] = {
          {NULL, "ID", .field = "id"},
          {NULL, "STATE", .field = "state", .exclude = S_NOT_OPEN},
          {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"photo", NULL, .field = "photo_only"},
          {"method", "METHOD", .field = "method"},
+         {"amount", "YUAN", .field = NULL},
+         {"shipment", "SHIPMENT", .field = "shipment"},
          {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
          {0}},
      .hook = s_hook_aftersales_step,
+     .text = s_text_after_sales_one,
     },
     {.group = "aftersales",
      .verb = "show",
@@ -821,6 +898,7 @@ static const kctl_cmd_t s_rows[] = {
      .map = (const kctl_arg_t[]){
          {NULL, "ID", .field = "id"},
          {0}},
+     .text = s_text_after_sales_one,
     },
     {.group = "aftersales",
      .verb = "list",

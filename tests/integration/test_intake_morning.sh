@@ -118,10 +118,11 @@ check "late query" "$an" '.rows[] | select(.kind=="delay") | .late_replies' 1
 K consult --customer S-LAKE --by wang --question "matte or glossy for weddings?" --answer "matte" >/dev/null
 a=$(K aftersales open O-1002 --kind refund --by wang --reason "12 prints unusable")
 id=$(printf '%s' "$a" | jq -r .id)
+K aftersales step "$id" approved --by wang >/dev/null   # the customer may send the prints back
 K aftersales step "$id" received --by wang >/dev/null
 K aftersales step "$id" confirmed --by wang >/dev/null
-a=$(K aftersales step "$id" refunded --by wang --method alipay)
-check "refund" "$a" '.state + " " + .method + " " + (.invoice_reversed|tostring)' "refunded alipay true"
+a=$(K aftersales step "$id" refunded --by wang --method alipay --amount 36)
+check "refund" "$a" '.state + " " + .method + " " + (.invoice_reversed|tostring) + " " + (.amount_fen|tostring)' "refunded alipay true 3600"
 K sync >/dev/null
 
 # The week is the site's (calendar.utc_offset, +08:00 by default), not the

@@ -150,12 +150,16 @@ usage_says "one of key, special, general" customer list --tier KEY
 usage_says "one of print, album, crystal, frame" order add --customer C1 --product mug --qty 1
 usage_says "one of open, replied, resolved, closed" complaints --state unset
 usage_says "--kind needs a value" complaints --kind ''
-usage_says "one of refund, exchange" aftersales open O-1 --kind repair --by alice
-usage_says "one of received, confirmed, refunded, exchanged, rejected" \
+usage_says "one of refund, exchange, trace, extend-receipt, damage, replenish, return, rights-claim" \
+    aftersales open O-1 --kind repair --by alice
+usage_says "one of received, confirmed, refunded, exchanged, rejected, approved, done" \
     aftersales step A-1 open --by alice
 usage_says "one of bank, balance, gift-card, alipay" \
     aftersales step A-1 refunded --by alice --method cash
 usage_says "--method goes with" aftersales step A-1 received --by alice --method bank
+usage_says "--amount goes with" aftersales step A-1 received --by alice --amount 1
+usage_says "bad --amount '128.505'" aftersales step A-1 refunded --by alice --method bank --amount 128.505
+usage_says "bad --amount '-3'" aftersales step A-1 refunded --by alice --method bank --amount -3
 # durations, numbers, times, periods
 usage_says "bad --commit '2x'" complaint reply K-1 --by alice --commit 2x
 usage complaint reply K-1 --by alice --commit 0s
