@@ -84,6 +84,21 @@ static bool s_replied(Kefu__Case *c, int64_t at)
     return false;
 }
 
+/* 003 第二篇 七.四.1: an answer to the customer (a reply, a resolution)
+ * at `at` answers every promised time still open: met if by it. */
+static void s_commitments_answer(Kefu__Case *c, int64_t at)
+{
+    for (size_t i = 0; i < c->n_commitments; i++) {
+        Kefu__Commitment *m = c->commitments[i];
+        if (m->state != KEFU__COMMITMENT_STATE__COMMITMENT_STATE_OPEN)
+            continue;
+        m->has_answered_at = true;
+        m->answered_at = at;
+        m->state = at <= m->until ? KEFU__COMMITMENT_STATE__COMMITMENT_STATE_MET
+                                  : KEFU__COMMITMENT_STATE__COMMITMENT_STATE_MISSED;
+    }
+}
+
 static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t seq,
                         const Kefu__Envelope *ev)
 {
@@ -113,9 +128,21 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         c->state = KEFU__CASE_STATE__CASE_STATE_REPLIED;
         c->has_replies = true;
         c->replies++;
+        s_commitments_answer(c, at);
         if (e->has_committed_until) {
             c->has_committed_until = true;
             c->committed_until = e->committed_until;
+            Kefu__Commitment *m = arena_alloc(a, sizeof *m);
+            kefu__commitment__init(m);
+            m->has_at = m->has_until = m->has_state = true;
+            m->at = at;
+            m->by = e->by;
+            m->until = e->committed_until;
+            m->state = KEFU__COMMITMENT_STATE__COMMITMENT_STATE_OPEN;
+            Kefu__Commitment **v = arena_grow(a, c->commitments, c->n_commitments,
+                                              c->n_commitments + 1, sizeof *v);
+            v[c->n_commitments++] = m;
+            c->commitments = v;
         }
         rc = s_history(self, txn, c, a, at, e->by,
                        e->has_committed_until ? "replied, next answer promised" : "replied",
@@ -152,6 +179,7 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         if (!(c = s_case(self, txn, a, e->id, seq, &was)))
             return 0;
         s_replied(c, at);  /* a resolution answers the customer too */
+        s_commitments_answer(c, at);
         c->state = KEFU__CASE_STATE__CASE_STATE_RESOLVED;
         c->has_resolved_at = true;
         c->resolved_at = at;

@@ -198,6 +198,67 @@ static int s_reply_due(intake_t *self, cmd_t *cmd, Kefu__Complexity complexity, 
     return 0;
 }
 
+#define S_YEAR_US (366LL * 86400 * 1000000)
+#define S_MAX_COMMITMENTS 50   /* the record carries its chain whole */
+
+/* 000 §一.2, 003 第二篇 七.四.1: the reply time a reply commits to, if any:
+ * within a duration (wall-clock, or working time with commit_work: the
+ * deadline policy's @work), at an absolute time, or at the next HH:MM of
+ * the site's day (calendar.utc_offset); from now to a year ahead. */
+static int s_commit_until(intake_t *self, cmd_t *cmd, const Kefu__Case *c,
+                          const Kefu__CaseReply *in, int64_t now, protobuf_c_boolean *has,
+                          int64_t *until)
+{
+    int forms = !!in->has_commit_us + !!in->has_commit_until + !!in->has_commit_clock;
+    *has = false;
+    if (forms == 0) {
+        if (in->has_commit_work && in->commit_work)
+            return cmd_field_bad(cmd, "commit_work", "working time goes with commit_us");
+        return 0;
+    }
+    if (forms > 1)
+        return cmd_field_bad(cmd, "commit_us", "one committed reply time: within a duration "
+                                               "(commit_us), at a time (commit_until) or at a "
+                                               "time of day (commit_clock)");
+    if (in->has_commit_work && in->commit_work && !in->has_commit_us)
+        return cmd_field_bad(cmd, "commit_work", "working time goes with commit_us");
+    if (c->n_commitments >= S_MAX_COMMITMENTS) {
+        cmd_errmsg(cmd, "case %s has %d committed reply times, the most a case keeps", c->id,
+                   S_MAX_COMMITMENTS);
+        return KEFU_ECONFLICT;
+    }
+    int rc;
+    if (in->has_commit_us) {
+        if (in->commit_us <= 0 || in->commit_us > S_YEAR_US)
+            return cmd_field_bad(cmd, "commit_us", "a committed reply time is from now to a "
+                                                   "year ahead");
+        if (in->has_commit_work && in->commit_work) {
+            char spec[48];
+            ktime_format_duration(in->commit_us, spec, sizeof spec - 6);
+            strcat(spec, "@work");
+            if (deadline_spec_due(self->policy, spec, now, until) != 0)
+                return cmd_field_bad(cmd, "commit_us", "%s is out of range", spec);
+        } else if ((rc = s_due(self, cmd, in->commit_us, now, until))) {
+            return rc;
+        }
+    } else if (in->has_commit_until) {
+        *until = in->commit_until;
+    } else {
+        if (in->commit_clock >= 24 * 60)
+            return cmd_field_bad(cmd, "commit_clock", "minutes after midnight, 0 to 1439");
+        int64_t off = (int64_t) deadline_policy_utc_offset_min(self->policy) * 60 * 1000000;
+        int64_t day = 86400LL * 1000000;
+        int64_t t = ktime_floor_div(now + off, day) * day - off +
+                    (int64_t) in->commit_clock * 60 * 1000000;
+        *until = t > now ? t : t + day;  /* the next one: 15:00 at 16:00 is tomorrow's */
+    }
+    if (*until <= now || *until > now + S_YEAR_US)
+        return cmd_field_bad(cmd, in->has_commit_until ? "commit_until" : "commit_us",
+                             "a committed reply time is from now to a year ahead");
+    *has = true;
+    return 0;
+}
+
 static bool s_cause_ok(bool has, Kefu__ResponsibleParty cause)
 {
     return has && cause > KEFU__RESPONSIBLE_PARTY__PARTY_UNSET &&
@@ -429,20 +490,13 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         const Kefu__CaseReply *in = req->case_reply;
         if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_REPLY, &c)))
             return rc;
-        if (in->has_commit_us && (in->commit_us <= 0 || in->commit_us > 366LL * 86400 * 1000000)) {
-            return cmd_field_bad(cmd, "commit_us", "a committed reply time is from now to a "
-                                                   "year ahead");
-        }
         Kefu__CaseReplied *e = CMD_NEW(cmd, Kefu__CaseReplied, kefu__case_replied__init);
         e->id = c->id;
         e->by = in->by;
         e->text = in->text;
-        if (in->has_commit_us) {
-            /* 000 §一.2: the owner commits a reply time to the customer */
-            e->has_committed_until = true;
-            if ((rc = s_due(self, cmd, in->commit_us, now, &e->committed_until)))
-                return rc;
-        }
+        if ((rc = s_commit_until(self, cmd, c, in, now, &e->has_committed_until,
+                                 &e->committed_until)))
+            return rc;
         ev->body_case = KEFU__ENVELOPE__BODY_CASE_REPLIED;
         ev->case_replied = e;
         break;
@@ -1142,6 +1196,8 @@ static int s_a_case(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t
     int rc = cmd_record(cmd, txn, self->t.cases, id, &kefu__case__descriptor, "case", &m);
     if (rc == 0 && req->req_case == KEFU__REQUEST__REQ_CASE_GET)
         rc = s_case_page(self, cmd, txn, req->case_get, m);
+    if (rc == 0)
+        intake_commitments_at(m, cmd_now(cmd));
     reply->rep_case = KEFU__REPLY__REP_CASE;
     reply->case_ = m;
     return rc;

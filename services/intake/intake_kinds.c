@@ -80,6 +80,12 @@ static const pbkind_row_t s_rows[] = {
     {&kefu__case_reopen__descriptor, "by", PBKIND_ACTOR},
     {&kefu__case_handoff_answer__descriptor, "id", PBKIND_ID},
     {&kefu__case_handoff_answer__descriptor, "by", PBKIND_ACTOR},
+    /* the chain of commitments */
+    {&kefu__commitment__descriptor, "at", PBKIND_TIME},
+    {&kefu__commitment__descriptor, "until", PBKIND_TIME},
+    {&kefu__commitment__descriptor, "answered_at", PBKIND_TIME},
+    {&kefu__commitment__descriptor, "by", PBKIND_ID},
+    {&kefu__case_reply__descriptor, "commit_until", PBKIND_TIME},
     /* after-sales in full: amounts in fen, the new shipment */
     {&kefu__after_sales__descriptor, "amount_fen", PBKIND_COUNT},
     {&kefu__after_sales_stepped__descriptor, "amount_fen", PBKIND_COUNT},

@@ -26,6 +26,7 @@
 
 #include "intake.pb-c.h"
 #include "kefuctl.h"
+#include "ktime.h"
 
 /* ---- text of the lists -------------------------------------------------------- */
 
@@ -54,6 +55,28 @@ static void s_text_orders(FILE *out, const json_t *obj)
 }
 
 /* The complaint register (投诉状况表, 000 §一.5): one line per case. */
+/* A case's chain of commitments in a word: "2 met, 1 missed, 1 open". */
+static json_t *s_commitments_word(const json_t *c)
+{
+    const char *names[] = {"met", "missed", "open"};
+    int count[3] = {0, 0, 0};
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(c, "commitments"), i, m) {
+        const char *st = json_string_value(json_object_get(m, "state"));
+        for (int k = 0; k < 3; k++)
+            count[k] += st && strcmp(st, names[k]) == 0;
+    }
+    char buf[64];
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < 3; k++)
+        if (count[k])
+            n += (size_t) snprintf(buf + n, sizeof buf - n, "%s%d %s", n ? ", " : "", count[k],
+                                   names[k]);
+    return json_string(n ? buf : "-");
+}
+
 static void s_text_cases(FILE *out, const json_t *obj)
 {
     static const kctl_col_t cols[] = {
@@ -66,9 +89,21 @@ static void s_text_cases(FILE *out, const json_t *obj)
         {"state", "STATE", 0},
         {"reply_due", "REPLY DUE", KCTL_COL_TIME},
         {"outcome", "OUTCOME", 0},
+        {"promises", "PROMISED TIMES", 0},
         {NULL, NULL, 0},
     };
-    kctl_text_table(out, json_object_get(obj, "items"), cols);
+    /* the rows with each chain of commitments in a word: a copy, obj stays as sent */
+    json_t *rows = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(obj, "items"), i, r) {
+        json_t *row = json_copy(r);
+        if (row)
+            json_object_set_new(row, "promises", s_commitments_word(r));
+        json_array_append_new(rows, row);
+    }
+    kctl_text_table(out, rows, cols);
+    json_decref(rows);
     /* the newest --limit only: say that older ones match, and how to get them */
     const json_t *first = json_array_get(json_object_get(obj, "items"), 0);
     const char *at = json_string_value(json_object_get(first, "opened_at"));
@@ -244,6 +279,34 @@ static int s_hook_case_open(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage 
     if (!co->has_type) {
         co->has_type = 1;
         co->type = KEFU__CASE_TYPE__CASE_TYPE_COMPLAINT;
+    }
+    return KCTL_CONTINUE;
+}
+
+/* complaint reply: --commit-until TIME, RFC 3339, or HH:MM: the next
+ * such time of the site's day, worked out by intake on the site's clock
+ * and in its offset (commit_clock), so a simulated clock holds too. */
+static int s_hook_reply(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
+{
+    Kefu__CaseReply *r = (Kefu__CaseReply *) body;
+    const char *until = kctl_arg_value(a, "commit-until");
+    if (until && r->has_commit_us)
+        return kctl_usage(ctx, "give --commit DUR or --commit-until TIME, not both");
+    if (r->has_commit_work && !r->has_commit_us)
+        return kctl_usage(ctx, "--work goes with --commit DUR");
+    if (until) {
+        unsigned h, m;
+        char end;
+        if (strlen(until) <= 5 && sscanf(until, "%2u:%2u%c", &h, &m, &end) == 2 && h < 24 &&
+            m < 60) {
+            r->has_commit_clock = 1;
+            r->commit_clock = h * 60 + m;
+        } else if (ktime_parse_rfc3339(until, &r->commit_until) == 0) {
+            r->has_commit_until = 1;
+        } else {
+            return kctl_usage(ctx, "bad --commit-until '%s': a time like 15:00 (the site's) or "
+                                   "2026-11-24T15:00:00+08:00", until);
+        }
     }
     return KCTL_CONTINUE;
 }
@@ -666,11 +729,15 @@ static const kctl_cmd_t s_rows[] = {
     },
     {.group = "complaint",
      .verb = "reply",
-     .args = "ID --by STAFF [--text T] [--commit DUR]",
+     .args = "ID --by STAFF [--text T] [--commit DUR [--work] | --commit-until TIME]",
      .summary = "record a reply to the customer",
      .help = "  --commit DUR   the reply promises the next answer within DUR (e.g. 4h);\n"
-             "                 the site chases it (000 §一.2)\n"
-             "Prints the case; --json {\"id\",\"state\",...}.",
+             "  --work         DUR is working time (@work: calendar.hours, workdays)\n"
+             "  --commit-until TIME  ... by TIME: RFC 3339, or HH:MM, the next such time\n"
+             "                 of the site's day (calendar.utc_offset)\n"
+             "The site chases each promised time (000 §一.2); the next reply or the\n"
+             "resolution answers it, met if by then, missed if later (commitments[]).\n"
+             "Prints the case; --json {\"id\",\"state\",\"commitments\":[...],...}.",
      .body = &kefu__case_reply__descriptor,
      .req = KEFU__REQUEST__REQ_CASE_REPLY,
      .rep = KEFU__REPLY__REP_CASE,
@@ -680,7 +747,10 @@ static const kctl_cmd_t s_rows[] = {
          {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
          {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
          {"commit", "DUR", .field = "commit_us"},
+         {"work", NULL, .field = "commit_work"},
+         {"commit-until", "TIME", .field = NULL},
          {0}},
+     .hook = s_hook_reply,
     },
     {.group = "complaint",
      .verb = "handoff",
