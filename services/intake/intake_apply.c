@@ -503,6 +503,18 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
             rc = krecord_put(txn, self->t.consults, q->id, &q->base);
             if (rc == 0)
                 rc = kid_counter_see(txn, "consult", "Q", q->id);
+            /* 001 一.3: the assigned person's first consultation with the
+             * customer is the first contact */
+            Kefu__Customer *c = rc == 0 && q->customer && q->by
+                                    ? krecord_get(txn, self->t.customers, q->customer,
+                                                  &kefu__customer__descriptor, a)
+                                    : NULL;
+            if (c && c->assigned_to && !c->has_first_contact_at &&
+                strcmp(c->assigned_to, q->by) == 0) {
+                c->has_first_contact_at = true;
+                c->first_contact_at = ev->at;
+                rc = krecord_put(txn, self->t.customers, c->id, &c->base);
+            }
         }
         break;
     }

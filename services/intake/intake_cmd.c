@@ -326,6 +326,33 @@ static int s_exec_customer(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
         c->has_tier = true;
         c->tier = in->tier;
     }
+    if (!cmd_blank(in->assigned_to) && (!old || !old->assigned_to ||
+                                        strcmp(old->assigned_to, in->assigned_to) != 0)) {
+        /* 001 一.3: assigned to a staff member, first contact within a week */
+        char err[200];
+        if (kid_check(in->assigned_to, "customer.assigned_to", err, sizeof err) != 0) {
+            cmd_errmsg(cmd, "%s", err);
+            return KEFU_EINVAL;
+        }
+        if (cmd_actor_role(cmd, req) != 0 &&
+            !krecord_exists(txn, self->t.staff, in->assigned_to))
+            return cmd_field_bad(cmd, "customer.assigned_to", "%s is not registered staff "
+                                                              "(staff add)", in->assigned_to);
+        c->assigned_to = in->assigned_to;
+        c->has_assigned_at = c->has_first_contact_due = true;
+        c->assigned_at = cmd_now(cmd);
+        if (deadline_policy_due(self->policy, "first_contact", c->assigned_at,
+                                &c->first_contact_due) != 0) {
+            cmd_errmsg(cmd, "the first contact's due (sla.first_contact) is out of range");
+            return KEFU_EINVAL;
+        }
+        c->has_first_contact_at = false;
+        c->first_contact_at = 0;
+    } else if (in->assigned_to && !in->assigned_to[0] && !cmd_blank(c->assigned_to)) {
+        /* assigned to nobody: the first contact is owed by nobody */
+        c->assigned_to = NULL;
+        c->has_assigned_at = c->has_first_contact_due = c->has_first_contact_at = false;
+    }
     if (cmd_blank(c->name)) {
         cmd_errmsg(cmd, "customer %s: the shop name can't be empty", c->id);
         return KEFU_EINVAL;
@@ -1046,19 +1073,36 @@ static int s_exec_consult(intake_t *self, cmd_t *cmd, const Kefu__ConsultationAd
     int rc = s_need_by(cmd, in->by);
     if (rc)
         return rc;
-    if (cmd_blank(in->customer))
-        return cmd_field_missing(cmd, "customer", "the customer who asked");
-    if (!krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
-        cmd_errmsg(cmd, "customer %s does not exist", in->customer);
+    /* 000 §二: a customer's, or a prospect's (no record needed yet) */
+    if (cmd_blank(in->customer) == cmd_blank(in->prospect))
+        return cmd_field_missing(cmd, "customer", "who asked: a customer, or a prospect (who "
+                                                  "they are, how to reach them), one of the two,");
+    if (!cmd_blank(in->customer) &&
+        !krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
+        cmd_errmsg(cmd, "customer %s does not exist (a prospect: give prospect instead)",
+                   in->customer);
         return KEFU_ENOTFOUND;
     }
     if (cmd_blank(in->question)) {
         return cmd_field_missing(cmd, "question", "the question");
     }
+    if (cmd_blank(in->answer) && cmd_blank(in->referred_to))
+        return cmd_field_missing(cmd, "answer", "the answer, or a referral to the responsible "
+                                                "department (referred_to),");
+    const char *texts[][2] = {{in->prospect, "prospect"}, {in->referred_to, "referred_to"},
+                              {in->samples, "samples"}, {in->price_ref, "price_ref"},
+                              {in->question, "question"}, {in->answer, "answer"}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (texts[i][0] && strlen(texts[i][0]) > S_MAX_TEXT)
+            return cmd_field_bad(cmd, texts[i][1], "at most %d bytes", S_MAX_TEXT);
     Kefu__Consultation *q = CMD_NEW(cmd, Kefu__Consultation, kefu__consultation__init);
     if (!(q->id = (char *) cmd_new_id(cmd, txn, self->t.consults, "consult", "Q")))
         return KEFU_ESTOREFULL;
-    q->customer = in->customer;
+    q->customer = cmd_blank(in->customer) ? NULL : in->customer;
+    q->prospect = cmd_blank(in->prospect) ? NULL : in->prospect;
+    q->referred_to = cmd_blank(in->referred_to) ? NULL : in->referred_to;
+    q->samples = cmd_blank(in->samples) ? NULL : in->samples;
+    q->price_ref = cmd_blank(in->price_ref) ? NULL : in->price_ref;
     q->question = in->question;
     q->answer = in->answer;
     q->by = in->by;

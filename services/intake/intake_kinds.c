@@ -80,6 +80,11 @@ static const pbkind_row_t s_rows[] = {
     {&kefu__case_reopen__descriptor, "by", PBKIND_ACTOR},
     {&kefu__case_handoff_answer__descriptor, "id", PBKIND_ID},
     {&kefu__case_handoff_answer__descriptor, "by", PBKIND_ACTOR},
+    /* customers assigned, consultations from prospects */
+    {&kefu__customer__descriptor, "assigned_to", PBKIND_ID},
+    {&kefu__customer__descriptor, "assigned_at", PBKIND_TIME},
+    {&kefu__customer__descriptor, "first_contact_due", PBKIND_TIME},
+    {&kefu__customer__descriptor, "first_contact_at", PBKIND_TIME},
     /* the chain of commitments */
     {&kefu__commitment__descriptor, "at", PBKIND_TIME},
     {&kefu__commitment__descriptor, "until", PBKIND_TIME},

@@ -135,9 +135,11 @@ static void s_text_consultations(FILE *out, const json_t *obj)
         {"id", "ID", 0},
         {"at", "AT", KCTL_COL_TIME},
         {"customer", "CUSTOMER", 0},
+        {"prospect", "PROSPECT", 0},
         {"by", "BY", 0},
         {"question", "QUESTION", 0},
         {"answer", "ANSWER", 0},
+        {"referred_to", "REFERRED TO", 0},
         {NULL, NULL, 0},
     };
     kctl_text_table(out, json_object_get(obj, "items"), cols);
@@ -263,9 +265,10 @@ static int s_hook_customer_update(kctl_t *ctx, const kctl_args_t *a, ProtobufCMe
 {
     (void) a;
     const Kefu__Customer *c = ((Kefu__CustomerUpdate *) body)->customer;
-    if (!c->name && !c->has_tier && !c->phone && !c->address && !c->contact && !c->payment_terms)
+    if (!c->name && !c->has_tier && !c->phone && !c->address && !c->contact && !c->payment_terms &&
+        !c->assigned_to)
         return kctl_usage(ctx, "nothing to change: give --name, --tier, --phone, --address, "
-                               "--contact or --terms");
+                               "--contact, --terms or --assign");
     return KCTL_CONTINUE;
 }
 
@@ -373,6 +376,18 @@ static void s_text_after_sales_one(FILE *out, const json_t *obj)
     }
 }
 
+/* consult: a customer or a prospect; an answer or a referral. */
+static int s_hook_consult(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
+{
+    (void) a;
+    const Kefu__ConsultationAdd *q = (const Kefu__ConsultationAdd *) body;
+    if (!q->customer == !q->prospect)
+        return kctl_usage(ctx, "give --customer ID or --prospect WHO (one of the two)");
+    if (!q->answer && !q->referred_to)
+        return kctl_usage(ctx, "give --answer T, --refer DEPARTMENT, or both");
+    return KCTL_CONTINUE;
+}
+
 /* ---- the rows ----------------------------------------------------------------------- */
 
 /* a request is opened by `aftersales open`, not stepped into open */
@@ -382,12 +397,15 @@ static const kctl_cmd_t s_rows[] = {
     {.group = "customer",
      .verb = "add",
      .args = "ID --name N --tier key|special|general [--phone P] [--address A] [--contact C] "
-             "[--terms T] [--by STAFF]",
+             "[--terms T] [--assign STAFF] [--by STAFF]",
      .summary = "register a customer",
      .help = "  --name N       the shop's name\n"
              "  --tier T       key (重点), special (特殊) or general (一般)\n"
              "  --phone, --address, --contact, --terms (payment terms): the record's\n"
              "                 other fields (000 §二.4)\n"
+             "  --assign STAFF the staff member it is assigned to (001 一.3), who makes the\n"
+             "                 first contact within sla.first_contact (7d): their first\n"
+             "                 `consult` with it (first-contact-overdue otherwise)\n"
              "  --by STAFF     who registers it\n"
              "Prints the customer; --json {\"id\",\"name\",\"tier\",...}.",
      .body = &kefu__customer_add__descriptor,
@@ -402,16 +420,19 @@ static const kctl_cmd_t s_rows[] = {
          {"address", "ADDRESS", .field = "customer.address", .flags = KCTL_ARG_EMPTY},
          {"contact", "CONTACT", .field = "customer.contact", .flags = KCTL_ARG_EMPTY},
          {"terms", "TERMS", .field = "customer.payment_terms", .flags = KCTL_ARG_EMPTY},
+         {"assign", "STAFF", .field = "customer.assigned_to"},
          {"by", "STAFF", .field = NULL, .flags = KCTL_ARG_ACTOR},
          {0}},
     },
     {.group = "customer",
      .verb = "update",
      .args = "ID [--name N] [--tier T] [--phone P] [--address A] [--contact C] [--terms T] "
-             "[--by STAFF]",
+             "[--assign STAFF] [--by STAFF]",
      .summary = "change a customer's record",
      .help = "Each option given replaces that field (an empty --phone etc. clears it);\n"
-             "at least one is needed. Prints the whole record after the change.",
+             "at least one is needed. --assign STAFF (re)assigns the customer: a new\n"
+             "first contact is due within sla.first_contact (7d); --assign '' unassigns.\n"
+             "Prints the whole record after the change.",
      .body = &kefu__customer_update__descriptor,
      .req = KEFU__REQUEST__REQ_CUSTOMER_UPDATE,
      .rep = KEFU__REPLY__REP_CUSTOMER,
@@ -424,6 +445,7 @@ static const kctl_cmd_t s_rows[] = {
          {"address", "ADDRESS", .field = "customer.address", .flags = KCTL_ARG_EMPTY},
          {"contact", "CONTACT", .field = "customer.contact", .flags = KCTL_ARG_EMPTY},
          {"terms", "TERMS", .field = "customer.payment_terms", .flags = KCTL_ARG_EMPTY},
+         {"assign", "STAFF", .field = "customer.assigned_to", .flags = KCTL_ARG_EMPTY},
          {"by", "STAFF", .field = NULL, .flags = KCTL_ARG_ACTOR},
          {0}},
      .hook = s_hook_customer_update,
@@ -985,19 +1007,31 @@ static const kctl_cmd_t s_rows[] = {
     },
     {.group = "consult",
      .verb = NULL,
-     .args = "--customer ID --by STAFF --question T --answer T",
-     .summary = "record a consultation and its answer",
-     .help = NULL,
+     .args = "(--customer ID | --prospect WHO) --by STAFF --question T (--answer T | --refer DEPT) "
+             "[--samples T] [--price-ref T]",
+     .summary = "record a consultation and its answer (000 §二.1-4)",
+     .help = "  --prospect WHO  someone with no customer record yet: who and how to reach\n"
+             "                  them (000 §二: a prospect need not be a customer)\n"
+             "  --refer DEPT    referred to the responsible department (with or without\n"
+             "                  an answer)\n"
+             "  --samples T     samples given or sent; --price-ref T  the price reference\n"
+             "The assigned staff member's first consultation with a customer is its\n"
+             "first contact (customer add --assign).",
      .body = &kefu__consultation_add__descriptor,
      .req = KEFU__REQUEST__REQ_CONSULTATION_ADD,
      .rep = KEFU__REPLY__REP_CONSULTATION,
      .writes = true,
      .map = (const kctl_arg_t[]){
-         {"customer", "CUSTOMER", .field = "customer", .flags = KCTL_ARG_REQUIRED},
+         {"customer", "CUSTOMER", .field = "customer"},
+         {"prospect", "WHO", .field = "prospect"},
          {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
          {"question", "TEXT", .field = "question", .flags = KCTL_ARG_REQUIRED},
-         {"answer", "TEXT", .field = "answer", .flags = KCTL_ARG_REQUIRED},
+         {"answer", "TEXT", .field = "answer"},
+         {"refer", "DEPARTMENT", .field = "referred_to"},
+         {"samples", "TEXT", .field = "samples"},
+         {"price-ref", "TEXT", .field = "price_ref"},
          {0}},
+     .hook = s_hook_consult,
     },
     {.group = "consultations",
      .verb = NULL,

@@ -16,6 +16,12 @@
  *   CaseReported      an incident report is escalated to leadership at
  *                     once (major-incident, level 2); an analysis report
  *                     meets its due
+ *   CustomerRegistered/Updated  a customer assigned to a staff member:
+ *                     the first contact, due by first_contact_due
+ *                     (first-contact-overdue); a new assignment replaces
+ *                     the one before
+ *   ConsultationRecorded  the assigned person's consultation with the
+ *                     customer meets it
  *   ReworkOpened/Done the rework's due (rework-overdue)
  *   PromiseAtRisk     rush-at-risk or promise-at-risk, due at once, met
  *                     when the order is reported done (StageReported)
@@ -38,6 +44,9 @@
 
 const int sla_follows[] = {
     KEFU__ENVELOPE__BODY_CLOCK_ADVANCED,  /* a simulated clock moves: ticks */
+    KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED,
+    KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED,
+    KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED,
     KEFU__ENVELOPE__BODY_CASE_OPENED,
     KEFU__ENVELOPE__BODY_CASE_REPLIED,
     KEFU__ENVELOPE__BODY_CASE_HANDED_OFF,
@@ -344,7 +353,8 @@ static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint
         size_t found;
         int rc = s_subject_ids(self, txn, r->id, "", ids, &found);
         for (size_t i = 0; i < found && rc == 0; i++)
-            if (strncmp(ids[i], "analysis/", 9) != 0)  /* the report outlives the resolution */
+            if (strncmp(ids[i], "analysis/", 9) != 0 &&  /* the report outlives the resolution */
+                strncmp(ids[i], "contact/", 8) != 0)     /* a customer's of that name */
                 rc = s_meet_id(self, txn, ids[i], at);
         if (rc == 0 && r->id && r->has_analysis_due) {
             /* domain.md §6: afterwards, a problem analysis report is due */
@@ -355,6 +365,53 @@ static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint
             rc = s_open(self, txn, id,
                         KEFU__ESCALATION_KIND__ESCALATION_KIND_ANALYSIS_REPORT_OVERDUE, r->id,
                         owner ? owner : r->by, at, r->analysis_due);
+        }
+        return rc;
+    }
+    case KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED:
+    case KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED: {
+        const Kefu__Customer *c = ev->body_case == KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED
+                                      ? ev->customer_registered->customer
+                                      : ev->customer_updated->customer;
+        if (!c || !c->id)
+            return 0;
+        /* one first contact owed at a time: the current assignment's
+         * (its id carries assigned_at, so another update leaves it be) */
+        char cur[SLA_ID_MAX] = "";
+        if (c->assigned_to && c->has_first_contact_due && !c->has_first_contact_at) {
+            long long sec = (long long) (c->assigned_at / 1000000);
+            if (strlen(c->id) <= 45) {
+                snprintf(cur, sizeof cur, "contact/%s/%lld", c->id, sec);
+            } else {
+                /* an id is at most 64 bytes (kid.h): a long customer id by its hash */
+                uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+                for (const char *p = c->id; *p; p++)
+                    h = (h ^ (uint8_t) *p) * 1099511628211ULL;
+                snprintf(cur, sizeof cur, "contact/#%016llx/%lld", (unsigned long long) h, sec);
+            }
+        }
+        char ids[S_SUBJECT_MAX][SLA_ID_MAX];
+        size_t found;
+        int rc = s_subject_ids(self, txn, c->id, "contact/", ids, &found);
+        for (size_t i = 0; i < found && rc == 0; i++)
+            if (strcmp(ids[i], cur) != 0)
+                rc = s_meet_id(self, txn, ids[i], at);
+        if (rc == 0 && cur[0])
+            rc = s_open(self, txn, cur, KEFU__ESCALATION_KIND__ESCALATION_KIND_FIRST_CONTACT_OVERDUE,
+                        c->id, c->assigned_to, at, c->first_contact_due);
+        return rc;
+    }
+    case KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED: {
+        const Kefu__Consultation *q = ev->consultation_recorded->consultation;
+        if (!q || !q->customer || !q->by)
+            return 0;
+        char ids[S_SUBJECT_MAX][SLA_ID_MAX];
+        size_t found;
+        int rc = s_subject_ids(self, txn, q->customer, "contact/", ids, &found);
+        for (size_t i = 0; i < found && rc == 0; i++) {
+            const char *owner = s_owner_of(self, txn, ids[i]);
+            if (owner && strcmp(owner, q->by) == 0)  /* the assigned person's contact */
+                rc = s_meet_id(self, txn, ids[i], at);
         }
         return rc;
     }

@@ -64,7 +64,7 @@ has() {
 }
 
 # ---- help ------------------------------------------------------------------
-COMMANDS='customer add|customer update|customer show|customer list|order add|order show|order list|complaint open|complaint reply|complaint handoff|complaint evidence|complaint resolve|complaint followup|complaint cause|complaint request|complaint offer|complaint confirm|complaint reopen|complaint handoff-answer|complaint show|complaints analysis|complaints|aftersales open|aftersales step|aftersales show|aftersales list|consult|consultations'
+COMMANDS='customer add|customer update|customer show|customer list|order add|order show|order list|complaint open|complaint reply|complaint handoff|complaint evidence|complaint resolve|complaint followup|complaint cause|complaint request|complaint offer|complaint confirm|complaint reopen|complaint handoff-answer|complaint report|complaint show|complaints analysis|complaints|aftersales open|aftersales step|aftersales show|aftersales list|consult|consultations'
 if expect 0 --help; then
     IFS='|'
     for cmd in $COMMANDS; do
@@ -123,7 +123,8 @@ usage_says "missing --qty" order add --customer C1 --product print
 usage_says "missing --kind" aftersales open O-1 --by alice
 usage_says "missing STATE" aftersales step A-1 --by alice
 usage_says "missing ORDER" aftersales open --kind refund --by alice
-usage_says "missing --answer" consult --customer C1 --by alice --question q
+usage_says "give --answer T, --refer DEPARTMENT, or both" consult --customer C1 --by alice --question q
+usage_says "give --customer ID or --prospect WHO" consult --by alice --question q --answer a
 usage_says "missing ID" complaint show
 usage_says "missing ID" complaint reply --by alice
 usage_says "nothing to change" customer update C1
