@@ -132,4 +132,16 @@ w=$(TZ=UTC "$B/kefuctl" --dir "$D" --json complaints analysis --week 2026-11-23)
 check "week in the site's offset" "$w" '.from + " " + .to' \
     "2026-11-23T00:00:00+08:00 2026-11-30T00:00:00+08:00"
 check "week's cases" "$w" .total 4
+# The ISO week that holds a date, Monday first: Wednesday 2026-11-25 and
+# ISO week 2026-W48 (week 1 holds 2026-01-01, a Thursday; its Monday is
+# 2025-12-29; + 47 weeks = 2026-11-23) are the same week.
+for wk in 2026-11-25 2026-11-29 2026-W48; do
+    w=$(K complaints analysis --week "$wk")
+    check "week $wk" "$w" '.from + " " + .to + " " + (.total|tostring)' \
+        "2026-11-23T00:00:00+08:00 2026-11-30T00:00:00+08:00 4"
+done
+w=$(K complaints analysis --week 2026-W53)   # 2026 has 53 weeks: Mon 2026-12-28
+check "week 53" "$w" .from 2026-12-28T00:00:00+08:00
+w=$(K complaints analysis --week 2027-W01)   # the week of 2027-01-04
+check "week 1" "$w" .from 2027-01-04T00:00:00+08:00
 echo "ok: a morning at the desk: 4 cases, register and analysis as worked by hand"

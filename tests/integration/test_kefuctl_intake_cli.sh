@@ -186,6 +186,9 @@ usage complaints analysis --month 1969-12
 usage_says "bad --week" complaints analysis --week 2026-02-29
 usage complaints analysis --week 2026-11
 usage complaints analysis --week 2026-11-23x
+usage_says "bad --week '2025-W53'" complaints analysis --week 2025-W53   # 2025 has 52 weeks
+usage_says "or an ISO week like 2026-W48" complaints analysis --week 2026-W00
+usage complaints analysis --week 2026-W4
 usage_says "give the period" complaints analysis
 usage_says "give only one form" complaints analysis --week 2026-11-23 --month 2026-11
 usage_says "give only one form" complaints analysis --from 2026-11-01T00:00:00Z --month 2026-11
