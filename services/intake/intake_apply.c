@@ -422,9 +422,10 @@ static int s_apply_aftersales(intake_t *self, store_txn_t *txn, arena_t *a, uint
         wl += (size_t) snprintf(word + wl, 160 - wl, " by a photo check");
     if (s->shipment)
         wl += (size_t) snprintf(word + wl, 160 - wl, ", shipment %.64s", s->shipment);
-    if (inv == KEFU__INVOICE_ACTION__INVOICE_ACTION_REVERSED)
+    /* (an older event's line stays as it was written: its state's word) */
+    if (s->has_invoice && inv == KEFU__INVOICE_ACTION__INVOICE_ACTION_REVERSED)
         snprintf(word + wl, 160 - wl, ", invoice reversed (红冲)");
-    else if (inv == KEFU__INVOICE_ACTION__INVOICE_ACTION_ENDORSED)
+    else if (s->has_invoice && inv == KEFU__INVOICE_ACTION__INVOICE_ACTION_ENDORSED)
         snprintf(word + wl, 160 - wl, ", invoice endorsed (背书)");
     Kefu__CaseEntry **h = arena_grow(a, x->history, x->n_history, x->n_history + 1, sizeof *h);
     Kefu__CaseEntry *e = arena_alloc(a, sizeof *e);
