@@ -94,6 +94,9 @@ extern const cmd_table_t intake_commands;
 int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu__Envelope *ev);
 
 /* ---- intake_query.c ---- */
+/* In an answer at time now: a committed reply time still open and past
+ * is shown missed (the store keeps it open until an answer comes). */
+void intake_commitments_at(Kefu__Case *c, int64_t now);
 int intake_query_cases(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu__CaseQuery *q,
                        Kefu__Reply *reply);
 int intake_query_analysis(intake_t *self, cmd_t *cmd, store_txn_t *txn,

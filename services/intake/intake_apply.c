@@ -84,6 +84,21 @@ static bool s_replied(Kefu__Case *c, int64_t at)
     return false;
 }
 
+/* 003 第二篇 七.四.1: an answer to the customer (a reply, a resolution)
+ * at `at` answers every promised time still open: met if by it. */
+static void s_commitments_answer(Kefu__Case *c, int64_t at)
+{
+    for (size_t i = 0; i < c->n_commitments; i++) {
+        Kefu__Commitment *m = c->commitments[i];
+        if (m->state != KEFU__COMMITMENT_STATE__COMMITMENT_STATE_OPEN)
+            continue;
+        m->has_answered_at = true;
+        m->answered_at = at;
+        m->state = at <= m->until ? KEFU__COMMITMENT_STATE__COMMITMENT_STATE_MET
+                                  : KEFU__COMMITMENT_STATE__COMMITMENT_STATE_MISSED;
+    }
+}
+
 static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t seq,
                         const Kefu__Envelope *ev)
 {
@@ -113,9 +128,21 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         c->state = KEFU__CASE_STATE__CASE_STATE_REPLIED;
         c->has_replies = true;
         c->replies++;
+        s_commitments_answer(c, at);
         if (e->has_committed_until) {
             c->has_committed_until = true;
             c->committed_until = e->committed_until;
+            Kefu__Commitment *m = arena_alloc(a, sizeof *m);
+            kefu__commitment__init(m);
+            m->has_at = m->has_until = m->has_state = true;
+            m->at = at;
+            m->by = e->by;
+            m->until = e->committed_until;
+            m->state = KEFU__COMMITMENT_STATE__COMMITMENT_STATE_OPEN;
+            Kefu__Commitment **v = arena_grow(a, c->commitments, c->n_commitments,
+                                              c->n_commitments + 1, sizeof *v);
+            v[c->n_commitments++] = m;
+            c->commitments = v;
         }
         rc = s_history(self, txn, c, a, at, e->by,
                        e->has_committed_until ? "replied, next answer promised" : "replied",
@@ -152,6 +179,7 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         if (!(c = s_case(self, txn, a, e->id, seq, &was)))
             return 0;
         s_replied(c, at);  /* a resolution answers the customer too */
+        s_commitments_answer(c, at);
         c->state = KEFU__CASE_STATE__CASE_STATE_RESOLVED;
         c->has_resolved_at = true;
         c->resolved_at = at;
@@ -159,7 +187,12 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         c->outcome = e->outcome;
         if (e->outcome == KEFU__OUTCOME__OUTCOME_DECLINED)
             c->declined_reason = e->text;  /* domain.md §6: the reason is recorded */
-        rc = s_history(self, txn, c, a, at, e->by, "resolved", e->text, 0);
+        if (e->has_analysis_due) {
+            c->has_analysis_due = true;
+            c->analysis_due = e->analysis_due;
+        }
+        rc = s_history(self, txn, c, a, at, e->by, "resolved", e->text,
+                       e->has_analysis_due ? e->analysis_due : 0);
         break;
     }
     case KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP: {
@@ -295,6 +328,23 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         rc = s_history(self, txn, c, a, at, e->by, s_dup(a, what), e->text, 0);
         break;
     }
+    case KEFU__ENVELOPE__BODY_CASE_REPORTED: {
+        /* a major complaint's report (003 第二篇 四.6) */
+        const Kefu__CaseReported *e = ev->case_reported;
+        if (!(c = s_case(self, txn, a, e->id, seq, &was)))
+            return 0;
+        if (e->incident) {
+            c->incident = e->incident;
+            rc = s_history(self, txn, c, a, at, e->incident->by, "incident report", e->incident->what, 0);
+        } else if (e->analysis) {
+            c->analysis_report = e->analysis;
+            rc = s_history(self, txn, c, a, at, e->analysis->by, "analysis report",
+                           e->analysis->cause, 0);
+        } else {
+            return 0;
+        }
+        break;
+    }
     default:
         return 0;
     }
@@ -340,13 +390,43 @@ static int s_apply_aftersales(intake_t *self, store_txn_t *txn, arena_t *a, uint
         x->has_method = true;
         x->method = s->method;
     }
-    if (s->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED) {
-        /* 004 第一篇: a refund reverses the invoice (红冲). */
+    if (s->has_amount_fen) {
+        x->has_amount_fen = true;
+        x->amount_fen = s->amount_fen;
+    }
+    if (s->has_photo_only && s->photo_only)
+        x->has_photo_only = x->photo_only = true;
+    if (s->shipment)
+        x->shipment = s->shipment;
+    /* 004 第一篇 D: a refund reverses the invoice (红冲; a log from before
+     * the event said so carries no invoice field), an exchange endorses it */
+    Kefu__InvoiceAction inv = s->has_invoice ? s->invoice
+                              : s->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED
+                                  ? KEFU__INVOICE_ACTION__INVOICE_ACTION_REVERSED
+                                  : KEFU__INVOICE_ACTION__INVOICE_ACTION_UNSET;
+    if (inv) {
+        x->has_invoice = true;
+        x->invoice = inv;
+    }
+    if (inv == KEFU__INVOICE_ACTION__INVOICE_ACTION_REVERSED) {
         x->has_invoice_reversed = true;
         x->invoice_reversed = true;
     }
-    char *word = arena_alloc(a, 32);
+    char *word = arena_alloc(a, 160);
     pbdesc_enum_word(&kefu__after_sales_state__descriptor, s->state, word, 32);
+    size_t wl = strlen(word);
+    if (s->has_amount_fen)
+        wl += (size_t) snprintf(word + wl, 160 - wl, " %lld.%02lld yuan",
+                                (long long) (s->amount_fen / 100), (long long) (s->amount_fen % 100));
+    if (s->has_photo_only && s->photo_only)
+        wl += (size_t) snprintf(word + wl, 160 - wl, " by a photo check");
+    if (s->shipment)
+        wl += (size_t) snprintf(word + wl, 160 - wl, ", shipment %.64s", s->shipment);
+    /* (an older event's line stays as it was written: its state's word) */
+    if (s->has_invoice && inv == KEFU__INVOICE_ACTION__INVOICE_ACTION_REVERSED)
+        snprintf(word + wl, 160 - wl, ", invoice reversed (红冲)");
+    else if (s->has_invoice && inv == KEFU__INVOICE_ACTION__INVOICE_ACTION_ENDORSED)
+        snprintf(word + wl, 160 - wl, ", invoice endorsed (背书)");
     Kefu__CaseEntry **h = arena_grow(a, x->history, x->n_history, x->n_history + 1, sizeof *h);
     Kefu__CaseEntry *e = arena_alloc(a, sizeof *e);
     kefu__case_entry__init(e);
@@ -403,6 +483,7 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
     case KEFU__ENVELOPE__BODY_CASE_SOLUTION_CONFIRMED:
     case KEFU__ENVELOPE__BODY_CASE_REOPENED:
     case KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED:
+    case KEFU__ENVELOPE__BODY_CASE_REPORTED:
         rc = s_apply_case(self, txn, a, rec->seq, ev);
         break;
     case KEFU__ENVELOPE__BODY_AFTER_SALES_OPENED:
@@ -423,6 +504,18 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
             rc = krecord_put(txn, self->t.consults, q->id, &q->base);
             if (rc == 0)
                 rc = kid_counter_see(txn, "consult", "Q", q->id);
+            /* 001 一.3: the assigned person's first consultation with the
+             * customer is the first contact */
+            Kefu__Customer *c = rc == 0 && q->customer && q->by
+                                    ? krecord_get(txn, self->t.customers, q->customer,
+                                                  &kefu__customer__descriptor, a)
+                                    : NULL;
+            if (c && c->assigned_to && !c->has_first_contact_at &&
+                strcmp(c->assigned_to, q->by) == 0) {
+                c->has_first_contact_at = true;
+                c->first_contact_at = ev->at;
+                rc = krecord_put(txn, self->t.customers, c->id, &c->base);
+            }
         }
         break;
     }

@@ -39,7 +39,7 @@
  * resolved or closed case is reopened when the customer comes back. */
 typedef enum {
     S_REPLY, S_HANDOFF, S_EVIDENCE, S_RESOLVE, S_FOLLOWUP, S_WAIT, S_RESUME,
-    S_CAUSE, S_REQUEST, S_OFFER, S_CONFIRM, S_REOPEN, S_ANSWER
+    S_CAUSE, S_REQUEST, S_OFFER, S_CONFIRM, S_REOPEN, S_ANSWER, S_INCIDENT, S_ANALYSIS
 } s_action_t;
 
 static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
@@ -47,7 +47,8 @@ static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
     static const char *names[] = {"a reply", "a hand-off", "evidence", "a resolution",
                                   "a follow-up visit", "a wait", "a resumption",
                                   "a cause", "the customer's request", "a solution",
-                                  "a confirmation", "a reopening", "a department's answer"};
+                                  "a confirmation", "a reopening", "a department's answer",
+                                  "an incident report", "an analysis report"};
     Kefu__CaseState st = c->state;
     bool ok;
     switch (action) {
@@ -62,7 +63,11 @@ static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
         break;
     case S_EVIDENCE:
     case S_ANSWER:
+    case S_INCIDENT:  /* a major complaint's incident report: at once, any time before closing */
         ok = st != KEFU__CASE_STATE__CASE_STATE_CLOSED;
+        break;
+    case S_ANALYSIS:  /* its analysis report: afterwards, once resolved */
+        ok = st == KEFU__CASE_STATE__CASE_STATE_RESOLVED || st == KEFU__CASE_STATE__CASE_STATE_CLOSED;
         break;
     case S_REOPEN:
         ok = st == KEFU__CASE_STATE__CASE_STATE_RESOLVED || st == KEFU__CASE_STATE__CASE_STATE_CLOSED;
@@ -90,8 +95,8 @@ static int s_case_allows(cmd_t *cmd, const Kefu__Case *c, s_action_t action)
     char state[32];
     pbdesc_enum_word(&kefu__case_state__descriptor, st, state, sizeof state);
     const char *need = action == S_FOLLOWUP ? "a resolved case"
-                       : action == S_REOPEN ? "a resolved or closed case"
-                       : action == S_ANSWER ? "a case not closed"
+                       : action == S_REOPEN || action == S_ANALYSIS ? "a resolved or closed case"
+                       : action == S_ANSWER || action == S_INCIDENT ? "a case not closed"
                                             : "an open case";
     cmd_errmsg(cmd, "case %s is %s; %s needs %s", c->id, state, names[action], need);
     return KEFU_ECONFLICT;
@@ -115,17 +120,50 @@ static int s_need_by(cmd_t *cmd, const char *by)
     return cmd_blank(by) ? cmd_field_missing(cmd, "by", "who did it (a staff member)") : 0;
 }
 
+/* Who may act on a case (domain.md §1 "Ownership", 谁受理谁负责; §6): a
+ * reply, a resolution and a follow-up visit are for the case's owner, a
+ * colleague it was handed to (a hand-off whose department is that
+ * person's name: `complaint handoff --to li`) or a supervisor or manager.
+ * The one place this is decided. With nobody registered (role 0) the
+ * site is open, as cmdq is: anyone may. */
+static int s_case_may(cmd_t *cmd, const Kefu__Request *req, const Kefu__Case *c, const char *by,
+                      s_action_t action)
+{
+    static const char *acts[] = {[S_REPLY] = "reply to", [S_RESOLVE] = "resolve",
+                                 [S_FOLLOWUP] = "follow up"};
+    if (action != S_REPLY && action != S_RESOLVE && action != S_FOLLOWUP)
+        return 0;
+    int role = cmd_actor_role(cmd, req);
+    if (role == 0 || role == KEFU__ROLE__ROLE_SUPERVISOR || role == KEFU__ROLE__ROLE_MANAGER)
+        return 0;
+    if (c->owner && strcmp(c->owner, by) == 0)
+        return 0;
+    for (size_t i = 0; i < c->n_handoffs; i++)
+        if (c->handoffs[i]->department && strcmp(c->handoffs[i]->department, by) == 0)
+            return 0;
+    char word[32];
+    pbdesc_enum_word(&kefu__role__descriptor, role, word, sizeof word);
+    cmd_errmsg(cmd, "by: %s (%s) may not %s case %s: that needs its owner (%s), a colleague "
+                    "it was handed to, or a supervisor or manager",
+               by, word, acts[action], c->id, c->owner ? c->owner : "?");
+    return KEFU_EFORBIDDEN;
+}
+
 /* What every change to a case checks first: who does it, that the case
- * exists, and that its state allows the action. Sets *out. */
-static int s_case_for(intake_t *self, cmd_t *cmd, store_txn_t *txn, arena_t *a, const char *id,
-                      const char *by, s_action_t action, Kefu__Case **out)
+ * exists, that its state allows the action, and that this person may do
+ * it (s_case_may). Sets *out. */
+static int s_case_for(intake_t *self, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
+                      arena_t *a, const char *id, const char *by, s_action_t action,
+                      Kefu__Case **out)
 {
     int rc = s_need_by(cmd, by);
     if (rc)
         return rc;
     if (!(*out = s_get_case(self, cmd, txn, id, a)))
         return cmd_blank(id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
-    return s_case_allows(cmd, *out, action);
+    if ((rc = s_case_allows(cmd, *out, action)))
+        return rc;
+    return s_case_may(cmd, req, *out, by, action);
 }
 
 /* A due time DUR from now, through the deadline policy like every due
@@ -157,6 +195,67 @@ static int s_reply_due(intake_t *self, cmd_t *cmd, Kefu__Complexity complexity, 
         cmd_errmsg(cmd, "no reply deadline policy for this case");
         return KEFU_EINTERNAL;
     }
+    return 0;
+}
+
+#define S_YEAR_US (366LL * 86400 * 1000000)
+#define S_MAX_COMMITMENTS 50   /* the record carries its chain whole */
+
+/* 000 §一.2, 003 第二篇 七.四.1: the reply time a reply commits to, if any:
+ * within a duration (wall-clock, or working time with commit_work: the
+ * deadline policy's @work), at an absolute time, or at the next HH:MM of
+ * the site's day (calendar.utc_offset); from now to a year ahead. */
+static int s_commit_until(intake_t *self, cmd_t *cmd, const Kefu__Case *c,
+                          const Kefu__CaseReply *in, int64_t now, protobuf_c_boolean *has,
+                          int64_t *until)
+{
+    int forms = !!in->has_commit_us + !!in->has_commit_until + !!in->has_commit_clock;
+    *has = false;
+    if (forms == 0) {
+        if (in->has_commit_work && in->commit_work)
+            return cmd_field_bad(cmd, "commit_work", "working time goes with commit_us");
+        return 0;
+    }
+    if (forms > 1)
+        return cmd_field_bad(cmd, "commit_us", "one committed reply time: within a duration "
+                                               "(commit_us), at a time (commit_until) or at a "
+                                               "time of day (commit_clock)");
+    if (in->has_commit_work && in->commit_work && !in->has_commit_us)
+        return cmd_field_bad(cmd, "commit_work", "working time goes with commit_us");
+    if (c->n_commitments >= S_MAX_COMMITMENTS) {
+        cmd_errmsg(cmd, "case %s has %d committed reply times, the most a case keeps", c->id,
+                   S_MAX_COMMITMENTS);
+        return KEFU_ECONFLICT;
+    }
+    int rc;
+    if (in->has_commit_us) {
+        if (in->commit_us <= 0 || in->commit_us > S_YEAR_US)
+            return cmd_field_bad(cmd, "commit_us", "a committed reply time is from now to a "
+                                                   "year ahead");
+        if (in->has_commit_work && in->commit_work) {
+            char spec[48];
+            ktime_format_duration(in->commit_us, spec, sizeof spec - 6);
+            strcat(spec, "@work");
+            if (deadline_spec_due(self->policy, spec, now, until) != 0)
+                return cmd_field_bad(cmd, "commit_us", "%s is out of range", spec);
+        } else if ((rc = s_due(self, cmd, in->commit_us, now, until))) {
+            return rc;
+        }
+    } else if (in->has_commit_until) {
+        *until = in->commit_until;
+    } else {
+        if (in->commit_clock >= 24 * 60)
+            return cmd_field_bad(cmd, "commit_clock", "minutes after midnight, 0 to 1439");
+        int64_t off = (int64_t) deadline_policy_utc_offset_min(self->policy) * 60 * 1000000;
+        int64_t day = 86400LL * 1000000;
+        int64_t t = ktime_floor_div(now + off, day) * day - off +
+                    (int64_t) in->commit_clock * 60 * 1000000;
+        *until = t > now ? t : t + day;  /* the next one: 15:00 at 16:00 is tomorrow's */
+    }
+    if (*until <= now || *until > now + S_YEAR_US)
+        return cmd_field_bad(cmd, in->has_commit_until ? "commit_until" : "commit_us",
+                             "a committed reply time is from now to a year ahead");
+    *has = true;
     return 0;
 }
 
@@ -226,6 +325,33 @@ static int s_exec_customer(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
     if (in->has_tier && in->tier != KEFU__TIER__TIER_UNSET) {
         c->has_tier = true;
         c->tier = in->tier;
+    }
+    if (!cmd_blank(in->assigned_to) && (!old || !old->assigned_to ||
+                                        strcmp(old->assigned_to, in->assigned_to) != 0)) {
+        /* 001 一.3: assigned to a staff member, first contact within a week */
+        char err[200];
+        if (kid_check(in->assigned_to, "customer.assigned_to", err, sizeof err) != 0) {
+            cmd_errmsg(cmd, "%s", err);
+            return KEFU_EINVAL;
+        }
+        if (cmd_actor_role(cmd, req) != 0 &&
+            !krecord_exists(txn, self->t.staff, in->assigned_to))
+            return cmd_field_bad(cmd, "customer.assigned_to", "%s is not registered staff "
+                                                              "(staff add)", in->assigned_to);
+        c->assigned_to = in->assigned_to;
+        c->has_assigned_at = c->has_first_contact_due = true;
+        c->assigned_at = cmd_now(cmd);
+        if (deadline_policy_due(self->policy, "first_contact", c->assigned_at,
+                                &c->first_contact_due) != 0) {
+            cmd_errmsg(cmd, "the first contact's due (sla.first_contact) is out of range");
+            return KEFU_EINVAL;
+        }
+        c->has_first_contact_at = false;
+        c->first_contact_at = 0;
+    } else if (in->assigned_to && !in->assigned_to[0] && !cmd_blank(c->assigned_to)) {
+        /* assigned to nobody: the first contact is owed by nobody */
+        c->assigned_to = NULL;
+        c->has_assigned_at = c->has_first_contact_due = c->has_first_contact_at = false;
     }
     if (cmd_blank(c->name)) {
         cmd_errmsg(cmd, "customer %s: the shop name can't be empty", c->id);
@@ -389,29 +515,22 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     switch (req->req_case) {
     case KEFU__REQUEST__REQ_CASE_REPLY: {
         const Kefu__CaseReply *in = req->case_reply;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_REPLY, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_REPLY, &c)))
             return rc;
-        if (in->has_commit_us && (in->commit_us <= 0 || in->commit_us > 366LL * 86400 * 1000000)) {
-            return cmd_field_bad(cmd, "commit_us", "a committed reply time is from now to a "
-                                                   "year ahead");
-        }
         Kefu__CaseReplied *e = CMD_NEW(cmd, Kefu__CaseReplied, kefu__case_replied__init);
         e->id = c->id;
         e->by = in->by;
         e->text = in->text;
-        if (in->has_commit_us) {
-            /* 000 §一.2: the owner commits a reply time to the customer */
-            e->has_committed_until = true;
-            if ((rc = s_due(self, cmd, in->commit_us, now, &e->committed_until)))
-                return rc;
-        }
+        if ((rc = s_commit_until(self, cmd, c, in, now, &e->has_committed_until,
+                                 &e->committed_until)))
+            return rc;
         ev->body_case = KEFU__ENVELOPE__BODY_CASE_REPLIED;
         ev->case_replied = e;
         break;
     }
     case KEFU__REQUEST__REQ_CASE_HANDOFF: {
         const Kefu__CaseHandoff *in = req->case_handoff;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_HANDOFF, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_HANDOFF, &c)))
             return rc;
         if (cmd_blank(in->department)) {
             return cmd_field_missing(cmd, "department", "the department it goes to");
@@ -441,7 +560,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_ADD_EVIDENCE: {
         const Kefu__CaseAddEvidence *in = req->case_add_evidence;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_EVIDENCE, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_EVIDENCE, &c)))
             return rc;
         if (!in->has_kind || in->kind == KEFU__EVIDENCE_KIND__EVIDENCE_KIND_UNSET)
             return cmd_field_enum(cmd, "kind", "the evidence's kind", &kefu__evidence_kind__descriptor);
@@ -467,7 +586,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_RESOLVE: {
         const Kefu__CaseResolve *in = req->case_resolve;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_RESOLVE, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_RESOLVE, &c)))
             return rc;
         if (!in->has_outcome || in->outcome == KEFU__OUTCOME__OUTCOME_UNSET) {
             return cmd_field_enum(cmd, "outcome", "the resolution's outcome", &kefu__outcome__descriptor);
@@ -493,13 +612,23 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         e->has_outcome = true;
         e->outcome = in->outcome;
         e->text = in->text;
+        if (c->severity == KEFU__SEVERITY__SEVERITY_MAJOR && !c->has_analysis_due &&
+            !c->analysis_report) {
+            /* domain.md §6: afterwards a problem analysis report is due */
+            int prc = deadline_policy_due(self->policy, "analysis_report", now, &e->analysis_due);
+            if (prc) {
+                cmd_errmsg(cmd, "the analysis report's due (sla.analysis_report) is out of range");
+                return prc == KEFU_EINVAL ? KEFU_EINVAL : KEFU_EINTERNAL;
+            }
+            e->has_analysis_due = true;
+        }
         ev->body_case = KEFU__ENVELOPE__BODY_CASE_RESOLVED;
         ev->case_resolved = e;
         break;
     }
     case KEFU__REQUEST__REQ_CASE_WAIT: {
         const Kefu__CaseWait *in = req->case_wait;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_WAIT, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_WAIT, &c)))
             return rc;
         if (cmd_blank(in->on))
             return cmd_field_missing(cmd, "on", "who the case waits on (the carrier)");
@@ -516,7 +645,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_RESUME: {
         const Kefu__CaseResume *in = req->case_resume;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_RESUME, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_RESUME, &c)))
             return rc;
         Kefu__CaseResumed *e = CMD_NEW(cmd, Kefu__CaseResumed, kefu__case_resumed__init);
         e->id = c->id;
@@ -535,7 +664,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_FOLLOWUP: {
         const Kefu__CaseFollowup *in = req->case_followup;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_FOLLOWUP, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_FOLLOWUP, &c)))
             return rc;
         if (!in->has_satisfaction || in->satisfaction < 1 || in->satisfaction > 5) {
             cmd_errmsg(cmd, "a follow-up visit records the customer's satisfaction, 1 to 5");
@@ -567,7 +696,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_SET_CAUSE: {
         const Kefu__CaseSetCause *in = req->case_set_cause;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_CAUSE, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_CAUSE, &c)))
             return rc;
         if (!s_cause_ok(in->has_cause, in->cause))
             return cmd_field_enum(cmd, "cause", "the responsible party", &kefu__responsible_party__descriptor);
@@ -588,7 +717,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_RECORD_REQUEST: {
         const Kefu__CaseRecordRequest *in = req->case_record_request;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_REQUEST, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_REQUEST, &c)))
             return rc;
         if (cmd_blank(in->text))
             return cmd_field_missing(cmd, "text", "what the customer asks for");
@@ -605,7 +734,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_OFFER: {
         const Kefu__CaseOffer *in = req->case_offer;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_OFFER, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_OFFER, &c)))
             return rc;
         if (cmd_blank(in->text))
             return cmd_field_missing(cmd, "text", "the solution offered");
@@ -629,7 +758,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_CONFIRM: {
         const Kefu__CaseConfirm *in = req->case_confirm;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_CONFIRM, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_CONFIRM, &c)))
             return rc;
         if (c->n_solutions == 0) {
             cmd_errmsg(cmd, "case %s has no solution offered to confirm (complaint offer)", c->id);
@@ -651,7 +780,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_REOPEN: {
         const Kefu__CaseReopen *in = req->case_reopen;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_REOPEN, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_REOPEN, &c)))
             return rc;
         Kefu__CaseReopened *e = CMD_NEW(cmd, Kefu__CaseReopened, kefu__case_reopened__init);
         e->id = c->id;
@@ -666,7 +795,7 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     }
     case KEFU__REQUEST__REQ_CASE_HANDOFF_ANSWER: {
         const Kefu__CaseHandoffAnswer *in = req->case_handoff_answer;
-        if ((rc = s_case_for(self, cmd, txn, a, in->id, in->by, S_ANSWER, &c)))
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by, S_ANSWER, &c)))
             return rc;
         size_t i = c->n_handoffs;  /* the latest hand-off not answered yet */
         while (i > 0 && c->handoffs[i - 1]->has_answered_at)
@@ -686,6 +815,75 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
         ev->case_handoff_answered = e;
         break;
     }
+    case KEFU__REQUEST__REQ_CASE_REPORT: {
+        const Kefu__CaseReport *in = req->case_report;
+        if (!!in->incident == !!in->analysis)
+            return cmd_field_missing(cmd, "incident", "exactly one report, the incident report "
+                                                      "or the analysis report,");
+        if ((rc = s_case_for(self, cmd, req, txn, a, in->id, in->by,
+                             in->incident ? S_INCIDENT : S_ANALYSIS, &c)))
+            return rc;
+        if (c->severity != KEFU__SEVERITY__SEVERITY_MAJOR)
+            return cmd_field_bad(cmd, "id", "case %s is not a major complaint; its reports are "
+                                            "a major complaint's (--severity major)", c->id);
+        Kefu__CaseReported *e = CMD_NEW(cmd, Kefu__CaseReported, kefu__case_reported__init);
+        e->id = c->id;
+        if (in->incident) {
+            const Kefu__IncidentReport *r = in->incident;
+            if (c->incident) {
+                cmd_errmsg(cmd, "case %s has its incident report already", c->id);
+                return KEFU_ECONFLICT;
+            }
+            /* 003 第二篇 四.6: time, place, what happened, plan, emergency measures */
+            if (!r->has_occurred_at)
+                return cmd_field_missing(cmd, "incident.occurred_at", "when it happened");
+            if (r->occurred_at > now)
+                return cmd_field_bad(cmd, "incident.occurred_at", "when it happened: not ahead of now");
+            const char *need[][3] = {{r->place, "incident.place", "where it happened"},
+                                     {r->what, "incident.what", "what happened"},
+                                     {r->plan, "incident.plan", "the plan"},
+                                     {r->measures, "incident.measures", "the emergency measures"}};
+            for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+                if (cmd_blank(need[i][0]))
+                    return cmd_field_missing(cmd, need[i][1], need[i][2]);
+                if (strlen(need[i][0]) > S_MAX_TEXT)
+                    return cmd_field_bad(cmd, need[i][1], "at most %d bytes", S_MAX_TEXT);
+            }
+            Kefu__IncidentReport *x = CMD_NEW(cmd, Kefu__IncidentReport, kefu__incident_report__init);
+            *x = *r;
+            x->has_at = true;
+            x->at = now;
+            x->by = in->by;
+            e->incident = x;
+        } else {
+            const Kefu__AnalysisReport *r = in->analysis;
+            if (c->analysis_report) {
+                cmd_errmsg(cmd, "case %s has its analysis report already", c->id);
+                return KEFU_ECONFLICT;
+            }
+            /* impact, handling, cause, corrective and preventive actions */
+            const char *need[][3] = {{r->impact, "analysis.impact", "the impact"},
+                                     {r->handling, "analysis.handling", "how it was handled"},
+                                     {r->cause, "analysis.cause", "the cause"},
+                                     {r->corrective, "analysis.corrective", "the corrective actions"},
+                                     {r->preventive, "analysis.preventive", "the preventive actions"}};
+            for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+                if (cmd_blank(need[i][0]))
+                    return cmd_field_missing(cmd, need[i][1], need[i][2]);
+                if (strlen(need[i][0]) > S_MAX_TEXT)
+                    return cmd_field_bad(cmd, need[i][1], "at most %d bytes", S_MAX_TEXT);
+            }
+            Kefu__AnalysisReport *x = CMD_NEW(cmd, Kefu__AnalysisReport, kefu__analysis_report__init);
+            *x = *r;
+            x->has_at = true;
+            x->at = now;
+            x->by = in->by;
+            e->analysis = x;
+        }
+        ev->body_case = KEFU__ENVELOPE__BODY_CASE_REPORTED;
+        ev->case_reported = e;
+        break;
+    }
     default:
         return KEFU_EUNSUPPORTED;
     }
@@ -693,29 +891,73 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
     return 1;
 }
 
-/* 004 第一篇: talk -> receive goods -> confirm -> refund or exchange; a
- * request can be rejected until it is settled. */
-static bool s_step_allowed(Kefu__AfterSalesKind kind, Kefu__AfterSalesState from,
-                           Kefu__AfterSalesState to)
+/* After-sales steps by kind (004 第一篇 A-D, 职责2; domain.md §6), the one
+ * list of them: to a state, from which states, for which kinds. The goods
+ * come back only once the request is approved (confirmed before the
+ * customer ships them, labelled with the order and request numbers); a
+ * photo check (photo_only) confirms the problem without them. A refund
+ * reverses the invoice (红冲) with its amount, an exchange ships a new
+ * item and endorses it (背书); trace and extend-receipt are done once
+ * handled; a replenishment is confirmed from the order and done when the
+ * missing goods ship; a rights claim is confirmed, then refunded or done.
+ * A request can be rejected until it is settled. */
+#define S_ST(x) (UINT32_C(1) << KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_##x)
+#define S_KD(x) (UINT32_C(1) << KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_##x)
+#define S_GOODS (S_KD(REFUND) | S_KD(EXCHANGE) | S_KD(DAMAGE) | S_KD(RETURN))
+#define S_MAX_FEN INT64_C(10000000000)   /* a refund up to 100 million yuan */
+typedef struct {
+    Kefu__AfterSalesState to;
+    uint32_t from;      /* S_ST bits */
+    uint32_t kinds;     /* S_KD bits */
+    bool photo;         /* the step is a photo check (photo_only) */
+    const char *hint;   /* how a person says it, in a refusal's list of next steps */
+} s_step_t;
+
+static const s_step_t s_steps[] = {
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_APPROVED, S_ST(OPEN), S_GOODS, false, "approved"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED, S_ST(APPROVED), S_GOODS, false, "received"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED, S_ST(RECEIVED), S_GOODS, false, "confirmed"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED, S_ST(OPEN) | S_ST(APPROVED), S_GOODS, true,
+     "confirmed --photo"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED, S_ST(OPEN),
+     S_KD(REPLENISH) | S_KD(RIGHTS_CLAIM), false, "confirmed"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED, S_ST(CONFIRMED),
+     S_KD(REFUND) | S_KD(RETURN) | S_KD(DAMAGE) | S_KD(RIGHTS_CLAIM), false, "refunded"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_EXCHANGED, S_ST(CONFIRMED),
+     S_KD(EXCHANGE) | S_KD(DAMAGE), false, "exchanged"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_DONE, S_ST(OPEN),
+     S_KD(TRACE) | S_KD(EXTEND_RECEIPT), false, "done"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_DONE, S_ST(CONFIRMED),
+     S_KD(REPLENISH) | S_KD(RIGHTS_CLAIM), false, "done"},
+    {KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REJECTED,
+     S_ST(OPEN) | S_ST(APPROVED) | S_ST(RECEIVED) | S_ST(CONFIRMED), UINT32_MAX, false, "rejected"},
+};
+
+static const s_step_t *s_step_find(Kefu__AfterSalesKind kind, Kefu__AfterSalesState from,
+                                   Kefu__AfterSalesState to, bool photo)
 {
-    switch (to) {
-    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED:
-        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_OPEN;
-    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED:
-        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED;
-    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED:
-        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED &&
-               kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_REFUND;
-    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_EXCHANGED:
-        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED &&
-               kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_EXCHANGE;
-    case KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REJECTED:
-        return from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_OPEN ||
-               from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED ||
-               from == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_CONFIRMED;
-    default:
-        return false;
+    for (size_t i = 0; i < sizeof s_steps / sizeof s_steps[0]; i++) {
+        const s_step_t *r = &s_steps[i];
+        if (r->to == to && r->photo == photo && (r->from & (UINT32_C(1) << from)) &&
+            (r->kinds & (UINT32_C(1) << kind)))
+            return r;
     }
+    return NULL;
+}
+
+/* The steps a request of kind in state from may take next, for a
+ * refusal: "approved, confirmed --photo, rejected". */
+static void s_step_next(Kefu__AfterSalesKind kind, Kefu__AfterSalesState from, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof s_steps / sizeof s_steps[0]; i++) {
+        const s_step_t *r = &s_steps[i];
+        if ((r->from & (UINT32_C(1) << from)) && (r->kinds & (UINT32_C(1) << kind)) && n < cap)
+            n += (size_t) snprintf(out + n, cap - n, "%s%s", n ? ", " : "", r->hint);
+    }
+    if (!out[0])
+        snprintf(out, cap, "none: it is settled");
 }
 
 static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *req,
@@ -765,19 +1007,41 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
         cmd_errmsg(cmd, "after-sales request %s does not exist", in->id ? in->id : "(none)");
         return cmd_blank(in->id) ? KEFU_EINVAL : KEFU_ENOTFOUND;
     }
-    if (!in->has_state || !s_step_allowed(x->kind, x->state, in->state)) {
-        char from[32], to[32];
+    bool photo = in->has_photo_only && in->photo_only;
+    if (!in->has_state || !s_step_find(x->kind, x->state, in->state, photo)) {
+        char kind[32], from[32], to[32], next[200];
+        pbdesc_enum_word(&kefu__after_sales_kind__descriptor, x->kind, kind, sizeof kind);
         pbdesc_enum_word(&kefu__after_sales_state__descriptor, x->state, from, sizeof from);
         pbdesc_enum_word(&kefu__after_sales_state__descriptor, in->has_state ? (int) in->state : 0,
                          to, sizeof to);
-        cmd_errmsg(cmd, "after-sales request %s (%s) is %s; it can't go to %s", x->id,
-                   x->kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_REFUND ? "refund" : "exchange",
-                   from, to);
+        s_step_next(x->kind, x->state, next, sizeof next);
+        cmd_errmsg(cmd, "state: after-sales request %s (%s) is %s; it can't go to %s%s; next: %s",
+                   x->id, kind, from, to, photo ? " by a photo check" : "", next);
         return KEFU_ECONFLICT;
     }
-    if (in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED &&
-        (!in->has_method || in->method == KEFU__REFUND_METHOD__REFUND_METHOD_UNSET)) {
+    bool refund = in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED;
+    bool ships = in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_EXCHANGED ||
+                 (in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_DONE &&
+                  x->kind == KEFU__AFTER_SALES_KIND__AFTER_SALES_KIND_REPLENISH);
+    if (refund && (!in->has_method || in->method == KEFU__REFUND_METHOD__REFUND_METHOD_UNSET))
         return cmd_field_enum(cmd, "method", "a refund's method", &kefu__refund_method__descriptor);
+    if (!refund && in->has_method)
+        return cmd_field_bad(cmd, "method", "a method goes with the step refunded");
+    /* 004 第一篇 D: a refund has an amount, in fen */
+    if (refund && (!in->has_amount_fen || in->amount_fen < 1 || in->amount_fen > S_MAX_FEN))
+        return cmd_field_bad(cmd, "amount_fen", "a refund's amount in fen, 1 to %lld (100 million "
+                                                "yuan)", (long long) S_MAX_FEN);
+    if (!refund && in->has_amount_fen)
+        return cmd_field_bad(cmd, "amount_fen", "an amount goes with the step refunded");
+    if (ships && cmd_blank(in->shipment))
+        return cmd_field_missing(cmd, "shipment", "the new shipment (its waybill or dispatch id)");
+    if (!ships && !cmd_blank(in->shipment))
+        return cmd_field_bad(cmd, "shipment", "a shipment goes with exchanged, or done for a "
+                                              "replenishment");
+    char err[200];
+    if (ships && kid_check(in->shipment, "shipment", err, sizeof err) != 0) {
+        cmd_errmsg(cmd, "%s", err);
+        return KEFU_EINVAL;
     }
     Kefu__AfterSalesStepped *e = CMD_NEW(cmd, Kefu__AfterSalesStepped, kefu__after_sales_stepped__init);
     e->id = x->id;
@@ -787,6 +1051,17 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
     e->method = in->method;
     e->by = in->by;
     e->text = in->text;
+    e->has_amount_fen = in->has_amount_fen;
+    e->amount_fen = in->amount_fen;
+    e->has_photo_only = photo;
+    e->photo_only = photo;
+    e->shipment = ships ? in->shipment : NULL;
+    if (refund || in->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_EXCHANGED) {
+        /* the original invoice: reversed (红冲) by a refund, endorsed (背书) by an exchange */
+        e->has_invoice = true;
+        e->invoice = refund ? KEFU__INVOICE_ACTION__INVOICE_ACTION_REVERSED
+                            : KEFU__INVOICE_ACTION__INVOICE_ACTION_ENDORSED;
+    }
     ev->body_case = KEFU__ENVELOPE__BODY_AFTER_SALES_STEPPED;
     ev->after_sales_stepped = e;
     return 1;
@@ -798,19 +1073,36 @@ static int s_exec_consult(intake_t *self, cmd_t *cmd, const Kefu__ConsultationAd
     int rc = s_need_by(cmd, in->by);
     if (rc)
         return rc;
-    if (cmd_blank(in->customer))
-        return cmd_field_missing(cmd, "customer", "the customer who asked");
-    if (!krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
-        cmd_errmsg(cmd, "customer %s does not exist", in->customer);
+    /* 000 §二: a customer's, or a prospect's (no record needed yet) */
+    if (cmd_blank(in->customer) == cmd_blank(in->prospect))
+        return cmd_field_missing(cmd, "customer", "who asked: a customer, or a prospect (who "
+                                                  "they are, how to reach them), one of the two,");
+    if (!cmd_blank(in->customer) &&
+        !krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
+        cmd_errmsg(cmd, "customer %s does not exist (a prospect: give prospect instead)",
+                   in->customer);
         return KEFU_ENOTFOUND;
     }
     if (cmd_blank(in->question)) {
         return cmd_field_missing(cmd, "question", "the question");
     }
+    if (cmd_blank(in->answer) && cmd_blank(in->referred_to))
+        return cmd_field_missing(cmd, "answer", "the answer, or a referral to the responsible "
+                                                "department (referred_to),");
+    const char *texts[][2] = {{in->prospect, "prospect"}, {in->referred_to, "referred_to"},
+                              {in->samples, "samples"}, {in->price_ref, "price_ref"},
+                              {in->question, "question"}, {in->answer, "answer"}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (texts[i][0] && strlen(texts[i][0]) > S_MAX_TEXT)
+            return cmd_field_bad(cmd, texts[i][1], "at most %d bytes", S_MAX_TEXT);
     Kefu__Consultation *q = CMD_NEW(cmd, Kefu__Consultation, kefu__consultation__init);
     if (!(q->id = (char *) cmd_new_id(cmd, txn, self->t.consults, "consult", "Q")))
         return KEFU_ESTOREFULL;
-    q->customer = in->customer;
+    q->customer = cmd_blank(in->customer) ? NULL : in->customer;
+    q->prospect = cmd_blank(in->prospect) ? NULL : in->prospect;
+    q->referred_to = cmd_blank(in->referred_to) ? NULL : in->referred_to;
+    q->samples = cmd_blank(in->samples) ? NULL : in->samples;
+    q->price_ref = cmd_blank(in->price_ref) ? NULL : in->price_ref;
     q->question = in->question;
     q->answer = in->answer;
     q->by = in->by;
@@ -948,6 +1240,8 @@ static int s_a_case(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t
     int rc = cmd_record(cmd, txn, self->t.cases, id, &kefu__case__descriptor, "case", &m);
     if (rc == 0 && req->req_case == KEFU__REQUEST__REQ_CASE_GET)
         rc = s_case_page(self, cmd, txn, req->case_get, m);
+    if (rc == 0)
+        intake_commitments_at(m, cmd_now(cmd));
     reply->rep_case = KEFU__REPLY__REP_CASE;
     reply->case_ = m;
     return rc;
@@ -1041,6 +1335,7 @@ static const cmd_row_t s_rows[] = {
     {Q(CASE_CONFIRM),     R(CASE),         E(CASE_SOLUTION_CONFIRMED), "case/id",        "id",           s_x_case_change, s_a_case,       NULL},
     {Q(CASE_REOPEN),      R(CASE),         E(CASE_REOPENED),     "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
     {Q(CASE_HANDOFF_ANSWER), R(CASE),      E(CASE_HANDOFF_ANSWERED), "case/id",          "id",           s_x_case_change, s_a_case,       NULL},
+    {Q(CASE_REPORT),      R(CASE),         E(CASE_REPORTED),     "case/id",              "id",           s_x_case_change, s_a_case,       NULL},
     {Q(STAFF_ADD),        R(STAFF),        E(STAFF_REGISTERED),  "staff/staff.name",     "staff.name",   s_x_staff,       s_a_staff,      "supervisor,manager"},
     {Q(CASE_GET),         R(CASE),         0,                    NULL,                   "id",           NULL,            s_a_case,       NULL},
     {Q(CASE_QUERY),       R(CASES),        0,                    NULL,                   NULL,           NULL,            s_a_cases,      NULL},

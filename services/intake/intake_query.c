@@ -222,6 +222,7 @@ int intake_query_cases(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu_
             c->n_history = 0;
             c->history = NULL;
             c->has_history_from = false;
+            intake_commitments_at(c, cmd_now(cmd));
             bytes += kefu__case__get_packed_size(c);
             if (n == cap) {
                 cap = cap ? 2 * cap : 64;
@@ -244,6 +245,14 @@ int intake_query_cases(intake_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu_
     reply->rep_case = KEFU__REPLY__REP_CASES;
     reply->cases = items;
     return 0;
+}
+
+void intake_commitments_at(Kefu__Case *c, int64_t now)
+{
+    for (size_t i = 0; c && i < c->n_commitments; i++)
+        if (c->commitments[i]->state == KEFU__COMMITMENT_STATE__COMMITMENT_STATE_OPEN &&
+            c->commitments[i]->until < now)
+            c->commitments[i]->state = KEFU__COMMITMENT_STATE__COMMITMENT_STATE_MISSED;
 }
 
 /* ---- analysis ------------------------------------------------------------------- */

@@ -26,6 +26,7 @@
 
 #include "intake.pb-c.h"
 #include "kefuctl.h"
+#include "ktime.h"
 
 /* ---- text of the lists -------------------------------------------------------- */
 
@@ -54,6 +55,28 @@ static void s_text_orders(FILE *out, const json_t *obj)
 }
 
 /* The complaint register (投诉状况表, 000 §一.5): one line per case. */
+/* A case's chain of commitments in a word: "2 met, 1 missed, 1 open". */
+static json_t *s_commitments_word(const json_t *c)
+{
+    const char *names[] = {"met", "missed", "open"};
+    int count[3] = {0, 0, 0};
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(c, "commitments"), i, m) {
+        const char *st = json_string_value(json_object_get(m, "state"));
+        for (int k = 0; k < 3; k++)
+            count[k] += st && strcmp(st, names[k]) == 0;
+    }
+    char buf[64];
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < 3; k++)
+        if (count[k])
+            n += (size_t) snprintf(buf + n, sizeof buf - n, "%s%d %s", n ? ", " : "", count[k],
+                                   names[k]);
+    return json_string(n ? buf : "-");
+}
+
 static void s_text_cases(FILE *out, const json_t *obj)
 {
     static const kctl_col_t cols[] = {
@@ -66,9 +89,21 @@ static void s_text_cases(FILE *out, const json_t *obj)
         {"state", "STATE", 0},
         {"reply_due", "REPLY DUE", KCTL_COL_TIME},
         {"outcome", "OUTCOME", 0},
+        {"promises", "PROMISED TIMES", 0},
         {NULL, NULL, 0},
     };
-    kctl_text_table(out, json_object_get(obj, "items"), cols);
+    /* the rows with each chain of commitments in a word: a copy, obj stays as sent */
+    json_t *rows = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(obj, "items"), i, r) {
+        json_t *row = json_copy(r);
+        if (row)
+            json_object_set_new(row, "promises", s_commitments_word(r));
+        json_array_append_new(rows, row);
+    }
+    kctl_text_table(out, rows, cols);
+    json_decref(rows);
     /* the newest --limit only: say that older ones match, and how to get them */
     const json_t *first = json_array_get(json_object_get(obj, "items"), 0);
     const char *at = json_string_value(json_object_get(first, "opened_at"));
@@ -85,6 +120,8 @@ static void s_text_after_sales(FILE *out, const json_t *obj)
         {"kind", "KIND", 0},
         {"state", "STATE", 0},
         {"method", "METHOD", 0},
+        {"amount_fen", "AMOUNT (FEN)", KCTL_COL_RIGHT},
+        {"invoice", "INVOICE", 0},
         {"opened_at", "OPENED", KCTL_COL_TIME},
         {"updated_at", "UPDATED", KCTL_COL_TIME},
         {NULL, NULL, 0},
@@ -98,9 +135,11 @@ static void s_text_consultations(FILE *out, const json_t *obj)
         {"id", "ID", 0},
         {"at", "AT", KCTL_COL_TIME},
         {"customer", "CUSTOMER", 0},
+        {"prospect", "PROSPECT", 0},
         {"by", "BY", 0},
         {"question", "QUESTION", 0},
         {"answer", "ANSWER", 0},
+        {"referred_to", "REFERRED TO", 0},
         {NULL, NULL, 0},
     };
     kctl_text_table(out, json_object_get(obj, "items"), cols);
@@ -186,6 +225,43 @@ static int s_hook_consultations(kctl_t *ctx, const kctl_args_t *a, ProtobufCMess
     return s_interval(ctx, l->has_from, l->from, l->has_to, l->to);
 }
 
+/* --week: the ISO week (Monday first) that contains a date
+ * (2026-11-25), or an ISO week by number (2026-W48): its Monday as
+ * YYYY-MM-DD into monday (11 bytes), for kctl_parse_week, which counts 7
+ * days from the day it is given. Returns 0 or -1. */
+static int s_week_monday(const char *s, char *monday)
+{
+    int y, m, d, w;
+    char end;
+    int64_t days;
+    if (strlen(s) == 8 && sscanf(s, "%4d-W%2d%c", &y, &w, &end) == 2 && s[4] == '-' &&
+        s[5] == 'W') {
+        /* ISO 8601: week 1 holds January 4th; weeks 53 only in long years */
+        if (y < 1970 || y > 9999 || w < 1)
+            return -1;
+        int64_t jan4 = ktime_days_from_civil(y, 1, 4);
+        int64_t week1 = jan4 - ktime_floor_mod(jan4 + 3, 7);  /* 1970-01-01 was a Thursday */
+        int64_t next1 = ktime_days_from_civil(y + 1, 1, 4);
+        next1 -= ktime_floor_mod(next1 + 3, 7);
+        days = week1 + (int64_t) (w - 1) * 7;
+        if (days >= next1)
+            return -1;
+    } else if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) == 3 &&
+               s[4] == '-' && s[7] == '-') {
+        if (y < 1970 || m < 1 || m > 12 || d < 1 || d > ktime_days_in_month(y, m))
+            return -1;
+        days = ktime_days_from_civil(y, m, d);
+        days -= ktime_floor_mod(days + 3, 7);
+    } else {
+        return -1;
+    }
+    ktime_civil_from_days(days, &y, &m, &d);
+    if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+        return -1;
+    snprintf(monday, 11, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+    return 0;
+}
+
 /* Weekly or monthly analysis by cause (001; 003 四.四.4): one form of
  * the period, --from --to, --week or --month. */
 static int s_hook_analysis(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
@@ -196,13 +272,16 @@ static int s_hook_analysis(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *
     int forms = (range ? 1 : 0) + (week ? 1 : 0) + (month ? 1 : 0);
     if (forms != 1)
         return kctl_usage(ctx, "%s the period: --from TIME --to TIME, --week YYYY-MM-DD "
-                               "or --month YYYY-MM",
+                               "(or YYYY-Www) or --month YYYY-MM",
                           forms == 0 ? "give" : "give only one form of");
     /* The form first (a usage error needs no site), then the site's
      * offset, which says when its days begin. */
     int off = 0;
-    if (week && kctl_parse_week(week, 0, &q->from, &q->to) != 0)
-        return kctl_usage(ctx, "bad --week '%s': the first day, like 2026-11-23", week);
+    char monday[11];
+    if (week && (s_week_monday(week, monday) != 0 ||
+                 kctl_parse_week(monday, 0, &q->from, &q->to) != 0))
+        return kctl_usage(ctx, "bad --week '%s': a date of the week, like 2026-11-25, or an ISO "
+                               "week like 2026-W48", week);
     if (month && kctl_parse_month(month, 0, &q->from, &q->to) != 0)
         return kctl_usage(ctx, "bad --month '%s': a month like 2026-11", month);
     if (week || month) {
@@ -211,7 +290,7 @@ static int s_hook_analysis(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *
             return rc;
     }
     if (week) {
-        kctl_parse_week(week, off, &q->from, &q->to);
+        kctl_parse_week(monday, off, &q->from, &q->to);
         q->has_from = q->has_to = 1;
     } else if (month) {
         kctl_parse_month(month, off, &q->from, &q->to);
@@ -226,9 +305,10 @@ static int s_hook_customer_update(kctl_t *ctx, const kctl_args_t *a, ProtobufCMe
 {
     (void) a;
     const Kefu__Customer *c = ((Kefu__CustomerUpdate *) body)->customer;
-    if (!c->name && !c->has_tier && !c->phone && !c->address && !c->contact && !c->payment_terms)
+    if (!c->name && !c->has_tier && !c->phone && !c->address && !c->contact && !c->payment_terms &&
+        !c->assigned_to)
         return kctl_usage(ctx, "nothing to change: give --name, --tier, --phone, --address, "
-                               "--contact or --terms");
+                               "--contact, --terms or --assign");
     return KCTL_CONTINUE;
 }
 
@@ -246,12 +326,105 @@ static int s_hook_case_open(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage 
     return KCTL_CONTINUE;
 }
 
+/* complaint reply: --commit-until TIME, RFC 3339, or HH:MM: the next
+ * such time of the site's day, worked out by intake on the site's clock
+ * and in its offset (commit_clock), so a simulated clock holds too. */
+static int s_hook_reply(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
+{
+    Kefu__CaseReply *r = (Kefu__CaseReply *) body;
+    const char *until = kctl_arg_value(a, "commit-until");
+    if (until && r->has_commit_us)
+        return kctl_usage(ctx, "give --commit DUR or --commit-until TIME, not both");
+    if (r->has_commit_work && !r->has_commit_us)
+        return kctl_usage(ctx, "--work goes with --commit DUR");
+    if (until) {
+        unsigned h, m;
+        char end;
+        if (strlen(until) <= 5 && sscanf(until, "%2u:%2u%c", &h, &m, &end) == 2 && h < 24 &&
+            m < 60) {
+            r->has_commit_clock = 1;
+            r->commit_clock = h * 60 + m;
+        } else if (ktime_parse_rfc3339(until, &r->commit_until) == 0) {
+            r->has_commit_until = 1;
+        } else {
+            return kctl_usage(ctx, "bad --commit-until '%s': a time like 15:00 (the site's) or "
+                                   "2026-11-24T15:00:00+08:00", until);
+        }
+    }
+    return KCTL_CONTINUE;
+}
+
+/* An amount in yuan, "128.50", "128.5" or "128", into fen (12850): at
+ * most two decimals, 1 fen to 100 million yuan. Returns 0 or -1. */
+static int s_parse_yuan(const char *s, int64_t *fen)
+{
+    int64_t yuan = 0, frac = 0;
+    int digits = 0, decimals = -1;
+    for (const char *p = s; *p; p++) {
+        if (*p == '.' && decimals < 0 && digits > 0) {
+            decimals = 0;
+        } else if (*p >= '0' && *p <= '9') {
+            if (decimals >= 0) {
+                if (++decimals > 2)
+                    return -1;
+                frac = frac * 10 + (*p - '0');
+            } else {
+                if (++digits > 9)
+                    return -1;
+                yuan = yuan * 10 + (*p - '0');
+            }
+        } else {
+            return -1;
+        }
+    }
+    if (digits == 0 || decimals == 0)
+        return -1;
+    if (decimals == 1)
+        frac *= 10;
+    *fen = yuan * 100 + frac;
+    return *fen >= 1 && *fen <= INT64_C(10000000000) ? 0 : -1;
+}
+
+/* --method and --amount go with refunded; the amount is given in yuan
+ * (128.50) and sent in fen (12850), so no float ever carries money. */
 static int s_hook_aftersales_step(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
 {
-    (void) a;
-    const Kefu__AfterSalesStep *as = (const Kefu__AfterSalesStep *) body;
-    if (as->has_method && as->state != KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED)
+    Kefu__AfterSalesStep *as = (Kefu__AfterSalesStep *) body;
+    bool refunded = as->state == KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED;
+    const char *amount = kctl_arg_value(a, "amount");
+    if (as->has_method && !refunded)
         return kctl_usage(ctx, "--method goes with the step refunded");
+    if (amount && !refunded)
+        return kctl_usage(ctx, "--amount goes with the step refunded");
+    if (amount) {
+        if (s_parse_yuan(amount, &as->amount_fen) != 0)
+            return kctl_usage(ctx, "bad --amount '%s': yuan with at most two decimals, like "
+                                   "128.50 (0.01 to 100000000)", amount);
+        as->has_amount_fen = 1;
+    }
+    return KCTL_CONTINUE;
+}
+
+/* One after-sales request: its fields, a refund's amount in yuan too. */
+static void s_text_after_sales_one(FILE *out, const json_t *obj)
+{
+    kctl_text_block(out, obj);
+    const json_t *fen = json_object_get(obj, "amount_fen");
+    if (json_is_integer(fen)) {
+        json_int_t v = json_integer_value(fen);
+        fprintf(out, "amount: %lld.%02lld yuan\n", (long long) (v / 100), (long long) (v % 100));
+    }
+}
+
+/* consult: a customer or a prospect; an answer or a referral. */
+static int s_hook_consult(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
+{
+    (void) a;
+    const Kefu__ConsultationAdd *q = (const Kefu__ConsultationAdd *) body;
+    if (!q->customer == !q->prospect)
+        return kctl_usage(ctx, "give --customer ID or --prospect WHO (one of the two)");
+    if (!q->answer && !q->referred_to)
+        return kctl_usage(ctx, "give --answer T, --refer DEPARTMENT, or both");
     return KCTL_CONTINUE;
 }
 
@@ -264,12 +437,15 @@ static const kctl_cmd_t s_rows[] = {
     {.group = "customer",
      .verb = "add",
      .args = "ID --name N --tier key|special|general [--phone P] [--address A] [--contact C] "
-             "[--terms T] [--by STAFF]",
+             "[--terms T] [--assign STAFF] [--by STAFF]",
      .summary = "register a customer",
      .help = "  --name N       the shop's name\n"
              "  --tier T       key (重点), special (特殊) or general (一般)\n"
              "  --phone, --address, --contact, --terms (payment terms): the record's\n"
              "                 other fields (000 §二.4)\n"
+             "  --assign STAFF the staff member it is assigned to (001 一.3), who makes the\n"
+             "                 first contact within sla.first_contact (7d): their first\n"
+             "                 `consult` with it (first-contact-overdue otherwise)\n"
              "  --by STAFF     who registers it\n"
              "Prints the customer; --json {\"id\",\"name\",\"tier\",...}.",
      .body = &kefu__customer_add__descriptor,
@@ -284,16 +460,19 @@ static const kctl_cmd_t s_rows[] = {
          {"address", "ADDRESS", .field = "customer.address", .flags = KCTL_ARG_EMPTY},
          {"contact", "CONTACT", .field = "customer.contact", .flags = KCTL_ARG_EMPTY},
          {"terms", "TERMS", .field = "customer.payment_terms", .flags = KCTL_ARG_EMPTY},
+         {"assign", "STAFF", .field = "customer.assigned_to"},
          {"by", "STAFF", .field = NULL, .flags = KCTL_ARG_ACTOR},
          {0}},
     },
     {.group = "customer",
      .verb = "update",
      .args = "ID [--name N] [--tier T] [--phone P] [--address A] [--contact C] [--terms T] "
-             "[--by STAFF]",
+             "[--assign STAFF] [--by STAFF]",
      .summary = "change a customer's record",
      .help = "Each option given replaces that field (an empty --phone etc. clears it);\n"
-             "at least one is needed. Prints the whole record after the change.",
+             "at least one is needed. --assign STAFF (re)assigns the customer: a new\n"
+             "first contact is due within sla.first_contact (7d); --assign '' unassigns.\n"
+             "Prints the whole record after the change.",
      .body = &kefu__customer_update__descriptor,
      .req = KEFU__REQUEST__REQ_CUSTOMER_UPDATE,
      .rep = KEFU__REPLY__REP_CUSTOMER,
@@ -306,6 +485,7 @@ static const kctl_cmd_t s_rows[] = {
          {"address", "ADDRESS", .field = "customer.address", .flags = KCTL_ARG_EMPTY},
          {"contact", "CONTACT", .field = "customer.contact", .flags = KCTL_ARG_EMPTY},
          {"terms", "TERMS", .field = "customer.payment_terms", .flags = KCTL_ARG_EMPTY},
+         {"assign", "STAFF", .field = "customer.assigned_to", .flags = KCTL_ARG_EMPTY},
          {"by", "STAFF", .field = NULL, .flags = KCTL_ARG_ACTOR},
          {0}},
      .hook = s_hook_customer_update,
@@ -542,6 +722,40 @@ static const kctl_cmd_t s_rows[] = {
          {0}},
     },
     {.group = "complaint",
+     .verb = "report",
+     .args = "ID --by STAFF (--when TIME --place P --what T --plan T --measures T | "
+             "--impact T --handling T --cause T --corrective T --preventive T)",
+     .summary = "a major complaint's incident report, or afterwards its analysis report",
+     .help = "003 第二篇 四.6 (事件报告制度), domain.md §6; one of the two:\n"
+             "  the incident report, at once, before the case is closed: --when (when it\n"
+             "    happened), --place, --what (what happened), --plan, --measures (the\n"
+             "    emergency measures); the SLA watcher takes it to the general manager\n"
+             "    at once (escalation major-incident, level 2)\n"
+             "  the problem analysis report, once resolved: --impact, --handling, --cause,\n"
+             "    --corrective, --preventive; due sla.analysis_report (3d) after the\n"
+             "    resolution (analysis-report-overdue otherwise)\n"
+             "Prints the case; --json {\"id\",\"incident\":{...},\"analysis_report\":{...},\n"
+             "\"analysis_due\",...}.",
+     .body = &kefu__case_report__descriptor,
+     .req = KEFU__REQUEST__REQ_CASE_REPORT,
+     .rep = KEFU__REPLY__REP_CASE,
+     .writes = true,
+     .map = (const kctl_arg_t[]){
+         {NULL, "ID", .field = "id"},
+         {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"when", "TIME", .field = "incident.occurred_at"},
+         {"place", "TEXT", .field = "incident.place"},
+         {"what", "TEXT", .field = "incident.what"},
+         {"plan", "TEXT", .field = "incident.plan"},
+         {"measures", "TEXT", .field = "incident.measures"},
+         {"impact", "TEXT", .field = "analysis.impact"},
+         {"handling", "TEXT", .field = "analysis.handling"},
+         {"cause", "TEXT", .field = "analysis.cause"},
+         {"corrective", "TEXT", .field = "analysis.corrective"},
+         {"preventive", "TEXT", .field = "analysis.preventive"},
+         {0}},
+    },
+    {.group = "complaint",
      .verb = "wait",
      .args = "ID --on WHO --by STAFF [--text T]",
      .summary = "the case waits on someone else (the carrier's claim): its clock stops",
@@ -577,11 +791,15 @@ static const kctl_cmd_t s_rows[] = {
     },
     {.group = "complaint",
      .verb = "reply",
-     .args = "ID --by STAFF [--text T] [--commit DUR]",
+     .args = "ID --by STAFF [--text T] [--commit DUR [--work] | --commit-until TIME]",
      .summary = "record a reply to the customer",
      .help = "  --commit DUR   the reply promises the next answer within DUR (e.g. 4h);\n"
-             "                 the site chases it (000 §一.2)\n"
-             "Prints the case; --json {\"id\",\"state\",...}.",
+             "  --work         DUR is working time (@work: calendar.hours, workdays)\n"
+             "  --commit-until TIME  ... by TIME: RFC 3339, or HH:MM, the next such time\n"
+             "                 of the site's day (calendar.utc_offset)\n"
+             "The site chases each promised time (000 §一.2); the next reply or the\n"
+             "resolution answers it, met if by then, missed if later (commitments[]).\n"
+             "Prints the case; --json {\"id\",\"state\",\"commitments\":[...],...}.",
      .body = &kefu__case_reply__descriptor,
      .req = KEFU__REQUEST__REQ_CASE_REPLY,
      .rep = KEFU__REPLY__REP_CASE,
@@ -591,7 +809,10 @@ static const kctl_cmd_t s_rows[] = {
          {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
          {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
          {"commit", "DUR", .field = "commit_us"},
+         {"work", NULL, .field = "commit_work"},
+         {"commit-until", "TIME", .field = NULL},
          {0}},
+     .hook = s_hook_reply,
     },
     {.group = "complaint",
      .verb = "handoff",
@@ -692,9 +913,10 @@ static const kctl_cmd_t s_rows[] = {
    * any second word */
     {.group = "complaints",
      .verb = "analysis",
-     .args = "--from TIME --to TIME | --week YYYY-MM-DD | --month YYYY-MM",
+     .args = "--from TIME --to TIME | --week YYYY-MM-DD|YYYY-Www | --month YYYY-MM",
      .summary = "cases of a period by cause, with median reply times",
-     .help = "  --week D     the 7 days from 00:00 local time of day D\n"
+     .help = "  --week W     the ISO week (Monday first, from 00:00 local time) that holds\n"
+             "               the date W (2026-11-25), or ISO week W (2026-W48)\n"
              "  --month M    the calendar month M, from 00:00 local time of its first day\n"
              "--json {\"from\",\"to\",\"total\",\"rows\":[{\"kind\",\"count\",\"share_permille\",\n"
              "\"median_first_reply_us\",\"median_resolution_us\",...}],\n"
@@ -742,9 +964,14 @@ static const kctl_cmd_t s_rows[] = {
     },
     {.group = "aftersales",
      .verb = "open",
-     .args = "ORDER --kind refund|exchange --by STAFF [--reason T]",
-     .summary = "open an after-sales request on an order (004 第一篇)",
-     .help = "Prints the request; --json {\"id\",...}.",
+     .args = "ORDER --kind trace|extend-receipt|damage|replenish|exchange|return|refund|"
+             "rights-claim --by STAFF [--reason T]",
+     .summary = "open an after-sales request on an order (004 第一篇, 职责2)",
+     .help = "One order may have many requests. The kinds (004 职责2): trace a parcel\n"
+             "(查件), extend receipt time (延长收货), damage (破损), replenish what was\n"
+             "missing (补货), exchange (换货), return (退货), refund (退款), rights claim\n"
+             "(维权). See `aftersales step` for each kind's steps.\n"
+             "Prints the request; --json {\"id\",...}.",
      .body = &kefu__after_sales_open__descriptor,
      .req = KEFU__REQUEST__REQ_AFTER_SALES_OPEN,
      .rep = KEFU__REPLY__REP_AFTER_SALES,
@@ -758,11 +985,24 @@ static const kctl_cmd_t s_rows[] = {
     },
     {.group = "aftersales",
      .verb = "step",
-     .args = "ID received|confirmed|refunded|exchanged|rejected --by STAFF "
-             "[--method bank|balance|gift-card|alipay] [--text T]",
+     .args = "ID approved|received|confirmed|refunded|exchanged|done|rejected --by STAFF "
+             "[--photo] [--method bank|balance|gift-card|alipay --amount YUAN] "
+             "[--shipment S] [--text T]",
      .summary = "move an after-sales request on",
-     .help = "talk -> goods received -> confirmed -> refunded (with --method; the\n"
-             "invoice is reversed) or exchanged; or rejected.",
+     .help = "004 第一篇: talk -> approved (the request confirmed: the customer ships the\n"
+             "goods back, labelled with the order and request numbers) -> received ->\n"
+             "confirmed -> settled; or confirmed --photo from open or approved (a photo\n"
+             "check confirms the fault, no goods back); or rejected until settled.\n"
+             "  damage, exchange, return, refund: as above; refunded (refund, return,\n"
+             "      damage) needs --method and --amount, and reverses the invoice (红冲);\n"
+             "      exchanged (exchange, damage) needs --shipment, the new item's, and\n"
+             "      endorses the invoice (背书)\n"
+             "  trace, extend-receipt: done once handled\n"
+             "  replenish: confirmed (from the order), then done --shipment\n"
+             "  rights-claim: confirmed, then refunded or done\n"
+             "  --amount YUAN  the refund, e.g. 128.50 (sent in fen, 12850)\n"
+             "Prints the request (amount in yuan); --json {\"id\",\"state\",\"amount_fen\",\n"
+             "\"invoice\",\"shipment\",...}.",
      .body = &kefu__after_sales_step__descriptor,
      .req = KEFU__REQUEST__REQ_AFTER_SALES_STEP,
      .rep = KEFU__REPLY__REP_AFTER_SALES,
@@ -771,10 +1011,14 @@ static const kctl_cmd_t s_rows[] = {
          {NULL, "ID", .field = "id"},
          {NULL, "STATE", .field = "state", .exclude = S_NOT_OPEN},
          {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
+         {"photo", NULL, .field = "photo_only"},
          {"method", "METHOD", .field = "method"},
+         {"amount", "YUAN", .field = NULL},
+         {"shipment", "SHIPMENT", .field = "shipment"},
          {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
          {0}},
      .hook = s_hook_aftersales_step,
+     .text = s_text_after_sales_one,
     },
     {.group = "aftersales",
      .verb = "show",
@@ -787,6 +1031,7 @@ static const kctl_cmd_t s_rows[] = {
      .map = (const kctl_arg_t[]){
          {NULL, "ID", .field = "id"},
          {0}},
+     .text = s_text_after_sales_one,
     },
     {.group = "aftersales",
      .verb = "list",
@@ -803,19 +1048,31 @@ static const kctl_cmd_t s_rows[] = {
     },
     {.group = "consult",
      .verb = NULL,
-     .args = "--customer ID --by STAFF --question T --answer T",
-     .summary = "record a consultation and its answer",
-     .help = NULL,
+     .args = "(--customer ID | --prospect WHO) --by STAFF --question T (--answer T | --refer DEPT) "
+             "[--samples T] [--price-ref T]",
+     .summary = "record a consultation and its answer (000 §二.1-4)",
+     .help = "  --prospect WHO  someone with no customer record yet: who and how to reach\n"
+             "                  them (000 §二: a prospect need not be a customer)\n"
+             "  --refer DEPT    referred to the responsible department (with or without\n"
+             "                  an answer)\n"
+             "  --samples T     samples given or sent; --price-ref T  the price reference\n"
+             "The assigned staff member's first consultation with a customer is its\n"
+             "first contact (customer add --assign).",
      .body = &kefu__consultation_add__descriptor,
      .req = KEFU__REQUEST__REQ_CONSULTATION_ADD,
      .rep = KEFU__REPLY__REP_CONSULTATION,
      .writes = true,
      .map = (const kctl_arg_t[]){
-         {"customer", "CUSTOMER", .field = "customer", .flags = KCTL_ARG_REQUIRED},
+         {"customer", "CUSTOMER", .field = "customer"},
+         {"prospect", "WHO", .field = "prospect"},
          {"by", "STAFF", .field = "by", .flags = KCTL_ARG_REQUIRED | KCTL_ARG_ACTOR},
          {"question", "TEXT", .field = "question", .flags = KCTL_ARG_REQUIRED},
-         {"answer", "TEXT", .field = "answer", .flags = KCTL_ARG_REQUIRED},
+         {"answer", "TEXT", .field = "answer"},
+         {"refer", "DEPARTMENT", .field = "referred_to"},
+         {"samples", "TEXT", .field = "samples"},
+         {"price-ref", "TEXT", .field = "price_ref"},
          {0}},
+     .hook = s_hook_consult,
     },
     {.group = "consultations",
      .verb = NULL,

@@ -10,7 +10,18 @@
  *                     a commitment due then (commitment-overdue)
  *   CaseHandedOff     a hand-off with a due opens one owed by the
  *                     department (handoff-overdue)
- *   CaseResolved      meets everything open on the case
+ *   CaseResolved      meets everything open on the case but its analysis
+ *                     report; a major complaint's analysis report is due
+ *                     by the event's analysis_due (analysis-report-overdue)
+ *   CaseReported      an incident report is escalated to leadership at
+ *                     once (major-incident, level 2); an analysis report
+ *                     meets its due
+ *   CustomerRegistered/Updated  a customer assigned to a staff member:
+ *                     the first contact, due by first_contact_due
+ *                     (first-contact-overdue); a new assignment replaces
+ *                     the one before
+ *   ConsultationRecorded  the assigned person's consultation with the
+ *                     customer meets it
  *   ReworkOpened/Done the rework's due (rework-overdue)
  *   PromiseAtRisk     rush-at-risk or promise-at-risk, due at once, met
  *                     when the order is reported done (StageReported)
@@ -33,6 +44,9 @@
 
 const int sla_follows[] = {
     KEFU__ENVELOPE__BODY_CLOCK_ADVANCED,  /* a simulated clock moves: ticks */
+    KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED,
+    KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED,
+    KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED,
     KEFU__ENVELOPE__BODY_CASE_OPENED,
     KEFU__ENVELOPE__BODY_CASE_REPLIED,
     KEFU__ENVELOPE__BODY_CASE_HANDED_OFF,
@@ -41,6 +55,7 @@ const int sla_follows[] = {
     KEFU__ENVELOPE__BODY_CASE_RESUMED,
     KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED,
     KEFU__ENVELOPE__BODY_CASE_REOPENED,
+    KEFU__ENVELOPE__BODY_CASE_REPORTED,
     KEFU__ENVELOPE__BODY_REWORK_OPENED,
     KEFU__ENVELOPE__BODY_REWORK_DONE,
     KEFU__ENVELOPE__BODY_PROMISE_AT_RISK,
@@ -332,8 +347,90 @@ static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint
         return s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_HANDOFF_OVERDUE, h->id,
                       h->handoff->department, at, h->handoff->due);
     }
-    case KEFU__ENVELOPE__BODY_CASE_RESOLVED:
-        return s_meet_subject(self, txn, ev->case_resolved->id, "", at);
+    case KEFU__ENVELOPE__BODY_CASE_RESOLVED: {
+        const Kefu__CaseResolved *r = ev->case_resolved;
+        char ids[S_SUBJECT_MAX][SLA_ID_MAX];
+        size_t found;
+        int rc = s_subject_ids(self, txn, r->id, "", ids, &found);
+        for (size_t i = 0; i < found && rc == 0; i++)
+            if (strncmp(ids[i], "analysis/", 9) != 0 &&  /* the report outlives the resolution */
+                strncmp(ids[i], "contact/", 8) != 0)     /* a customer's of that name */
+                rc = s_meet_id(self, txn, ids[i], at);
+        if (rc == 0 && r->id && r->has_analysis_due) {
+            /* domain.md §6: afterwards, a problem analysis report is due */
+            char first[SLA_ID_MAX];
+            snprintf(first, sizeof first, "reply/%s", r->id);
+            const char *owner = s_owner_of(self, txn, first);
+            snprintf(id, sizeof id, "analysis/%s", r->id);
+            rc = s_open(self, txn, id,
+                        KEFU__ESCALATION_KIND__ESCALATION_KIND_ANALYSIS_REPORT_OVERDUE, r->id,
+                        owner ? owner : r->by, at, r->analysis_due);
+        }
+        return rc;
+    }
+    case KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED:
+    case KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED: {
+        const Kefu__Customer *c = ev->body_case == KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED
+                                      ? ev->customer_registered->customer
+                                      : ev->customer_updated->customer;
+        if (!c || !c->id)
+            return 0;
+        /* one first contact owed at a time: the current assignment's
+         * (its id carries assigned_at, so another update leaves it be) */
+        char cur[SLA_ID_MAX] = "";
+        if (c->assigned_to && c->has_first_contact_due && !c->has_first_contact_at) {
+            long long sec = (long long) (c->assigned_at / 1000000);
+            if (strlen(c->id) <= 45) {
+                snprintf(cur, sizeof cur, "contact/%s/%lld", c->id, sec);
+            } else {
+                /* an id is at most 64 bytes (kid.h): a long customer id by its hash */
+                uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+                for (const char *p = c->id; *p; p++)
+                    h = (h ^ (uint8_t) *p) * 1099511628211ULL;
+                snprintf(cur, sizeof cur, "contact/#%016llx/%lld", (unsigned long long) h, sec);
+            }
+        }
+        char ids[S_SUBJECT_MAX][SLA_ID_MAX];
+        size_t found;
+        int rc = s_subject_ids(self, txn, c->id, "contact/", ids, &found);
+        for (size_t i = 0; i < found && rc == 0; i++)
+            if (strcmp(ids[i], cur) != 0)
+                rc = s_meet_id(self, txn, ids[i], at);
+        if (rc == 0 && cur[0])
+            rc = s_open(self, txn, cur, KEFU__ESCALATION_KIND__ESCALATION_KIND_FIRST_CONTACT_OVERDUE,
+                        c->id, c->assigned_to, at, c->first_contact_due);
+        return rc;
+    }
+    case KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED: {
+        const Kefu__Consultation *q = ev->consultation_recorded->consultation;
+        if (!q || !q->customer || !q->by)
+            return 0;
+        char ids[S_SUBJECT_MAX][SLA_ID_MAX];
+        size_t found;
+        int rc = s_subject_ids(self, txn, q->customer, "contact/", ids, &found);
+        for (size_t i = 0; i < found && rc == 0; i++) {
+            const char *owner = s_owner_of(self, txn, ids[i]);
+            if (owner && strcmp(owner, q->by) == 0)  /* the assigned person's contact */
+                rc = s_meet_id(self, txn, ids[i], at);
+        }
+        return rc;
+    }
+    case KEFU__ENVELOPE__BODY_CASE_REPORTED: {
+        const Kefu__CaseReported *r = ev->case_reported;
+        if (!r->id)
+            return 0;
+        if (r->analysis) {
+            snprintf(id, sizeof id, "analysis/%s", r->id);
+            return s_meet_id(self, txn, id, at);
+        }
+        if (!r->incident)
+            return 0;
+        /* 003 第二篇 四.6: the incident report goes to the GM at once; it
+         * stands until the case is resolved */
+        snprintf(id, sizeof id, "incident/%s", r->id);
+        return s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_MAJOR_INCIDENT, r->id,
+                      r->incident->by, at, at);
+    }
     case KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED:
         /* the department answered the latest hand-off: its due is met */
         return s_meet_some(self, txn, ev->case_handoff_answered->id, "handoff/", at, true);

@@ -68,7 +68,9 @@ static int s_exec(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *
         e->obligation = o->id;
         e->owner = o->owner;
         /* a major complaint goes to leadership at once (003 第一篇 四(二)) */
-        e->level = o->kind == KEFU__ESCALATION_KIND__ESCALATION_KIND_MAJOR_COMPLAINT ? 2 : 1;
+        e->level = o->kind == KEFU__ESCALATION_KIND__ESCALATION_KIND_MAJOR_COMPLAINT ||
+                           o->kind == KEFU__ESCALATION_KIND__ESCALATION_KIND_MAJOR_INCIDENT
+                       ? 2 : 1;
         e->due = o->due;
         e->raised_at = now;
         e->state = KEFU__ESCALATION_STATE__ESCALATION_STATE_OPEN;

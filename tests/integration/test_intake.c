@@ -514,7 +514,7 @@ static void test_handoff_evidence_aftersales(void **state)
     s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_CONFLICT, "is closed; evidence needs", head);
     free(id);
 
-    /* after-sales: a refund goes open -> received -> confirmed -> refunded */
+    /* after-sales: a refund goes open -> approved -> received -> confirmed -> refunded */
     Kefu__AfterSalesOpen ao = KEFU__AFTER_SALES_OPEN__INIT;
     ao.order = "O-100";
     ao.by = "li";
@@ -537,6 +537,11 @@ static void test_handoff_evidence_aftersales(void **state)
     req.req_case = KEFU__REQUEST__REQ_AFTER_SALES_STEP;
     req.after_sales_step = &st;
     s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_CONFLICT, "is open; it can't go to confirmed", head);
+    st.state = KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED;  /* goods only once approved */
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_CONFLICT, "is open; it can't go to received", head);
+    st.state = KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_APPROVED;
+    s_ok(rep = s_request(&req));
+    kefu__reply__free_unpacked(rep, NULL);
     st.state = KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_RECEIVED;
     s_ok(rep = s_request(&req));
     kefu__reply__free_unpacked(rep, NULL);
@@ -550,10 +555,15 @@ static void test_handoff_evidence_aftersales(void **state)
     s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID, "method", head);
     st.has_method = true;
     st.method = KEFU__REFUND_METHOD__REFUND_METHOD_BANK;
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID, "amount_fen", head);
+    st.has_amount_fen = true;
+    st.amount_fen = 12850;
     s_ok(rep = s_request(&req));
     assert_int_equal(rep->after_sales->state, KEFU__AFTER_SALES_STATE__AFTER_SALES_STATE_REFUNDED);
     assert_true(rep->after_sales->invoice_reversed);  /* 红冲 */
-    assert_int_equal(rep->after_sales->n_history, 4);
+    assert_int_equal(rep->after_sales->invoice, KEFU__INVOICE_ACTION__INVOICE_ACTION_REVERSED);
+    assert_int_equal(rep->after_sales->amount_fen, 12850);
+    assert_int_equal(rep->after_sales->n_history, 5);
     kefu__reply__free_unpacked(rep, NULL);
     free(aid);
 
@@ -567,6 +577,8 @@ static void test_handoff_evidence_aftersales(void **state)
     head = s_head();
     s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_NOT_FOUND, "customer NOPE does not exist", head);
     ca.customer = "K-1";
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID, "answer: the answer, or a referral", head);
+    ca.answer = "matte";
     s_ok(rep = s_request(&req));
     assert_string_equal(rep->consultation->id, "Q-1");
     assert_string_equal(rep->consultation->by, "zhao");

@@ -118,10 +118,11 @@ check "late query" "$an" '.rows[] | select(.kind=="delay") | .late_replies' 1
 K consult --customer S-LAKE --by wang --question "matte or glossy for weddings?" --answer "matte" >/dev/null
 a=$(K aftersales open O-1002 --kind refund --by wang --reason "12 prints unusable")
 id=$(printf '%s' "$a" | jq -r .id)
+K aftersales step "$id" approved --by wang >/dev/null   # the customer may send the prints back
 K aftersales step "$id" received --by wang >/dev/null
 K aftersales step "$id" confirmed --by wang >/dev/null
-a=$(K aftersales step "$id" refunded --by wang --method alipay)
-check "refund" "$a" '.state + " " + .method + " " + (.invoice_reversed|tostring)' "refunded alipay true"
+a=$(K aftersales step "$id" refunded --by wang --method alipay --amount 36)
+check "refund" "$a" '.state + " " + .method + " " + (.invoice_reversed|tostring) + " " + (.amount_fen|tostring)' "refunded alipay true 3600"
 K sync >/dev/null
 
 # The week is the site's (calendar.utc_offset, +08:00 by default), not the
@@ -131,4 +132,16 @@ w=$(TZ=UTC "$B/kefuctl" --dir "$D" --json complaints analysis --week 2026-11-23)
 check "week in the site's offset" "$w" '.from + " " + .to' \
     "2026-11-23T00:00:00+08:00 2026-11-30T00:00:00+08:00"
 check "week's cases" "$w" .total 4
+# The ISO week that holds a date, Monday first: Wednesday 2026-11-25 and
+# ISO week 2026-W48 (week 1 holds 2026-01-01, a Thursday; its Monday is
+# 2025-12-29; + 47 weeks = 2026-11-23) are the same week.
+for wk in 2026-11-25 2026-11-29 2026-W48; do
+    w=$(K complaints analysis --week "$wk")
+    check "week $wk" "$w" '.from + " " + .to + " " + (.total|tostring)' \
+        "2026-11-23T00:00:00+08:00 2026-11-30T00:00:00+08:00 4"
+done
+w=$(K complaints analysis --week 2026-W53)   # 2026 has 53 weeks: Mon 2026-12-28
+check "week 53" "$w" .from 2026-12-28T00:00:00+08:00
+w=$(K complaints analysis --week 2027-W01)   # the week of 2027-01-04
+check "week 1" "$w" .from 2027-01-04T00:00:00+08:00
 echo "ok: a morning at the desk: 4 cases, register and analysis as worked by hand"

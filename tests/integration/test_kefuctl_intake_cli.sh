@@ -64,7 +64,7 @@ has() {
 }
 
 # ---- help ------------------------------------------------------------------
-COMMANDS='customer add|customer update|customer show|customer list|order add|order show|order list|complaint open|complaint reply|complaint handoff|complaint evidence|complaint resolve|complaint followup|complaint cause|complaint request|complaint offer|complaint confirm|complaint reopen|complaint handoff-answer|complaint show|complaints analysis|complaints|aftersales open|aftersales step|aftersales show|aftersales list|consult|consultations'
+COMMANDS='customer add|customer update|customer show|customer list|order add|order show|order list|complaint open|complaint reply|complaint handoff|complaint evidence|complaint resolve|complaint followup|complaint cause|complaint request|complaint offer|complaint confirm|complaint reopen|complaint handoff-answer|complaint report|complaint show|complaints analysis|complaints|aftersales open|aftersales step|aftersales show|aftersales list|consult|consultations'
 if expect 0 --help; then
     IFS='|'
     for cmd in $COMMANDS; do
@@ -123,7 +123,8 @@ usage_says "missing --qty" order add --customer C1 --product print
 usage_says "missing --kind" aftersales open O-1 --by alice
 usage_says "missing STATE" aftersales step A-1 --by alice
 usage_says "missing ORDER" aftersales open --kind refund --by alice
-usage_says "missing --answer" consult --customer C1 --by alice --question q
+usage_says "give --answer T, --refer DEPARTMENT, or both" consult --customer C1 --by alice --question q
+usage_says "give --customer ID or --prospect WHO" consult --by alice --question q --answer a
 usage_says "missing ID" complaint show
 usage_says "missing ID" complaint reply --by alice
 usage_says "nothing to change" customer update C1
@@ -150,12 +151,16 @@ usage_says "one of key, special, general" customer list --tier KEY
 usage_says "one of print, album, crystal, frame" order add --customer C1 --product mug --qty 1
 usage_says "one of open, replied, resolved, closed" complaints --state unset
 usage_says "--kind needs a value" complaints --kind ''
-usage_says "one of refund, exchange" aftersales open O-1 --kind repair --by alice
-usage_says "one of received, confirmed, refunded, exchanged, rejected" \
+usage_says "one of refund, exchange, trace, extend-receipt, damage, replenish, return, rights-claim" \
+    aftersales open O-1 --kind repair --by alice
+usage_says "one of received, confirmed, refunded, exchanged, rejected, approved, done" \
     aftersales step A-1 open --by alice
 usage_says "one of bank, balance, gift-card, alipay" \
     aftersales step A-1 refunded --by alice --method cash
 usage_says "--method goes with" aftersales step A-1 received --by alice --method bank
+usage_says "--amount goes with" aftersales step A-1 received --by alice --amount 1
+usage_says "bad --amount '128.505'" aftersales step A-1 refunded --by alice --method bank --amount 128.505
+usage_says "bad --amount '-3'" aftersales step A-1 refunded --by alice --method bank --amount -3
 # durations, numbers, times, periods
 usage_says "bad --commit '2x'" complaint reply K-1 --by alice --commit 2x
 usage complaint reply K-1 --by alice --commit 0s
@@ -181,6 +186,9 @@ usage complaints analysis --month 1969-12
 usage_says "bad --week" complaints analysis --week 2026-02-29
 usage complaints analysis --week 2026-11
 usage complaints analysis --week 2026-11-23x
+usage_says "bad --week '2025-W53'" complaints analysis --week 2025-W53   # 2025 has 52 weeks
+usage_says "or an ISO week like 2026-W48" complaints analysis --week 2026-W00
+usage complaints analysis --week 2026-W4
 usage_says "give the period" complaints analysis
 usage_says "give only one form" complaints analysis --week 2026-11-23 --month 2026-11
 usage_says "give only one form" complaints analysis --from 2026-11-01T00:00:00Z --month 2026-11

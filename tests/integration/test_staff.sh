@@ -52,6 +52,30 @@ forbidden "li is staff; this is for supervisor,manager" escalation ack E-1 --by 
 a=$(K escalation ack E-1 --by boss)
 [ "$(printf '%s' "$a" | jq -r .state)" = acked ] || fail "ack by the supervisor: $a"
 
+# Who may act on a case (domain.md §1 ownership; intake_cmd.c s_case_may):
+# C-2 is li's; wang (staff) may not reply, resolve or follow it up, and a
+# refusal writes nothing; handed to wang he may reply; boss (supervisor)
+# may resolve; the owner follows up.
+K staff add wang --role staff --by boss >/dev/null
+K staff add zhao --role staff --by boss >/dev/null
+c=$(K complaint open --customer G --kind quality --complexity simple --by li | jq -r .id)
+[ "$c" = C-2 ] || fail "the second case is $c"
+h0=$(K status | jq -r .head)
+forbidden "wang (staff) may not reply to case C-2: that needs its owner (li)" complaint reply C-2 --by wang
+forbidden "wang (staff) may not resolve case C-2" complaint resolve C-2 --by wang --outcome explained
+[ "$(K status | jq -r .head)" = "$h0" ] || fail "a forbidden act wrote to the log"
+[ "$(K complaint show C-2 | jq -r '.state + " " + (.history_count|tostring)')" = "open 1" ] ||
+    fail "a forbidden act changed C-2: $(K complaint show C-2)"
+K complaint handoff C-2 --by li --to wang >/dev/null
+[ "$(K complaint reply C-2 --by wang --text "checking" | jq -r .state)" = replied ] ||
+    fail "the colleague it was handed to may reply"
+forbidden "zhao (staff) may not reply to case C-2" complaint reply C-2 --by zhao
+[ "$(K complaint resolve C-2 --by boss --outcome explained | jq -r .state)" = resolved ] ||
+    fail "a supervisor may resolve"
+forbidden "zhao (staff) may not follow up case C-2" complaint followup C-2 --by zhao --satisfaction 5
+[ "$(K complaint followup C-2 --by li --satisfaction 5 | jq -r .state)" = closed ] ||
+    fail "the owner follows up"
+
 # a role changes by adding again; a restart keeps who may act
 K staff add li --role supervisor --by boss >/dev/null
 now=$(K status | jq -r .now)

@@ -14,7 +14,7 @@ static void test_intake_table(void **state)
 {
     (void) state;
     kcheck_cmd_table(&intake_commands);
-    assert_int_equal(intake_commands.n, 31);
+    assert_int_equal(intake_commands.n, 32);
 }
 
 int main(void)

@@ -1,0 +1,86 @@
+#!/bin/sh
+# test_intake_consult.sh: consultations from prospects and customers
+# assigned to staff (000 §二.1-4; 001 一.3; domain.md §6), through kefuctl
+# on a simulated clock from Tuesday 2026-11-24 09:00 (+08:00).
+#
+# Q-1, a prospect with no customer record: referred to production, with
+# samples and a price reference. N-1 registered at 09:00 assigned to li:
+# the first contact is due sla.first_contact (7d) later, 2026-12-01 09:00;
+# reassigned to wang at 10:00: due 12-01 10:00, li's obligation gone; a
+# phone change leaves the due be; li's consultation with N-1 is not the
+# first contact (wang's is). At 12-01 10:00 it escalates
+# (first-contact-overdue); wang's consultation at 10:30 meets it and
+# clears the escalation 30m late. K-2, assigned to li and consulted the
+# next day, never escalates. Refusals exit 1 (site) or 2 (usage) and
+# write nothing.
+set -eu
+BUILD=${BUILD:-build}
+B=$BUILD/bin
+D=$(mktemp -d /tmp/kefu-consult.XXXXXX)
+cleanup() { "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true; rm -rf "$D"; }
+trap cleanup EXIT INT TERM
+K() { "$B/kefuctl" --dir "$D" --json "$@"; }
+at() { K clock advance "$1" >/dev/null; K sync >/dev/null; sleep 0.3; K sync >/dev/null; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+check() {  # check WHAT JSON JQ-EXPR EXPECTED
+    got=$(printf '%s' "$2" | jq -r "$3")
+    [ "$got" = "$4" ] || fail "$1: $3 is '$got', expected '$4'"
+}
+refused() {  # refused EXIT WHAT PATTERN ARGS...
+    want=$1 what=$2 pat=$3
+    shift 3
+    h0=$(K status | jq -r .head)
+    set +e
+    out=$("$B/kefuctl" --dir "$D" --json "$@" 2>&1)
+    rc=$?
+    set -e
+    [ "$rc" -eq "$want" ] || fail "$what: exit $rc, expected $want ($out)"
+    printf '%s' "$out" | grep -q -- "$pat" || fail "$what: '$out' does not say '$pat'"
+    [ "$(K status | jq -r .head)" = "$h0" ] || fail "$what: the refusal wrote to the log"
+}
+contact='[.items[] | select(.kind == "first-contact-overdue") | "\(.subject) \(.owner) \(.due)"] | join(", ")'
+
+"$B/kefu" up --dir "$D" --detach --sim-clock 2026-11-24T09:00:00+08:00
+K staff add boss --role supervisor >/dev/null
+K staff add li --role staff --by boss >/dev/null
+K staff add wang --role staff --by boss >/dev/null
+
+q=$(K consult --prospect "Ms Zhou, 138-0000-1111" --by li --question "wedding albums?" \
+    --refer production --samples "album sample book" --price-ref "30x30 album: 380 yuan")
+check "a prospect's" "$q" '[.id, .prospect, .referred_to, .samples, .price_ref, (.customer // "-")] | join("|")' \
+    "Q-1|Ms Zhou, 138-0000-1111|production|album sample book|30x30 album: 380 yuan|-"
+refused 2 "nobody asked" "give --customer ID or --prospect WHO" consult --by li --question q --answer a
+refused 2 "both" "one of the two" consult --customer N-1 --prospect Zhou --by li --question q --answer a
+refused 2 "unanswered" "--answer T, --refer DEPARTMENT" consult --prospect Zhou --by li --question q
+refused 1 "no such customer" "customer N-1 does not exist (a prospect" consult --customer N-1 --by li --question q --answer a
+
+refused 1 "not staff" "zz is not registered staff" customer add N-1 --name "New Shop" --tier general --assign zz --by boss
+c=$(K customer add N-1 --name "New Shop" --tier general --assign li --by boss)
+check "assigned" "$c" '.assigned_to + " " + .first_contact_due' "li 2026-12-01T09:00:00+08:00"
+at 1s
+check "owed" "$(K obligations)" "$contact" "N-1 li 2026-12-01T09:00:00+08:00"
+
+at 59m59s                                                               # 10:00
+c=$(K customer update N-1 --assign wang --by boss)
+check "reassigned" "$c" '.assigned_to + " " + .first_contact_due' "wang 2026-12-01T10:00:00+08:00"
+K customer update N-1 --phone 021-5555 --by boss >/dev/null
+K consult --customer N-1 --by li --question "prices?" --answer "list sent" >/dev/null
+K customer add K-2 --name "Second Shop" --tier key --assign li --by boss >/dev/null   # due 12-01 10:00
+at 1s
+check "wang's only, the phone aside, li's talk aside" "$(K obligations)" "$contact" \
+    "K-2 li 2026-12-01T10:00:00+08:00, N-1 wang 2026-12-01T10:00:00+08:00"
+at 24h                                                                  # 11-25 10:00
+q=$(K consult --customer K-2 --by li --question "first call" --answer "introduced the lab")
+check "K-2 contacted" "$(K customer show K-2)" .first_contact_at 2026-11-25T10:00:01+08:00
+at 1s
+check "K-2 met" "$(K obligations)" "$contact" "N-1 wang 2026-12-01T10:00:00+08:00"
+
+at 143h59m58s                                                           # 12-01 10:00
+check "overdue" "$(K escalations --open)" '[.items[] | select(.kind == "first-contact-overdue") | .subject + " " + .owner] | join(",")' "N-1 wang"
+at 30m                                                                  # 10:30
+K consult --customer N-1 --by wang --question "first call" --answer "samples promised" >/dev/null
+at 1s
+check "cleared" "$(K escalations)" '[.items[] | select(.kind == "first-contact-overdue") | "\(.subject) \(.state) \(.late_us)"] | join(",")' "N-1 cleared 30m"
+check "nothing owed" "$(K obligations)" "$contact" ""
+check "first contact" "$(K customer show N-1)" .first_contact_at 2026-12-01T10:30:00+08:00
+echo "intake consult: ok"
