@@ -225,43 +225,6 @@ static int s_hook_consultations(kctl_t *ctx, const kctl_args_t *a, ProtobufCMess
     return s_interval(ctx, l->has_from, l->from, l->has_to, l->to);
 }
 
-/* --week: the ISO week (Monday first) that contains a date
- * (2026-11-25), or an ISO week by number (2026-W48): its Monday as
- * YYYY-MM-DD into monday (11 bytes), for kctl_parse_week, which counts 7
- * days from the day it is given. Returns 0 or -1. */
-static int s_week_monday(const char *s, char *monday)
-{
-    int y, m, d, w;
-    char end;
-    int64_t days;
-    if (strlen(s) == 8 && sscanf(s, "%4d-W%2d%c", &y, &w, &end) == 2 && s[4] == '-' &&
-        s[5] == 'W') {
-        /* ISO 8601: week 1 holds January 4th; weeks 53 only in long years */
-        if (y < 1970 || y > 9999 || w < 1)
-            return -1;
-        int64_t jan4 = ktime_days_from_civil(y, 1, 4);
-        int64_t week1 = jan4 - ktime_floor_mod(jan4 + 3, 7);  /* 1970-01-01 was a Thursday */
-        int64_t next1 = ktime_days_from_civil(y + 1, 1, 4);
-        next1 -= ktime_floor_mod(next1 + 3, 7);
-        days = week1 + (int64_t) (w - 1) * 7;
-        if (days >= next1)
-            return -1;
-    } else if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) == 3 &&
-               s[4] == '-' && s[7] == '-') {
-        if (y < 1970 || m < 1 || m > 12 || d < 1 || d > ktime_days_in_month(y, m))
-            return -1;
-        days = ktime_days_from_civil(y, m, d);
-        days -= ktime_floor_mod(days + 3, 7);
-    } else {
-        return -1;
-    }
-    ktime_civil_from_days(days, &y, &m, &d);
-    if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
-        return -1;
-    snprintf(monday, 11, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
-    return 0;
-}
-
 /* Weekly or monthly analysis by cause (001; 003 四.四.4): one form of
  * the period, --from --to, --week or --month. */
 static int s_hook_analysis(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
@@ -277,9 +240,7 @@ static int s_hook_analysis(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *
     /* The form first (a usage error needs no site), then the site's
      * offset, which says when its days begin. */
     int off = 0;
-    char monday[11];
-    if (week && (s_week_monday(week, monday) != 0 ||
-                 kctl_parse_week(monday, 0, &q->from, &q->to) != 0))
+    if (week && kctl_parse_week(week, 0, &q->from, &q->to) != 0)
         return kctl_usage(ctx, "bad --week '%s': a date of the week, like 2026-11-25, or an ISO "
                                "week like 2026-W48", week);
     if (month && kctl_parse_month(month, 0, &q->from, &q->to) != 0)
@@ -290,7 +251,7 @@ static int s_hook_analysis(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *
             return rc;
     }
     if (week) {
-        kctl_parse_week(monday, off, &q->from, &q->to);
+        kctl_parse_week(week, off, &q->from, &q->to);
         q->has_from = q->has_to = 1;
     } else if (month) {
         kctl_parse_month(month, off, &q->from, &q->to);

@@ -98,14 +98,41 @@ static int64_t s_site_midnight(int y, int m, int d, int offset_min)
     return (ktime_days_from_civil(y, m, 1) + d - 1) * KTIME_DAY - offset_min * KTIME_MIN;
 }
 
-int kctl_parse_week(const char *s, int offset_min, int64_t *from, int64_t *to)
+/* The day number (ktime_days_from_civil) of the Monday of the ISO week
+ * s names: a date in it (2026-11-25) or the week by number (2026-W48;
+ * ISO 8601: week 1 holds January 4th, week 53 only in a long year).
+ * Returns 0 or -1. */
+static int s_week_monday(const char *s, int64_t *days)
 {
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+    size_t n = strlen(s);
+    int y = s_digits(s, 4);
+    if (n == 8 && s[4] == '-' && s[5] == 'W') {
+        int w = s_digits(s + 6, 2);
+        if (y < 1970 || w < 1)
+            return -1;
+        int64_t jan4 = ktime_days_from_civil(y, 1, 4);
+        int64_t week1 = jan4 - ktime_floor_mod(jan4 + 3, 7);  /* 1970-01-01 was a Thursday */
+        int64_t next4 = ktime_days_from_civil(y + 1, 1, 4);
+        int64_t next1 = next4 - ktime_floor_mod(next4 + 3, 7);
+        *days = week1 + (int64_t) (w - 1) * 7;
+        return *days < next1 ? 0 : -1;
+    }
+    if (n != 10 || s[4] != '-' || s[7] != '-')
         return -1;
-    int y = s_digits(s, 4), m = s_digits(s + 5, 2), d = s_digits(s + 8, 2);
+    int m = s_digits(s + 5, 2), d = s_digits(s + 8, 2);
     if (y < 1970 || m < 1 || m > 12 || d < 1 || d > ktime_days_in_month(y, m))
         return -1;
-    *from = s_site_midnight(y, m, d, offset_min);
+    int64_t day = ktime_days_from_civil(y, m, d);
+    *days = day - ktime_floor_mod(day + 3, 7);   /* back to its Monday */
+    return 0;
+}
+
+int kctl_parse_week(const char *s, int offset_min, int64_t *from, int64_t *to)
+{
+    int64_t monday;
+    if (s_week_monday(s, &monday) != 0)
+        return -1;
+    *from = monday * KTIME_DAY - offset_min * KTIME_MIN;
     *to = *from + 7 * KTIME_DAY;
     return 0;
 }

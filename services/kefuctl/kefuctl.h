@@ -370,7 +370,8 @@ int kctl_parse_enum(kctl_t *ctx, const ProtobufCEnumDescriptor *ed, uint32_t exc
 int kctl_enum_choices(const ProtobufCEnumDescriptor *ed, uint32_t exclude, const char *sep,
                       char *buf, size_t cap);
 
-/* A week "YYYY-MM-DD": from 00:00 of that day at the site (offset_min
+/* A week, the ISO week (Monday first) of a date "YYYY-MM-DD" or by
+ * number "YYYY-Www": from 00:00 of its Monday at the site (offset_min
  * from UTC: kctl_site_offset) to 00:00 seven days later. A month
  * "YYYY-MM": from 00:00 of its first day to 00:00 of the next month's.
  * Both return 0 with [*from, *to) in usec, or -1 for any other form, a

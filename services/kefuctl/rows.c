@@ -12,8 +12,9 @@
  *      missing option is reported before a bad one, as a person reads.
  *   2. each value into its field, in map order, by the field's type:
  *      enum words (kctl_parse_enum(), from the descriptor), RFC 3339
- *      times, durations for int64 fields named *_us (pbjson's rule, so
- *      what kefuctl prints it reads back), numbers within the entry's
+ *      times and durations for int64 fields by their declared kind
+ *      (pbkind.h: pbjson's rule too, so what kefuctl prints it reads
+ *      back; an undeclared int64 has no flag), numbers within the entry's
  *      range, bools and enum words set by a flag without value, strings.
  *      Two flags that set one field exclude each other (--queries,
  *      --complaints).
@@ -41,6 +42,7 @@
 #include "ktime.h"
 #include "pbdesc.h"
 #include "pbjson.h"
+#include "pbkind.h"
 #include "registry.h"
 
 #define S_VAL_BASE 256  /* getopt vals of map entries: above any character */
@@ -156,13 +158,6 @@ const ProtobufCFieldDescriptor *kctl_field_lookup(const ProtobufCMessageDescript
     return s_walk(d, path, NULL, NULL);
 }
 
-/* An int64 named *_us is a duration, any other a time: pbjson.c's rule
- * for printing them, kept the same here so every value reads back. */
-static bool s_is_duration(const ProtobufCFieldDescriptor *f)
-{
-    size_t len = strlen(f->name);
-    return len > 3 && strcmp(f->name + len - 3, "_us") == 0;
-}
 
 /* The value of enum ed spelt word (pbdesc_enum_word()), or 0. */
 static int s_enum_value(const ProtobufCEnumDescriptor *ed, const char *word)
@@ -201,7 +196,13 @@ kctl_kind_t kctl_arg_kind(const kctl_arg_t *a, const ProtobufCFieldDescriptor *f
     case PROTOBUF_C_TYPE_INT64:
         if (!valued)
             return KCTL_KIND_NONE;
-        return s_is_duration(f) ? KCTL_KIND_DURATION : KCTL_KIND_TIME;
+        /* its kind as declared once, in the owner's NAME_kinds.c: the
+         * rule pbjson prints by, so every value reads back */
+        switch (pbkind_of(f)) {
+        case PBKIND_DURATION: return KCTL_KIND_DURATION;
+        case PBKIND_TIME: return KCTL_KIND_TIME;
+        default: return KCTL_KIND_NONE;   /* a count or amount: the row's hook */
+        }
     default:
         return KCTL_KIND_NONE;
     }

@@ -321,6 +321,34 @@ static void test_rewrite(void **state)
     assert_string_equal(kctl_row_rewrite(status, "kind: x", buf, sizeof buf), "kind: x");
 }
 
+/* --week: the ISO week of a date, or by number; [Monday 00:00, +7 days)
+ * at the site's offset. Worked by hand: 2026-11-25 is a Wednesday, its
+ * Monday 2026-11-23; ISO week 48 of 2026 is that week (2026-01-01 is a
+ * Thursday, so week 1 starts Monday 2025-12-29, and 47 weeks later is
+ * 2026-11-23); 2026 has 53 weeks (it starts on a Thursday), 2025 has 52. */
+static void test_week(void **state)
+{
+    (void) state;
+    int64_t from, to;
+    const int64_t mon = 1795392000LL * 1000000;   /* 2026-11-23T00:00:00Z */
+    assert_int_equal(kctl_parse_week("2026-11-25", 0, &from, &to), 0);
+    assert_true(from == mon && to == mon + 7 * 86400LL * 1000000);
+    assert_int_equal(kctl_parse_week("2026-11-23", 480, &from, &to), 0);   /* +08:00 */
+    assert_true(from == mon - 8 * 3600LL * 1000000);
+    assert_int_equal(kctl_parse_week("2026-11-29", 0, &from, &to), 0);     /* a Sunday */
+    assert_true(from == mon);
+    assert_int_equal(kctl_parse_week("2026-W48", 0, &from, &to), 0);
+    assert_true(from == mon);
+    assert_int_equal(kctl_parse_week("2026-W01", 0, &from, &to), 0);
+    assert_true(from == mon - 47 * 7 * 86400LL * 1000000);
+    assert_int_equal(kctl_parse_week("2026-W53", 0, &from, &to), 0);
+    assert_int_equal(kctl_parse_week("2025-W53", 0, &from, &to), -1);
+    assert_int_equal(kctl_parse_week("2026-W00", 0, &from, &to), -1);
+    assert_int_equal(kctl_parse_week("2026-W4x", 0, &from, &to), -1);
+    assert_int_equal(kctl_parse_week("2026-02-30", 0, &from, &to), -1);
+    assert_int_equal(kctl_parse_week("26-11-25", 0, &from, &to), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_command_words_unique),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_rewrite),
+        cmocka_unit_test(test_week),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
