@@ -7,29 +7,8 @@
 # (红冲); an exchange names the new shipment and endorses it (背书). Every
 # refusal exits 1 and writes nothing (the log's head stays).
 set -eu
-BUILD=${BUILD:-build}
-B=$BUILD/bin
-D=$(mktemp -d /tmp/kefu-as.XXXXXX)
-cleanup() { "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true; rm -rf "$D"; }
-trap cleanup EXIT INT TERM
-K() { "$B/kefuctl" --dir "$D" --json "$@"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() {  # check WHAT JSON JQ-EXPR EXPECTED
-    got=$(printf '%s' "$2" | jq -r "$3")
-    [ "$got" = "$4" ] || fail "$1: $3 is '$got', expected '$4'"
-}
-refused() {  # refused WHAT PATTERN ARGS...
-    what=$1 pat=$2
-    shift 2
-    h0=$(K status | jq -r .head)
-    set +e
-    out=$("$B/kefuctl" --dir "$D" --json "$@" 2>/dev/null)
-    rc=$?
-    set -e
-    [ "$rc" -eq 1 ] || fail "$what: exit $rc, expected 1 ($out)"
-    printf '%s' "$out" | jq -r .error.message | grep -q -- "$pat" || fail "$what: '$out' does not say '$pat'"
-    [ "$(K status | jq -r .head)" = "$h0" ] || fail "$what: the refusal wrote to the log"
-}
+KT_NAME=as
+. "$(dirname "$0")/lib/site.sh"
 open_as() { K aftersales open O-1 --kind "$1" --by wang --reason "$2" | jq -r .id; }
 step() { K aftersales step "$@" --by wang; }
 

@@ -23,30 +23,8 @@
 # Refusals: a time already past (exit 1, nothing written), --commit with
 # --commit-until, --work without --commit (exit 2).
 set -eu
-BUILD=${BUILD:-build}
-B=$BUILD/bin
-D=$(mktemp -d /tmp/kefu-commit.XXXXXX)
-cleanup() { "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true; rm -rf "$D"; }
-trap cleanup EXIT INT TERM
-K() { "$B/kefuctl" --dir "$D" --json "$@"; }
-at() { K clock advance "$1" >/dev/null; K sync >/dev/null; sleep 0.3; K sync >/dev/null; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() {  # check WHAT JSON JQ-EXPR EXPECTED
-    got=$(printf '%s' "$2" | jq -r "$3")
-    [ "$got" = "$4" ] || fail "$1: $3 is '$got', expected '$4'"
-}
-refused() {  # refused EXIT WHAT PATTERN ARGS...
-    want=$1 what=$2 pat=$3
-    shift 3
-    h0=$(K status | jq -r .head)
-    set +e
-    out=$("$B/kefuctl" --dir "$D" --json "$@" 2>&1)
-    rc=$?
-    set -e
-    [ "$rc" -eq "$want" ] || fail "$what: exit $rc, expected $want ($out)"
-    printf '%s' "$out" | grep -q -- "$pat" || fail "$what: '$out' does not say '$pat'"
-    [ "$(K status | jq -r .head)" = "$h0" ] || fail "$what: the refusal wrote to the log"
-}
+KT_NAME=commit
+. "$(dirname "$0")/lib/site.sh"
 chain='[.commitments[] | "\(.until) \(.state)"] | join(", ")'
 
 "$B/kefu" up --dir "$D" --detach --sim-clock 2026-11-24T09:00:00+08:00
@@ -57,10 +35,10 @@ at 30m                                                                   # 09:30
 c=$(K complaint reply C-1 --by li --commit 2h)
 check "promise 1" "$c" "$chain" "2026-11-24T11:30:00+08:00 open"
 at 90m                                                                   # 11:00
-refused 1 "a time past" "a committed reply time is from now" \
+refused_exit 1 "a time past" "a committed reply time is from now" \
     complaint reply C-1 --by li --commit-until 2026-11-24T10:00:00+08:00
-refused 2 "two forms" "not both" complaint reply C-1 --by li --commit 1h --commit-until 15:00
-refused 2 "work alone" "--work goes with --commit" complaint reply C-1 --by li --work
+refused_exit 2 "two forms" "not both" complaint reply C-1 --by li --commit 1h --commit-until 15:00
+refused_exit 2 "work alone" "--work goes with --commit" complaint reply C-1 --by li --work
 c=$(K complaint reply C-1 --by li --commit-until 15:00)
 check "promise 2" "$c" "$chain" "2026-11-24T11:30:00+08:00 met, 2026-11-24T15:00:00+08:00 open"
 check "committed_until is the latest" "$c" .committed_until 2026-11-24T15:00:00+08:00

@@ -14,30 +14,8 @@
 # next day, never escalates. Refusals exit 1 (site) or 2 (usage) and
 # write nothing.
 set -eu
-BUILD=${BUILD:-build}
-B=$BUILD/bin
-D=$(mktemp -d /tmp/kefu-consult.XXXXXX)
-cleanup() { "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true; rm -rf "$D"; }
-trap cleanup EXIT INT TERM
-K() { "$B/kefuctl" --dir "$D" --json "$@"; }
-at() { K clock advance "$1" >/dev/null; K sync >/dev/null; sleep 0.3; K sync >/dev/null; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() {  # check WHAT JSON JQ-EXPR EXPECTED
-    got=$(printf '%s' "$2" | jq -r "$3")
-    [ "$got" = "$4" ] || fail "$1: $3 is '$got', expected '$4'"
-}
-refused() {  # refused EXIT WHAT PATTERN ARGS...
-    want=$1 what=$2 pat=$3
-    shift 3
-    h0=$(K status | jq -r .head)
-    set +e
-    out=$("$B/kefuctl" --dir "$D" --json "$@" 2>&1)
-    rc=$?
-    set -e
-    [ "$rc" -eq "$want" ] || fail "$what: exit $rc, expected $want ($out)"
-    printf '%s' "$out" | grep -q -- "$pat" || fail "$what: '$out' does not say '$pat'"
-    [ "$(K status | jq -r .head)" = "$h0" ] || fail "$what: the refusal wrote to the log"
-}
+KT_NAME=consult
+. "$(dirname "$0")/lib/site.sh"
 contact='[.items[] | select(.kind == "first-contact-overdue") | "\(.subject) \(.owner) \(.due)"] | join(", ")'
 
 "$B/kefu" up --dir "$D" --detach --sim-clock 2026-11-24T09:00:00+08:00
@@ -49,12 +27,12 @@ q=$(K consult --prospect "Ms Zhou, 138-0000-1111" --by li --question "wedding al
     --refer production --samples "album sample book" --price-ref "30x30 album: 380 yuan")
 check "a prospect's" "$q" '[.id, .prospect, .referred_to, .samples, .price_ref, (.customer // "-")] | join("|")' \
     "Q-1|Ms Zhou, 138-0000-1111|production|album sample book|30x30 album: 380 yuan|-"
-refused 2 "nobody asked" "give --customer ID or --prospect WHO" consult --by li --question q --answer a
-refused 2 "both" "one of the two" consult --customer N-1 --prospect Zhou --by li --question q --answer a
-refused 2 "unanswered" "--answer T, --refer DEPARTMENT" consult --prospect Zhou --by li --question q
-refused 1 "no such customer" "customer N-1 does not exist (a prospect" consult --customer N-1 --by li --question q --answer a
+refused_exit 2 "nobody asked" "give --customer ID or --prospect WHO" consult --by li --question q --answer a
+refused_exit 2 "both" "one of the two" consult --customer N-1 --prospect Zhou --by li --question q --answer a
+refused_exit 2 "unanswered" "--answer T, --refer DEPARTMENT" consult --prospect Zhou --by li --question q
+refused_exit 1 "no such customer" "customer N-1 does not exist (a prospect" consult --customer N-1 --by li --question q --answer a
 
-refused 1 "not staff" "zz is not registered staff" customer add N-1 --name "New Shop" --tier general --assign zz --by boss
+refused_exit 1 "not staff" "zz is not registered staff" customer add N-1 --name "New Shop" --tier general --assign zz --by boss
 c=$(K customer add N-1 --name "New Shop" --tier general --assign li --by boss)
 check "assigned" "$c" '.assigned_to + " " + .first_contact_due' "li 2026-12-01T09:00:00+08:00"
 at 1s

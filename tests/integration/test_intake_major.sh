@@ -15,30 +15,8 @@
 # the report at 10:30 meets it and clears the escalation, 30m late.
 # Every refusal exits 1 and writes nothing (the log's head stays).
 set -eu
-BUILD=${BUILD:-build}
-B=$BUILD/bin
-D=$(mktemp -d /tmp/kefu-major.XXXXXX)
-cleanup() { "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true; rm -rf "$D"; }
-trap cleanup EXIT INT TERM
-K() { "$B/kefuctl" --dir "$D" --json "$@"; }
-at() { K clock advance "$1" >/dev/null; K sync >/dev/null; sleep 0.3; K sync >/dev/null; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() {  # check WHAT JSON JQ-EXPR EXPECTED
-    got=$(printf '%s' "$2" | jq -r "$3")
-    [ "$got" = "$4" ] || fail "$1: $3 is '$got', expected '$4'"
-}
-refused() {  # refused WHAT PATTERN ARGS...: exit 1, the message says PATTERN, the log unchanged
-    what=$1 pat=$2
-    shift 2
-    h0=$(K status | jq -r .head)
-    set +e
-    out=$("$B/kefuctl" --dir "$D" --json "$@" 2>/dev/null)
-    rc=$?
-    set -e
-    [ "$rc" -eq 1 ] || fail "$what: exit $rc, expected 1 ($out)"
-    printf '%s' "$out" | jq -r .error.message | grep -q -- "$pat" || fail "$what: '$out' does not say '$pat'"
-    [ "$(K status | jq -r .head)" = "$h0" ] || fail "$what: the refusal wrote to the log"
-}
+KT_NAME=major
+. "$(dirname "$0")/lib/site.sh"
 INC="--when 2026-11-24T08:30:00+08:00 --place counter --what shouting --plan apologise --measures calm"
 ANA="--impact one-customer --handling refund --cause rude --corrective training --preventive checks"
 

@@ -36,19 +36,8 @@
 # Day 4, 11-27 10:00  C-3's analysis report is overdue (escalated); 10:30
 #        written: met, cleared 30m late.
 set -eu
-BUILD=${BUILD:-build}
-B=$BUILD/bin
-D=$(mktemp -d /tmp/kefu-scenario.XXXXXX)
-cleanup() { "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true; rm -rf "$D"; }
-trap cleanup EXIT INT TERM
-K() { "$B/kefuctl" --dir "$D" --json "$@"; }
-at() { K clock advance "$1" >/dev/null; K sync >/dev/null; sleep 0.3; K sync >/dev/null; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() {  # check WHAT JSON JQ-EXPR EXPECTED
-    got=$(printf '%s' "$2" | jq -r "$3")
-    [ "$got" = "$4" ] || fail "$1: $3 is '$got', expected '$4'"
-}
-eq() { [ "$2" = "$3" ] || fail "$1: '$2', expected '$3'"; }  # eq WHAT GOT EXPECTED
+KT_NAME=scenario
+. "$(dirname "$0")/lib/site.sh"
 esc() { K escalations | jq -r --arg k "$1" '[.items[] | select(.kind == $k) | "\(.subject) \(.level) \(.state)"] | sort | join(", ")'; }
 open_case() { K complaint open "$@" | jq -r '.id + " " + .reply_due'; }
 
