@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "kclock.h"
 #include "kerr.h"
 #include "klog.h"
@@ -65,6 +66,7 @@ struct net_gate_t {
     zsock_t *monitor;
     zsock_t *daemons[S_MAX_DAEMONS];   /* by registry order; NULL until used */
     zhashx_t *pending;       /* gate corr (as a decimal string) -> s_pending_t */
+    arena_t *arena;          /* a request's decoding, reset for each one */
     uint64_t next_corr;
     int timeout_ms;
     int timer;
@@ -342,7 +344,8 @@ static int s_on_request(zloop_t *loop, zsock_t *sock, void *arg)
                rc ? "not enrolled" : "revoked");
         goto done;
     }
-    req = kefu__request__unpack(NULL, zframe_size(body), zframe_data(body));
+    arena_reset(self->arena);
+    req = kefu__request__unpack(arena_pbc(self->arena), zframe_size(body), zframe_data(body));
     if (!req) {
         s_fail(self, peer, false, 0, KEFU_EBADREQ, "not a kefu.Request");
         goto done;
@@ -370,12 +373,10 @@ static int s_on_request(zloop_t *loop, zsock_t *sock, void *arg)
     req->via_key = key.name;
     req->has_via_role = true;
     req->via_role = (Kefu__KeyRole) key.role;
-    char *client_actor = req->actor;
     if (key.person[0])
         req->actor = key.person;           /* a desk's key acts as its person */
     else if (!req->actor || !req->actor[0])
         req->actor = key.name;             /* a terminal's: the key names it */
-    char *client_to = req->to;
     req->to = NULL;
     uint32_t wait_ms = req->has_wait_ms && req->wait_ms > 0 &&
                                req->wait_ms < (uint32_t) self->timeout_ms
@@ -404,13 +405,7 @@ static int s_on_request(zloop_t *loop, zsock_t *sock, void *arg)
         }
         free(buf);
     }
-    /* give the client's strings back to protobuf-c to free */
-    req->via_key = NULL;
-    req->actor = client_actor;
-    req->to = client_to;
 done:
-    if (req)
-        kefu__request__free_unpacked(req, NULL);
     zframe_destroy(&peer);
     zframe_destroy(&body);
     return 0;
@@ -503,9 +498,10 @@ net_gate_t *net_gate_new(net_t *net, const char *endpoint, const char *public_ke
     self->timer = -1;
     snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->pending = zhashx_new();
+    self->arena = arena_new(0);
     self->zap = zsock_new(ZMQ_REP);
     self->router = zsock_new(ZMQ_ROUTER);
-    if (!self->pending || !self->zap || !self->router)
+    if (!self->pending || !self->arena || !self->zap || !self->router)
         goto fail;
     zhashx_set_destructor(self->pending, s_pending_free);
     /* ZAP first: libzmq asks whoever is bound there, and refuses every
@@ -553,6 +549,7 @@ void net_gate_destroy(net_gate_t **self_p)
     for (size_t i = 0; i < S_MAX_DAEMONS; i++)
         zsock_destroy(&self->daemons[i]);
     zhashx_destroy(&self->pending);
+    arena_destroy(&self->arena);
     free(self);
     *self_p = NULL;
 }
