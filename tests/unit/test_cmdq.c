@@ -17,7 +17,8 @@
  * pipelined together; request ids (a repeat gets the first answer and
  * writes nothing; other arguments, or another command, are a conflict);
  * a refusal (typed, naming the field, nothing appended); a request the
- * table has no row for (unsupported).
+ * table has no row for (unsupported); a remote key's role against the
+ * rows' roles (forbidden, nothing appended).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -149,7 +150,7 @@ static const cmd_row_t s_rows[] = {
     {Q(CUSTOMER_ADD), KEFU__REPLY__REP_CUSTOMER, KEFU__ENVELOPE__BODY_PROBE,
      "thing/customer.id", NULL, s_exec, s_answer, NULL},
     {Q(CUSTOMER_UPDATE), KEFU__REPLY__REP_CUSTOMER, KEFU__ENVELOPE__BODY_PROBE,
-     "thing/customer.id", NULL, s_exec, s_answer, NULL},
+     "thing/customer.id", NULL, s_exec, s_answer, "terminal," CMD_PEOPLE},
     {Q(CUSTOMER_GET), KEFU__REPLY__REP_CUSTOMER, 0, NULL, "id", NULL, s_answer, NULL},
 };
 #undef Q
@@ -473,10 +474,77 @@ static void test_refusal_and_unsupported(void **state)
     zmq_close(s);
 }
 
+/* A remote key's role (Request.via_role, as kefu-net sets it) against
+ * the rows' roles: CUSTOMER_GET has none (people only), CUSTOMER_UPDATE
+ * names terminals too. A refusal names the key, its role and the row's
+ * roles, and writes nothing. */
+static void s_as_key(Kefu__Request *req, Kefu__KeyRole role)
+{
+    req->via_key = "k1";
+    req->has_via_role = true;
+    req->via_role = role;
+}
+
+static void test_key_roles(void **state)
+{
+    (void) state;
+    void *s = s_connect("t");
+    uint64_t head = s_head();
+    Kefu__Request req = KEFU__REQUEST__INIT;
+    Kefu__CustomerGet g = KEFU__CUSTOMER_GET__INIT;
+    g.id = "r";
+    req.req_case = KEFU__REQUEST__REQ_CUSTOMER_GET;
+    req.customer_get = &g;
+    s_as_key(&req, KEFU__KEY_ROLE__KEY_ROLE_TERMINAL);
+    s_send(s, &req, 1);
+    Kefu__Reply *rep = s_recv(s);
+    assert_non_null(rep->error);
+    assert_int_equal(rep->error->code, KEFU__ERROR_CODE__ERR_FORBIDDEN);
+    assert_string_equal(rep->error->message,
+                        "key k1 is terminal; customer_get is for staff,supervisor,manager");
+    kefu__reply__free_unpacked(rep, NULL);
+    s_as_key(&req, KEFU__KEY_ROLE__KEY_ROLE_STAFF);   /* a person's key may */
+    s_send(s, &req, 2);
+    rep = s_recv(s);
+    assert_null(rep->error);
+    kefu__reply__free_unpacked(rep, NULL);
+    s_as_key(&req, KEFU__KEY_ROLE__KEY_ROLE_UNSET);   /* a role nobody has */
+    s_send(s, &req, 3);
+    rep = s_recv(s);
+    assert_non_null(rep->error);
+    assert_int_equal(rep->error->code, KEFU__ERROR_CODE__ERR_FORBIDDEN);
+    kefu__reply__free_unpacked(rep, NULL);
+
+    /* a write the row opens to terminals; dispatch still may not */
+    Kefu__CustomerUpdate u = KEFU__CUSTOMER_UPDATE__INIT;
+    Kefu__Customer c = KEFU__CUSTOMER__INIT;
+    c.id = "r";
+    c.name = "x";
+    u.customer = &c;
+    Kefu__Request w = KEFU__REQUEST__INIT;
+    w.req_case = KEFU__REQUEST__REQ_CUSTOMER_UPDATE;
+    w.customer_update = &u;
+    s_as_key(&w, KEFU__KEY_ROLE__KEY_ROLE_DISPATCH);
+    s_send(s, &w, 4);
+    rep = s_recv(s);
+    assert_non_null(rep->error);
+    assert_int_equal(rep->error->code, KEFU__ERROR_CODE__ERR_FORBIDDEN);
+    kefu__reply__free_unpacked(rep, NULL);
+    assert_int_equal(s_head(), head);
+    s_as_key(&w, KEFU__KEY_ROLE__KEY_ROLE_TERMINAL);
+    s_send(s, &w, 5);
+    rep = s_recv(s);
+    assert_null(rep->error);
+    kefu__reply__free_unpacked(rep, NULL);
+    assert_int_equal(s_head(), head + 1);
+    zmq_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gate),
+        cmocka_unit_test(test_key_roles),
         cmocka_unit_test(test_one_record_in_order),
         cmocka_unit_test(test_two_records),
         cmocka_unit_test(test_request_ids),
