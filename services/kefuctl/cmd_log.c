@@ -200,6 +200,13 @@ int kctl_cmd_log_tail(kctl_t *ctx, int argc, char **argv)
 
 int kctl_log_stream(kctl_t *ctx, uint64_t from, bool follow, kctl_stream_fn *fn, void *arg)
 {
+    /* The remote endpoint carries requests, not the log's stream (net.h):
+     * a remote client watches through the requests (escalations,
+     * obligations, queue), not by reading the log. */
+    if (ctx->endpoint)
+        return kctl_fail(ctx, KCTL_EXIT_USAGE, "usage",
+                         "the log (log tail, --follow) is read on the site's own machine, "
+                         "not over --endpoint");
     /* no log socket file: the log is not running, say so without waiting */
     char endpoint[PATH_MAX + 32];
     if (site_endpoint(ctx->site, KCTL_LOG_DAEMON, "sock", endpoint, sizeof endpoint) != 0)

@@ -118,6 +118,12 @@ refused sup forbidden "site's own machine" clock advance 1h
 refused sup forbidden "site's own machine" key list
 refused sup forbidden "own machine" key revoke desk --by boss
 
+# the log's stream is local only: a usage error, said at once
+set +e
+R sup log tail >/dev/null 2>&1; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "remote log tail: exit $rc, want 2"
+
 # a revoked key is refused from then on
 K key revoke t1 --by boss >/dev/null
 refused t1 forbidden "refused key t1" queue
