@@ -201,7 +201,7 @@ fuzz-seeds: $(BUILD)/tests/fuzz_seeds
 
 # CI's short pass.
 fuzz-smoke:
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(or $(FUZZ_SMOKE_SECONDS),8)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(or $(FUZZ_SMOKE_SECONDS),6)
 
 # ---- commands of the contract ----------------------------------------------
 deps:
