@@ -9,16 +9,25 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* The folder (made at the first call; left for the process's end to
- * matter nothing: the targets remove what they write in it). */
+static char s_fuzz_scratch[256];
+
+/* At exit: the folder goes (empty: the targets remove what they write in
+ * it; a crash leaves it, with the files of the failing input). */
+static void s_fuzz_scratch_rm(void)
+{
+    rmdir(s_fuzz_scratch);
+}
+
+/* The folder, made at the first call. */
 static const char *fuzz_scratch(const char *name)
 {
-    static char dir[256];
+    char *dir = s_fuzz_scratch;
     if (!dir[0]) {
         const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-        snprintf(dir, sizeof dir, "%s/kefu-fuzz-%s-XXXXXX", base, name);
+        snprintf(dir, sizeof s_fuzz_scratch, "%s/kefu-fuzz-%s-XXXXXX", base, name);
         if (!mkdtemp(dir))
             abort();
+        atexit(s_fuzz_scratch_rm);
     }
     return dir;
 }
