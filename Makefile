@@ -1,7 +1,9 @@
 # kefu: the build. `make` builds everything into build/ (or $(BUILD));
 # `make test` runs every test; `make bench` prints the benchmark figures;
 # `make run` starts a site in the foreground; `make san` is the
-# ASan+UBSan build of the tests (into build-san/).
+# ASan+UBSan build of the tests (into build-san/); `make fuzz` builds the
+# libFuzzer targets with clang (into build-fuzz/) and runs each for
+# FUZZ_SECONDS (tests/fuzz/README.md).
 #
 # Generated protobuf-c code goes to $(BUILD)/gen and is never edited.
 
@@ -65,11 +67,18 @@ TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/%)
+# Fuzz targets, tests/fuzz/fuzz_NAME.c: with clang and libFuzzer under
+# `make fuzz`; with the normal compiler and tests/fuzz/fuzz_main.c as
+# test_fuzz_NAME, a unit test that runs the seeds and the regressions.
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(filter-out main,$(FUZZ_SRC:tests/fuzz/fuzz_%.c=%))
+FUZZ_TEST_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/test_fuzz_%)
 
-.PHONY: all test unit integration bench run san install uninstall clean deps
+.PHONY: all test unit integration bench run san fuzz fuzz-smoke fuzz-build fuzz-targets fuzz-seeds \
+        install uninstall clean deps
 .SECONDARY:
 
-all: $(BINS) $(UNIT_BINS) $(ITEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
+all: $(BINS) $(UNIT_BINS) $(ITEST_BINS) $(TOOL_BINS) $(BENCH_BINS) $(FUZZ_TEST_BINS)
 
 # ---- generated protocol code ---------------------------------------------
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
@@ -145,6 +154,56 @@ $(BUILD)/tests/%: tests/bench/%.c $(LIBKEFU) $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBKEFU) $(LDLIBS)
 
+# ---- fuzz targets ------------------------------------------------------------
+# The service a target tests, whose objects (but main.o) it links and
+# whose headers it sees: fuzz_cmd_NAME -> NAME, fuzz_terminal and
+# fuzz_spool -> terminal (fuzz_terminal #includes term.c, so not term.o),
+# fuzz_ckpt -> evlog, fuzz_config -> sched (its sched_conf_load); none
+# for the rest.
+fuzz_svc  = $(if $(filter cmd_%,$(1)),$(1:cmd_%=%),$(if $(filter terminal spool,$(1)),terminal,$(if $(filter ckpt,$(1)),evlog,$(if $(filter config,$(1)),sched))))
+fuzz_objs = $(filter-out %/term.o,$(if $(call fuzz_svc,$(1)),$(call svc_objs,$(call fuzz_svc,$(1)))))
+fuzz_inc  = -Itests/fuzz $(if $(call fuzz_svc,$(1)),-Iservices/$(call fuzz_svc,$(1)))
+
+$(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_main.c $(wildcard tests/fuzz/*.h) \
+                            $(LIBKEFU) $(GEN_H) $$(call fuzz_objs,$$*)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call fuzz_inc,$*) -DFUZZ_NAME='"$*"' -DFUZZ_DIR='"$(CURDIR)/tests/fuzz"' \
+	  $(LDFLAGS) -o $@ $< tests/fuzz/fuzz_main.c $(call fuzz_objs,$*) $(LIBKEFU) $(LDLIBS)
+
+# The libFuzzer binaries: only in the clang build that `make fuzz-build`
+# makes (BUILD=$(FUZZ_BUILD)), where every object has the sanitizers and
+# the fuzzer's coverage (SANFLAGS below).
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(LIBKEFU) $(GEN_H) \
+                      $$(call fuzz_objs,$$*)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call fuzz_inc,$*) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+	  $(call fuzz_objs,$*) $(LIBKEFU) $(LDLIBS)
+
+fuzz-targets: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT=-O1 \
+	  SANFLAGS="$(FUZZ_SAN)" fuzz-targets
+
+# Every target (or those FUZZ names) for FUZZ_SECONDS each, one at a time.
+fuzz: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ)
+
+# The seeds (tests/fuzz/corpus/), written again from the encoders.
+fuzz-seeds: $(BUILD)/tests/fuzz_seeds
+	$(BUILD)/tests/fuzz_seeds tests/fuzz/corpus
+	cp deploy/kefu.ini.example tests/fuzz/corpus/config/example
+
+# CI's short pass.
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(or $(FUZZ_SMOKE_SECONDS),6)
+
 # ---- commands of the contract ----------------------------------------------
 deps:
 	@sh deploy/install-deps.sh
@@ -206,4 +265,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/kefu
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

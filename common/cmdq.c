@@ -103,6 +103,8 @@ struct cmdq_t {
     char own_errmsg[512];       /* ... and its refusal when told at once */
     zloop_t *loop;
     int timer;
+    cmdq_append_fn *append;     /* tests: the log's place (cmdq_set_append); NULL: the log */
+    void *append_arg;
     /* first answers to request ids not yet in the store (s_remember) */
     s_kept_t *kept, **kept_tail;
     size_t nkept, kept_flushed;
@@ -344,6 +346,12 @@ void cmdq_destroy(cmdq_t **self_p)
     free(self->by_case);
     free(self);
     *self_p = NULL;
+}
+
+void cmdq_set_append(cmdq_t *self, cmdq_append_fn *fn, void *arg)
+{
+    self->append = fn;
+    self->append_arg = arg;
 }
 
 size_t cmdq_pending(const cmdq_t *self)
@@ -1059,7 +1067,8 @@ static int s_run(cmdq_t *self, cmd_t *cmd, const Kefu__Request *req, Kefu__Reply
     }
     if ((rc = s_keep_request(cmd, req)) != 0)
         return rc;
-    rc = evlog_client_append(self->log, events, (size_t) n, s_acked, cmd);
+    rc = self->append ? self->append(self->append_arg, events, (size_t) n, s_acked, cmd)
+                      : evlog_client_append(self->log, events, (size_t) n, s_acked, cmd);
     if (rc) {
         cmd_errmsg(cmd, "can't reach the event log (%s); nothing was changed", kefu_strerror(rc));
         return rc == KEFU_ETOOLARGE || rc == KEFU_EINVAL ? rc : KEFU_EUNAVAIL;

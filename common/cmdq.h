@@ -194,6 +194,15 @@ void cmdq_store_failing(cmdq_t *self, int rc);
  * Returns 0 or -1. */
 int cmdq_attach(cmdq_t *self, zloop_t *loop);
 
+/* Tests and fuzzing only (tests/fuzz/fuzz_cmd.h): where a write's events
+ * go instead of the log client, with evlog_client_append's contract
+ * (return 0 and call cb later with the seqs, or refuse with a code), so a
+ * command can run to its events, their applying and its answer with no
+ * log daemon. The daemons never call it. fn NULL: the log client again. */
+typedef int (cmdq_append_fn)(void *arg, Kefu__Envelope **events, size_t n, evlog_ack_fn *cb,
+                             void *cb_arg);
+void cmdq_set_append(cmdq_t *self, cmdq_append_fn *fn, void *arg);
+
 /* Commands taken and not yet answered. */
 size_t cmdq_pending(const cmdq_t *self);
 

@@ -152,6 +152,20 @@ static inline bool s_scan_varint(const uint8_t **p, const uint8_t *end, uint64_t
     return false;
 }
 
+/* A field's key or a length prefix: a varint as above, but of at most 5
+ * bytes, as protobuf-c reads them (parse_tag_and_wiretype,
+ * scan_length_prefix_data); it refuses a longer one, even one whose value
+ * fits, such as a key padded with 0x80 bytes. So the scan is not sure of
+ * one either (found by tests/fuzz/fuzz_envelope: a 6-byte key the scan
+ * took for a known field and protobuf-c refused). */
+static inline bool s_scan_key(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    const uint8_t *q = *p;
+    if (!s_scan_varint(p, end, v))
+        return false;
+    return *p - q <= 5;
+}
+
 /* A top-level string: no NUL (protobuf-c would cut it there), within
  * limit, UTF-8. */
 static inline bool s_scan_string(const uint8_t *s, size_t len, size_t limit)
@@ -209,7 +223,7 @@ static bool s_wire_ok(const ProtobufCMessageDescriptor *d, const uint8_t *p,
     memset(count, 0, d->n_fields * sizeof count[0]);
     while (p < end) {
         uint64_t key, v = 0;
-        if (!s_scan_varint(&p, end, &key) || key > UINT32_MAX)
+        if (!s_scan_key(&p, end, &key) || key > UINT32_MAX)
             return false;
         unsigned id = (unsigned) (key >> 3), wt = (unsigned) (key & 7);
         if (id == 0)
@@ -231,7 +245,7 @@ static bool s_wire_ok(const ProtobufCMessageDescriptor *d, const uint8_t *p,
             break;
         }
         case 2:
-            if (!s_scan_varint(&p, end, &v) || v > (uint64_t) (end - p))
+            if (!s_scan_key(&p, end, &v) || v > (uint64_t) (end - p))
                 return false;
             q = p;
             qlen = (size_t) v;
@@ -297,7 +311,7 @@ int evlog_event_scan(const uint8_t *data, size_t len, evlog_event_info_t *out)
     evlog_event_info_t info = {0};
     while (p < end) {
         uint64_t key, v;
-        if (!s_scan_varint(&p, end, &key) || key > UINT32_MAX)
+        if (!s_scan_key(&p, end, &key) || key > UINT32_MAX)
             return UNSURE;
         unsigned field = (unsigned) (key >> 3), wt = (unsigned) (key & 7);
         unsigned bit;
@@ -322,7 +336,7 @@ int evlog_event_scan(const uint8_t *data, size_t len, evlog_event_info_t *out)
         case 2:   /* producer */
         case 5:   /* request_id */
         case 6:   /* actor */
-            if (wt != 2 || !s_scan_varint(&p, end, &v) || v > (uint64_t) (end - p))
+            if (wt != 2 || !s_scan_key(&p, end, &v) || v > (uint64_t) (end - p))
                 return UNSURE;
             s = p;
             slen = (size_t) v;
@@ -339,7 +353,7 @@ int evlog_event_scan(const uint8_t *data, size_t len, evlog_event_info_t *out)
             /* a body: a known member of the oneof, one message, whose
              * bytes decode and pass kvalid_message */
             if (field < 15 || wt != 2 || !evlog_event_body_name((int) field) ||
-                !s_scan_varint(&p, end, &v) || v > (uint64_t) (end - p))
+                !s_scan_key(&p, end, &v) || v > (uint64_t) (end - p))
                 return UNSURE;
             const ProtobufCFieldDescriptor *bf =
                 protobuf_c_message_descriptor_get_field(&kefu__envelope__descriptor, field);

@@ -118,7 +118,10 @@ int sched_query_queue(sched_t *self, cmd_t *cmd, store_txn_t *txn, const Kefu__Q
     int64_t now = cmd_now(cmd);
     int64_t close = s_today_close(self, now);
     s_sort_close = close;
-    qsort(all, n, sizeof *all, s_cmp);
+    /* An empty queue has no array (all is NULL): qsort's pointer must not
+     * be NULL even for 0 elements (C11 7.1.4; UBSan, tests/fuzz/regress). */
+    if (n > 1)
+        qsort(all, n, sizeof *all, s_cmp);
     size_t want = q && q->limit && q->limit < n ? q->limit : n;
     Kefu__QueueItems *out = CMD_NEW(cmd, Kefu__QueueItems, kefu__queue_items__init);
     out->has_total = true;

@@ -5,6 +5,10 @@
  * Every body of Envelope, packed with and without the envelope fields
  * before and after it, peeks as its oneof case; an envelope without a
  * body, truncated bytes and garbage peek as 0 (decode to know).
+ *
+ * And the log's scan (evlog_event_scan) of a key or a length prefix
+ * longer than the 5 bytes protobuf-c reads: not sure, as protobuf-c
+ * refuses the envelope (tests/fuzz/fuzz_envelope found the scan sure).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,11 +84,55 @@ static void test_no_body_or_garbage(void **state)
     assert_int_equal(evlog_event_peek_body(group, sizeof group), 0);
 }
 
+/* A valid envelope with its producer's key (0x12) or length (0x06)
+ * written in more bytes than protobuf-c reads. */
+static void test_scan_long_varints(void **state)
+{
+    (void) state;
+    Kefu__Envelope ev = KEFU__ENVELOPE__INIT;
+    Kefu__Probe probe = KEFU__PROBE__INIT;
+    ev.producer = "intake";
+    ev.has_producer_seq = ev.has_at = true;
+    ev.producer_seq = 1;
+    ev.at = 1795397400000000LL;
+    ev.body_case = KEFU__ENVELOPE__BODY_PROBE;
+    ev.probe = &probe;
+    uint8_t buf[256], odd[264];
+    size_t len = s_pack(&ev, buf);
+    assert_int_equal(buf[0], 0x12);
+    assert_int_equal(buf[1], 6);
+    evlog_event_info_t info;
+    assert_int_equal(evlog_event_scan(buf, len, &info), 0);
+
+    /* 5 bytes each: still what protobuf-c reads, and the scan is sure */
+    static const uint8_t key5[] = {0x92, 0x80, 0x80, 0x80, 0x00};
+    static const uint8_t key6[] = {0x92, 0x80, 0x80, 0x80, 0x80, 0x00};
+    static const uint8_t len5[] = {0x12, 0x86, 0x80, 0x80, 0x80, 0x00};
+    static const uint8_t len6[] = {0x12, 0x86, 0x80, 0x80, 0x80, 0x80, 0x00};
+    const struct {
+        const uint8_t *head;
+        size_t n;
+        size_t replaces;   /* bytes of buf it stands for: the key, or key and length */
+        int sure;
+    } cases[] = {{key5, sizeof key5, 1, 1}, {key6, sizeof key6, 1, 0},
+                 {len5, sizeof len5, 2, 1}, {len6, sizeof len6, 2, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(odd, cases[i].head, cases[i].n);
+        memcpy(odd + cases[i].n, buf + cases[i].replaces, len - cases[i].replaces);
+        size_t n = cases[i].n + len - cases[i].replaces;
+        Kefu__Envelope *got = kefu__envelope__unpack(NULL, n, odd);
+        assert_int_equal(got != NULL, cases[i].sure);
+        assert_int_equal(evlog_event_scan(odd, n, &info) == 0, cases[i].sure);
+        kefu__envelope__free_unpacked(got, NULL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_body),
         cmocka_unit_test(test_no_body_or_garbage),
+        cmocka_unit_test(test_scan_long_varints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
