@@ -163,8 +163,8 @@ static void s_requests(void)
 {
     const ProtobufCMessageDescriptor *rq = &kefu__request__descriptor;
     /* cmd_NAME: each request of the daemon alone, and all in a row */
-    static const char *const daemons[] = {"intake", "sched", "sla"};
-    for (size_t k = 0; k < 3; k++) {
+    static const char *const daemons[] = {"intake", "sched", "sla", "net"};
+    for (size_t k = 0; k < sizeof daemons / sizeof daemons[0]; k++) {
         const registry_daemon_t *d = registry_lookup(daemons[k]);
         char target[64];
         snprintf(target, sizeof target, "cmd_%s", daemons[k]);
