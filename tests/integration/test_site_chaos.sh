@@ -244,19 +244,19 @@ n=$(jq -s '[.[] | select(.type == "escalation_cleared")] | length' "$D/log.jsonl
 [ "$n" -eq "$reissues" ] || fail "$n escalations cleared, want $reissues"
 
 # ---- every daemon's state equals a rebuild from the log --------------------------
-dump() {  # dump FILE: every query's answer
+dump() {  # dump FILE: every query's answer (as the daemon wrote it: its order is its own)
     : > "$1"
     for what in "customer list" "order list" "complaints --limit 100000" "rushes" \
                 "queue --limit 100000" "escalations" "obligations"; do
         # shellcheck disable=SC2086
         q $what
-        printf '%s\n' "$ans" | jq -S . >> "$1"
+        printf '%s\n' "$ans" >> "$1"
     done
     r=1
     while [ $r -le "$ROUNDS" ]; do
-        for j in 1 2 3; do q job show "O-$r-$j"; printf '%s\n' "$ans" | jq -S -c . >> "$1"; done
+        for j in 1 2 3; do q job show "O-$r-$j"; printf '%s\n' "$ans" >> "$1"; done
         q complaint show "$(awk -v r=$r '$1 == r { print $2 }' "$D/cases")"
-        printf '%s\n' "$ans" | jq -S -c . >> "$1"
+        printf '%s\n' "$ans" >> "$1"
         r=$((r + 1))
     done
 }
