@@ -30,8 +30,8 @@
 #     the same answers to every query (customers, orders, cases, jobs,
 #     queue, rushes, escalations, obligations).
 # KEFU_SEED repeats a run's choices (printed at the start; the moments of
-# the kills are the scheduler's). SITE_CHAOS_ROUNDS sizes it (default 14:
-# about 25 s on 2 cores).
+# the kills are the scheduler's). SITE_CHAOS_ROUNDS sizes it (default 14,
+# about 25 s on 2 cores; `make san` runs 6).
 set -eu
 export LC_ALL=C   # sort as jq does
 BUILD=${BUILD:-build}
