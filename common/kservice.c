@@ -347,13 +347,30 @@ int kservice_submit(kservice_t *self, Kefu__Request *req, const char *request_id
     return 0;
 }
 
+/* How long a wake-up timer may run before the wall clock is read again.
+ * zloop's timers run on the monotonic clock, so a timer set for a wall
+ * time an hour away would sleep through a step of the wall clock forward
+ * past it (NTP, a person) for as long as it was set; with the minute this
+ * was, a deadline stepped past fired up to a minute late
+ * (test_sla_clockstep). A second bounds that lateness, at the cost of one
+ * timer and one clock read a second while a wake-up is pending: the
+ * daemon's tick is not called for it (s_woken), nothing is scanned. */
+#define S_STEP_CHECK_MS 1000
+
 static int s_woken(zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
     kservice_t *self = arg;
+    int64_t at = self->wake_at;
     self->wake_timer = -1;
     self->wake_at = 0;
+    if (at > kclock_now(self->d->clock)) {
+        /* short of it: a look at the clock (S_STEP_CHECK_MS), or the clock
+         * stepped back; wait for what is left, no tick */
+        kservice_wake_at(self, at);
+        return 0;
+    }
     if (self->serving && self->spec->tick)
         self->spec->tick(self->arg);
     return 0;
@@ -372,8 +389,8 @@ void kservice_wake_at(kservice_t *self, int64_t at_us)
     int64_t ms = (at_us - kclock_now(self->d->clock) + 999) / 1000;
     if (ms < 1)
         ms = 1;
-    if (ms > 60000)
-        ms = 60000;  /* look again within a minute: the wall clock may step */
+    if (ms > S_STEP_CHECK_MS)
+        ms = S_STEP_CHECK_MS;  /* look again within a second: the wall clock may step */
     self->wake_at = at_us;
     self->wake_timer = zloop_timer(self->loop, (size_t) ms, 1, s_woken, self);
 }

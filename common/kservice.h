@@ -99,10 +99,12 @@ int kservice_react(kservice_t *self, store_txn_t *txn, const char *request_id,
  * reacts to, so a repeat is no change). A refusal is logged at debug
  * level: the daemon's own check said "not (any more)". Returns 0. */
 int kservice_submit(kservice_t *self, Kefu__Request *req, const char *request_id);
-/* Asks for a tick when the site clock reaches at_us (a one-shot zloop
- * timer on the wall clock, at most a minute ahead so a clock step is
- * seen; on a simulated clock the ClockAdvanced events bring the ticks, so
- * nothing is set). An earlier time replaces a later one. */
+/* Asks for a tick when the site clock reaches at_us (on the wall clock a
+ * one-shot zloop timer that reads the wall clock again at least every
+ * second and ticks only once it is at at_us, so a step of the clock
+ * forward past it fires within a second and a step back fires nothing
+ * early; on a simulated clock the ClockAdvanced events bring the ticks,
+ * so nothing is set). An earlier time replaces a later one. */
 void kservice_wake_at(kservice_t *self, int64_t at_us);
 
 /* True for an event at seq that is history the daemon never served: it

@@ -1,7 +1,8 @@
 #!/bin/sh
 # deploy/install-deps.sh: installs the Debian 12 packages kefu needs to
 # build, test, fuzz (clang: `make fuzz`) and benchmark (`make deps`,
-# `make run`, .ci/run).
+# `make run`, .ci/run); libfaketime steps the wall clock under a site in
+# test_sla_clockstep.
 #
 # Checks each package with dpkg-query and installs only the missing ones,
 # running `apt-get update` only when something must be installed. As root
@@ -13,7 +14,7 @@ set -eu
 PACKAGES="build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
 protobuf-c-compiler liblmdb-dev libjansson-dev zlib1g-dev libcmocka-dev
 valgrind redis-server redis-tools jq procps make libcurl4-openssl-dev
-libmicrohttpd-dev libsodium-dev clang"
+libmicrohttpd-dev libsodium-dev clang libfaketime"
 
 missing=
 for p in $PACKAGES; do
