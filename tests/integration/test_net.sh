@@ -70,6 +70,22 @@ set -e
 [ $rc -eq 1 ] || fail "a name used twice: exit $rc"
 [ $rc2 -eq 2 ] || fail "a key file overwritten: exit $rc2"
 [ "$(K key list | jq '.items | length')" = 4 ] || fail "key list: $(K key list)"
+# a try that gets no answer (net stopped) leaves the pair; net takes the
+# waiting request once it runs again, and the same command finishes the
+# file with the pair that was enrolled
+NETPID=$(pgrep -f "[k]efu-net --dir $D" | head -1)
+kill -STOP "$NETPID"
+set +e
+K --timeout 1s --request-id kn-1 key new late --role dispatch --out "$D/late.key" --by boss >/dev/null 2>&1; rc=$?
+set -e
+kill -CONT "$NETPID"
+[ $rc -eq 3 ] || fail "key new with net stopped: exit $rc, want 3"
+[ -s "$D/late.key" ] || fail "the unanswered try did not keep its pair"
+l=$(K --request-id kn-1 key new late --role dispatch --out "$D/late.key" --by boss)
+[ "$(printf '%s' "$l" | jq -r .key.public_key)" = "$(sed -n 's/^ *public-key = "\(.*\)"/\1/p' "$D/late.key")" ] ||
+    fail "the key file's pair is not the one enrolled: $l"
+grep -q "site-key" "$D/late.key" || fail "the repeat did not finish the key file"
+K key revoke late --by boss >/dev/null
 
 # no key, a stranger's key: never answered, nothing read
 set +e
@@ -129,7 +145,7 @@ K key revoke t1 --by boss >/dev/null
 refused t1 forbidden "refused key t1" queue
 grep -q "refused revoked key t1" "$D/log/net.log" || fail "no log line for the revoked key"
 [ "$(K key list | jq '.items | length')" = 3 ] || fail "key list after revoke"
-[ "$(K key list --revoked | jq '.items | length')" = 4 ] || fail "key list --revoked"
+[ "$(K key list --revoked | jq '.items | length')" = 5 ] || fail "key list --revoked"
 
 # the keys survive a rebuild from the log (the store is derived)
 now=$(K status | jq -r .now)

@@ -104,14 +104,15 @@ settle() {
     --set sla.remind_every=off
 
 # ---- the killer -----------------------------------------------------------------
-DAEMONS=(evlog intake sched sla)
-first=$((RANDOM % 4))
+DAEMONS=(evlog intake sched sla net)
+ND=${#DAEMONS[@]}
+first=$((RANDOM % ND))
 KSEED=$RANDOM
 ( RANDOM=$KSEED
   n=0
   while :; do
       sleep "0.$((RANDOM % 50 + 30))"
-      if [ $n -lt 4 ]; then name=${DAEMONS[$(( (first + n) % 4 ))]}; else name=${DAEMONS[$((RANDOM % 4))]}; fi
+      if [ $n -lt $ND ]; then name=${DAEMONS[$(( (first + n) % ND ))]}; else name=${DAEMONS[$((RANDOM % ND))]}; fi
       pkill -9 -f "[k]efu-$name --dir $D" && n=$((n + 1))
   done ) &
 KILLER=$!
@@ -126,6 +127,9 @@ while [ $r -le "$ROUNDS" ]; do
     for j in 1 2 3; do
         w "order-$r-$j" order add --customer "$c" --product print --qty $((RANDOM % 40 + 1)) --id "O-$r-$j"
     done
+    # net: a terminal's key a round (a try with no answer keeps its pair;
+    # the repeat with the same request id finishes the file)
+    w "key-$r" key new "k$r" --role terminal --out "$D/k$r.key"
     w "open-$r" complaint open --customer "$c" --order "O-$r-2" --kind missing \
         --complexity simple --by li --text "round $r"
     case_id=$(printf '%s' "$ans" | jq -r .id)
@@ -198,6 +202,15 @@ count() { jq -s "[.[] | select($1)] | length" "$D/log.jsonl"; }
 [ "$(count '.type == "customer_registered"')" -eq "$ROUNDS" ] || fail "customers in the log"
 [ "$(count '.type == "order_taken"')" -eq $((ROUNDS * 3)) ] || fail "orders in the log"
 [ "$(count '.type == "case_opened"')" -eq "$ROUNDS" ] || fail "cases in the log"
+[ "$(count '.type == "key_enrolled"')" -eq "$ROUNDS" ] || fail "keys in the log"
+r=1
+while [ $r -le "$ROUNDS" ]; do   # each key file holds the pair that was enrolled
+    pub=$(sed -n 's/^ *public-key = "\(.*\)"/\1/p' "$D/k$r.key")
+    [ "$(jq -r --arg n "k$r" 'select(.type == "key_enrolled" and .data.key.name == $n) | .data.key.public_key' "$D/log.jsonl")" = "$pub" ] ||
+        fail "key k$r: its file's pair is not the enrolled one"
+    grep -q site-key "$D/k$r.key" || fail "key k$r: its file was never finished"
+    r=$((r + 1))
+done
 [ "$(count '.type == "stage_reported"')" -eq $((ROUNDS * 8)) ] || fail "stage reports in the log"
 [ "$(count '.type == "clock_advanced"')" -eq "$ROUNDS" ] || fail "clock advances in the log"
 q customer list
@@ -247,7 +260,7 @@ n=$(jq -s '[.[] | select(.type == "escalation_cleared")] | length' "$D/log.jsonl
 dump() {  # dump FILE: every query's answer (as the daemon wrote it: its order is its own)
     : > "$1"
     for what in "customer list" "order list" "complaints --limit 100000" "rushes" \
-                "queue --limit 100000" "escalations" "obligations"; do
+                "queue --limit 100000" "escalations" "obligations" "key list --revoked"; do
         # shellcheck disable=SC2086
         q $what
         printf '%s\n' "$ans" >> "$1"
@@ -262,8 +275,9 @@ dump() {  # dump FILE: every query's answer (as the daemon wrote it: its order i
 }
 dump "$D/before"
 "$B/kefu" down --dir "$D"
-for gone in intake sched sla "intake sched sla"; do
-    for s in $gone; do rm -rf "${D:?}/$s"; done
+for gone in intake sched sla net "intake sched sla net"; do
+    # net's folder keeps the site's key pair beside its store: the store only
+    for s in $gone; do if [ "$s" = net ]; then rm -f "${D:?}"/net/*.mdb; else rm -rf "${D:?}/$s"; fi; done
     "$B/kefu" up --dir "$D" --detach --sim-clock "$START" --set sla.remind_every=off
     settle
     dump "$D/after"
