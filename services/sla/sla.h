@@ -74,7 +74,7 @@ typedef struct {
 
 /* ---- sla_store.c ---- */
 extern const char *const sla_table_names[];
-#define SLA_SCHEMA 2  /* 2: by_due's value is opened_at */
+#define SLA_SCHEMA 3  /* 2: by_due's value is opened_at; 3: outbox keyed by channel */
 void sla_store_tables(sla_t *self);
 
 /* ---- sla_apply.c ---- */
