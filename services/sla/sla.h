@@ -53,7 +53,7 @@ typedef struct {
     store_table_t by_due;      /* be64(due) obligation id -> be64(opened_at): the open ones by due */
     store_table_t escalations; /* id -> Escalation */
     store_table_t esc_time;    /* be64(raised_at) id -> "": escalations in time order */
-    store_table_t outbox;      /* be64(seq) -> notice JSON: not delivered yet (sla_notify.c) */
+    store_table_t outbox;      /* channel, be64(seq) -> notice JSON: not delivered yet (sla_notify.c) */
 } sla_tables_t;
 
 typedef struct {

@@ -18,6 +18,13 @@
  * a notice is sent again only if sla stops between its delivery and that
  * deletion (at least once; a receiver that must not see one twice keys
  * on `seq`). With no channel configured nothing is kept.
+ *
+ * Routing (sla_route.h): the above is channel 0, "default"; sla.channels
+ * names more webhooks and sla.route says which kinds and levels go to
+ * which. A notice is put once per channel it goes to, keyed (channel
+ * index, be64(seq)), and each channel has its own thread, backoff and
+ * delivered mark: in order and once per channel, and a channel that
+ * fails holds up none of the others. The key's layout is SLA_SCHEMA 3.
  */
 #include <curl/curl.h>
 #include <errno.h>
