@@ -97,7 +97,10 @@ void sla_watch_tick(void *arg);
 size_t sla_watch_size(const sla_watch_t *self);
 
 /* ---- sla_notify.c ---- */
-sla_notify_t *sla_notify_new(sla_t *sla, const kconfig_t *config);
+/* The notifier of config's sla.notify_* keys, sla.channels and sla.route.
+ * Returns 0 and sets *out; ENOMEM; or KEFU_EINVAL (logged, naming the
+ * rule) for a rule naming a channel sla.channels does not define. */
+int sla_notify_new(sla_notify_t **out, sla_t *sla, const kconfig_t *config);
 void sla_notify_destroy(sla_notify_t **self_p);
 bool sla_notify_enabled(const sla_notify_t *self);
 /* For the appliers: the notice of sla's own event ev (raised, levelled,

@@ -402,11 +402,12 @@ static int s_delivered(zloop_t *loop, zsock_t *sock, void *arg)
 
 /* ---- life --------------------------------------------------------------------------------- */
 
-sla_notify_t *sla_notify_new(sla_t *sla, const kconfig_t *config)
+int sla_notify_new(sla_notify_t **out, sla_t *sla, const kconfig_t *config)
 {
+    *out = NULL;
     sla_notify_t *self = calloc(1, sizeof *self);
     if (!self)
-        return NULL;
+        return ENOMEM;
     self->sla = sla;
     self->retry_max_us = kconfig_duration(config, "sla.notify_retry_max");
     s_chan_t *d = &self->chans[0];
@@ -425,7 +426,7 @@ sla_notify_t *sla_notify_new(sla_t *sla, const kconfig_t *config)
     if (n < 0 || r < 0) {
         klog_error("%s: %s", n < 0 ? "sla.channels" : "sla.route", what);
         free(self);
-        return NULL;
+        return KEFU_EINVAL;
     }
     self->n_rules = r;
     self->n_chans = 1 + n;
@@ -441,7 +442,8 @@ sla_notify_t *sla_notify_new(sla_t *sla, const kconfig_t *config)
         pthread_mutex_init(&self->chans[i].mu, NULL);
         pthread_cond_init(&self->chans[i].cv, NULL);
     }
-    return self;
+    *out = self;
+    return 0;
 }
 
 int sla_notify_attach(sla_notify_t *self, zloop_t *loop)
