@@ -48,8 +48,8 @@ int sla_new(sla_t **out, kdaemon_t *d)
     int rc = self->apply_arena ? 0 : ENOMEM;
     if (rc == 0 && !(self->watch = sla_watch_new(self)))
         rc = ENOMEM;
-    if (rc == 0 && !(self->notify = sla_notify_new(self, d->config)))
-        rc = ENOMEM;
+    if (rc == 0)
+        rc = sla_notify_new(&self->notify, self, d->config);
     if (rc == 0 && (rc = kservice_new(&self->svc, d, &s_spec, self)) == 0)
         sla_store_tables(self);  /* the heap is filled at the first tick */
     if (rc) {

@@ -53,7 +53,7 @@ typedef struct {
     store_table_t by_due;      /* be64(due) obligation id -> be64(opened_at): the open ones by due */
     store_table_t escalations; /* id -> Escalation */
     store_table_t esc_time;    /* be64(raised_at) id -> "": escalations in time order */
-    store_table_t outbox;      /* be64(seq) -> notice JSON: not delivered yet (sla_notify.c) */
+    store_table_t outbox;      /* channel, be64(seq) -> notice JSON: not delivered yet (sla_notify.c) */
 } sla_tables_t;
 
 typedef struct {
@@ -74,7 +74,7 @@ typedef struct {
 
 /* ---- sla_store.c ---- */
 extern const char *const sla_table_names[];
-#define SLA_SCHEMA 2  /* 2: by_due's value is opened_at */
+#define SLA_SCHEMA 3  /* 2: by_due's value is opened_at; 3: outbox keyed by channel */
 void sla_store_tables(sla_t *self);
 
 /* ---- sla_apply.c ---- */
@@ -97,7 +97,10 @@ void sla_watch_tick(void *arg);
 size_t sla_watch_size(const sla_watch_t *self);
 
 /* ---- sla_notify.c ---- */
-sla_notify_t *sla_notify_new(sla_t *sla, const kconfig_t *config);
+/* The notifier of config's sla.notify_* keys, sla.channels and sla.route.
+ * Returns 0 and sets *out; ENOMEM; or KEFU_EINVAL (logged, naming the
+ * rule) for a rule naming a channel sla.channels does not define. */
+int sla_notify_new(sla_notify_t **out, sla_t *sla, const kconfig_t *config);
 void sla_notify_destroy(sla_notify_t **self_p);
 bool sla_notify_enabled(const sla_notify_t *self);
 /* For the appliers: the notice of sla's own event ev (raised, levelled,

@@ -18,6 +18,13 @@
  * a notice is sent again only if sla stops between its delivery and that
  * deletion (at least once; a receiver that must not see one twice keys
  * on `seq`). With no channel configured nothing is kept.
+ *
+ * Routing (sla_route.h): the above is channel 0, "default"; sla.channels
+ * names more webhooks and sla.route says which kinds and levels go to
+ * which. A notice is put once per channel it goes to, keyed (channel
+ * index, be64(seq)), and each channel has its own thread, backoff and
+ * delivered mark: in order and once per channel, and a channel that
+ * fails holds up none of the others. The key's layout is SLA_SCHEMA 3.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -35,13 +42,18 @@
 #include "ktime.h"
 #include "pbjson.h"
 #include "sla.h"
+#include "sla_route.h"
 
-struct sla_notify_t {
-    sla_t *sla;
+/* One channel (sla_route.h): its target, its thread and its part of the
+ * outbox (keys starting with its index), so a channel that fails holds up
+ * only its own notices. */
+typedef struct {
+    sla_notify_t *n;
+    int index;                  /* 0: default */
+    char name[32];
     char url[1024];
     char format[16];
     char command[1024];
-    int64_t retry_max_us;
     pthread_t thread;
     bool started;
     pthread_mutex_t mu;
@@ -51,11 +63,52 @@ struct sla_notify_t {
     uint64_t delivered;         /* under mu: highest seq delivered, not yet deleted */
     uint64_t sent_upto;         /* the thread's: highest seq handed to the channels */
     zsock_t *tell_main, *tell_thread;  /* PAIR: "delivered" to the loop */
+} s_chan_t;
+
+struct sla_notify_t {
+    sla_t *sla;
+    int64_t retry_max_us;
+    s_chan_t chans[SLA_CHANNELS_MAX];
+    int n_chans;                /* default included (it may be empty: no target) */
+    sla_route_rule_t rules[64];
+    int n_rules;
 };
+
+static bool s_chan_on(const s_chan_t *c)
+{
+    return c->url[0] || c->command[0];
+}
 
 bool sla_notify_enabled(const sla_notify_t *self)
 {
-    return self && (self->url[0] || self->command[0]);
+    if (!self)
+        return false;
+    for (int i = 0; i < self->n_chans; i++)
+        if (s_chan_on(&self->chans[i]))
+            return true;
+    return false;
+}
+
+/* The outbox key of channel c's notice seq: its index, then be64(seq). */
+static size_t s_key(uint8_t key[9], int c, uint64_t seq)
+{
+    key[0] = (uint8_t) c;
+    krecord_time_key(key + 1, (int64_t) seq, NULL);
+    return 9;
+}
+
+/* Which channels a notice of kind (a word) and level goes to: a bit per
+ * channel (sla_route.h). */
+static unsigned s_route(const sla_notify_t *self, const char *kind, int level)
+{
+    unsigned to = 0;
+    for (int i = 0; i < self->n_rules; i++) {
+        const sla_route_rule_t *r = &self->rules[i];
+        if ((strcmp(r->kind, "*") == 0 || (kind && strcmp(r->kind, kind) == 0)) &&
+            (r->level == 0 || r->level == level))
+            to |= 1u << r->channel;
+    }
+    return to ? to : 1u;
 }
 
 /* ---- the notice and its formats ------------------------------------------------------ */
@@ -106,25 +159,34 @@ int sla_notify_put(sla_notify_t *self, store_txn_t *txn, uint64_t seq, const Kef
     json_object_set_new(j, "seq", json_integer((json_int_t) seq));
     json_object_set_new(j, "event", json_string(what));
     char *text = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    if (!text)
+    if (!text) {
+        json_decref(j);
         return ENOMEM;
-    uint8_t key[8];
-    size_t kl = krecord_time_key(key, (int64_t) seq, NULL);
-    int rc = store_put(txn, self->sla->t.outbox, key, kl, text, strlen(text));
-    free(text);
-    if (rc == 0) {
-        pthread_mutex_lock(&self->mu);
-        self->more = true;
-        pthread_cond_signal(&self->cv);
-        pthread_mutex_unlock(&self->mu);
     }
+    unsigned to = s_route(self, json_string_value(json_object_get(j, "kind")),
+                          (int) json_integer_value(json_object_get(j, "level")));
+    json_decref(j);
+    int rc = 0;
+    for (int c = 0; c < self->n_chans && rc == 0; c++) {
+        s_chan_t *ch = &self->chans[c];
+        if (!(to & (1u << c)) || !s_chan_on(ch))
+            continue;
+        uint8_t key[9];
+        rc = store_put(txn, self->sla->t.outbox, key, s_key(key, c, seq), text, strlen(text));
+        if (rc == 0) {
+            pthread_mutex_lock(&ch->mu);
+            ch->more = true;
+            pthread_cond_signal(&ch->cv);
+            pthread_mutex_unlock(&ch->mu);
+        }
+    }
+    free(text);
     return rc;
 }
 
 /* The body to post for notice n (JSON text), in the configured format;
  * malloc'd. */
-static char *s_body(const sla_notify_t *self, const char *notice)
+static char *s_body(const s_chan_t *self, const char *notice)
 {
     if (strcmp(self->format, "json") == 0)
         return strdup(notice);
@@ -168,7 +230,7 @@ static size_t s_discard(char *p, size_t size, size_t n, void *arg)
     return size * n;
 }
 
-static bool s_post(const sla_notify_t *self, const char *notice)
+static bool s_post(const s_chan_t *self, const char *notice)
 {
     char *body = s_body(self, notice);
     if (!body)
@@ -197,7 +259,7 @@ static bool s_post(const sla_notify_t *self, const char *notice)
     return ok;
 }
 
-static bool s_run_command(const sla_notify_t *self, const char *notice)
+static bool s_run_command(const s_chan_t *self, const char *notice)
 {
     FILE *p = popen(self->command, "w");
     if (!p) {
@@ -215,22 +277,24 @@ static bool s_run_command(const sla_notify_t *self, const char *notice)
 
 /* The first notice after seq `after`: its seq (0: none) into *seq and its
  * text (malloc'd). */
-static char *s_next(sla_notify_t *self, uint64_t after, uint64_t *seq)
+static char *s_next(s_chan_t *self, uint64_t after, uint64_t *seq)
 {
     *seq = 0;
+    sla_t *sla = self->n->sla;
     store_txn_t *txn;
-    if (store_read_begin(kservice_store(self->sla->svc), &txn) != 0)
+    if (store_read_begin(kservice_store(sla->svc), &txn) != 0)
         return NULL;
     store_cursor_t *c;
     char *text = NULL;
-    if (store_cursor_open(txn, self->sla->t.outbox, &c) == 0) {
-        uint8_t key[8];
-        size_t kl = krecord_time_key(key, (int64_t) after + 1, NULL);
+    if (store_cursor_open(txn, sla->t.outbox, &c) == 0) {
+        uint8_t key[9];
+        size_t kl = s_key(key, self->index, after + 1);
         const void *k, *v;
         size_t klen, vl;
         if (store_cursor_seek(c, key, kl) == 0 &&
-            store_cursor_next(c, &k, &klen, &v, &vl) == 0 && klen == 8) {
-            *seq = (uint64_t) krecord_key_time(k);
+            store_cursor_next(c, &k, &klen, &v, &vl) == 0 && klen == 9 &&
+            ((const uint8_t *) k)[0] == self->index) {
+            *seq = (uint64_t) krecord_key_time((const uint8_t *) k + 1);
             text = malloc(vl + 1);
             if (text) {
                 memcpy(text, v, vl);
@@ -245,7 +309,7 @@ static char *s_next(sla_notify_t *self, uint64_t after, uint64_t *seq)
 
 static void *s_thread(void *arg)
 {
-    sla_notify_t *self = arg;
+    s_chan_t *self = arg;
     int64_t backoff = 0;
     for (;;) {
         pthread_mutex_lock(&self->mu);
@@ -270,8 +334,8 @@ static void *s_thread(void *arg)
                 continue;
             }
             backoff = backoff ? backoff * 2 : 250000;
-            if (backoff > self->retry_max_us)
-                backoff = self->retry_max_us;
+            if (backoff > self->n->retry_max_us)
+                backoff = self->n->retry_max_us;
         }
         /* wait for more, or the time to try again */
         pthread_mutex_lock(&self->mu);
@@ -295,7 +359,7 @@ static void *s_thread(void *arg)
 /* ---- the loop's side: delivered notices leave the outbox ------------------------------- */
 
 typedef struct {
-    sla_notify_t *n;
+    s_chan_t *ch;
     uint64_t upto;
 } s_forget_t;
 
@@ -303,72 +367,109 @@ static int s_forget(store_txn_t *txn, void *arg)
 {
     s_forget_t *f = arg;
     store_cursor_t *c;
-    int rc = store_cursor_open(txn, f->n->sla->t.outbox, &c);
+    sla_t *sla = f->ch->n->sla;
+    int rc = store_cursor_open(txn, sla->t.outbox, &c);
     if (rc)
         return rc;
-    uint8_t keys[256][8];
+    uint8_t keys[256][9];
     size_t n = 0;
     const void *k;
     size_t kl;
-    store_cursor_seek(c, NULL, 0);
-    while (n < 256 && store_cursor_next(c, &k, &kl, NULL, NULL) == 0 && kl == 8 &&
-           (uint64_t) krecord_key_time(k) <= f->upto)
-        memcpy(keys[n++], k, 8);
+    uint8_t first[9];
+    store_cursor_seek(c, first, s_key(first, f->ch->index, 0));
+    while (n < 256 && store_cursor_next(c, &k, &kl, NULL, NULL) == 0 && kl == 9 &&
+           ((const uint8_t *) k)[0] == f->ch->index &&
+           (uint64_t) krecord_key_time((const uint8_t *) k + 1) <= f->upto)
+        memcpy(keys[n++], k, 9);
     store_cursor_close(&c);
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = store_del(txn, f->n->sla->t.outbox, keys[i], 8);
+        rc = store_del(txn, sla->t.outbox, keys[i], 9);
     return rc;
 }
 
 static int s_delivered(zloop_t *loop, zsock_t *sock, void *arg)
 {
     (void) loop;
-    sla_notify_t *self = arg;
+    s_chan_t *self = arg;
     zsock_wait(sock);
     pthread_mutex_lock(&self->mu);
     s_forget_t f = {self, self->delivered};
     pthread_mutex_unlock(&self->mu);
-    if (store_write(kservice_store(self->sla->svc), s_forget, &f) != 0)
+    if (store_write(kservice_store(self->n->sla->svc), s_forget, &f) != 0)
         klog_warn("notify: can't clear delivered notices now; they go again after a restart");
     return 0;
 }
 
 /* ---- life --------------------------------------------------------------------------------- */
 
-sla_notify_t *sla_notify_new(sla_t *sla, const kconfig_t *config)
+int sla_notify_new(sla_notify_t **out, sla_t *sla, const kconfig_t *config)
 {
+    *out = NULL;
     sla_notify_t *self = calloc(1, sizeof *self);
     if (!self)
-        return NULL;
+        return ENOMEM;
     self->sla = sla;
-    snprintf(self->url, sizeof self->url, "%s", kconfig_get(config, "sla.notify_url"));
-    snprintf(self->format, sizeof self->format, "%s", kconfig_get(config, "sla.notify_format"));
-    snprintf(self->command, sizeof self->command, "%s", kconfig_get(config, "sla.notify_command"));
     self->retry_max_us = kconfig_duration(config, "sla.notify_retry_max");
-    pthread_mutex_init(&self->mu, NULL);
-    pthread_cond_init(&self->cv, NULL);
-    return self;
+    s_chan_t *d = &self->chans[0];
+    snprintf(d->name, sizeof d->name, "default");
+    snprintf(d->url, sizeof d->url, "%s", kconfig_get(config, "sla.notify_url"));
+    snprintf(d->format, sizeof d->format, "%s", kconfig_get(config, "sla.notify_format"));
+    snprintf(d->command, sizeof d->command, "%s", kconfig_get(config, "sla.notify_command"));
+    /* kconfig checked both keys; a rule naming a channel sla.channels
+     * lacks is caught here (the key's own check cannot see the other) */
+    sla_channel_def_t defs[SLA_CHANNELS_MAX];
+    char what[256] = "";
+    int n = sla_channels_parse(kconfig_get(config, "sla.channels"), defs, SLA_CHANNELS_MAX - 1,
+                               what, sizeof what);
+    int r = n < 0 ? n : sla_route_parse(kconfig_get(config, "sla.route"), defs, n, self->rules,
+                                        64, what, sizeof what);
+    if (n < 0 || r < 0) {
+        klog_error("%s: %s", n < 0 ? "sla.channels" : "sla.route", what);
+        free(self);
+        return KEFU_EINVAL;
+    }
+    self->n_rules = r;
+    self->n_chans = 1 + n;
+    for (int i = 0; i < n; i++) {
+        s_chan_t *c = &self->chans[i + 1];
+        memcpy(c->name, defs[i].name, sizeof c->name);      /* same sizes, NUL-ended */
+        memcpy(c->url, defs[i].url, sizeof c->url);
+        memcpy(c->format, defs[i].format, sizeof c->format);
+    }
+    for (int i = 0; i < self->n_chans; i++) {
+        self->chans[i].n = self;
+        self->chans[i].index = i;
+        pthread_mutex_init(&self->chans[i].mu, NULL);
+        pthread_cond_init(&self->chans[i].cv, NULL);
+    }
+    *out = self;
+    return 0;
 }
 
 int sla_notify_attach(sla_notify_t *self, zloop_t *loop)
 {
     if (!sla_notify_enabled(self))
         return 0;
-    char ep[64];
-    snprintf(ep, sizeof ep, "inproc://sla-notify-%p", (void *) self);
-    self->tell_main = zsock_new(ZMQ_PAIR);
-    self->tell_thread = zsock_new(ZMQ_PAIR);
-    if (!self->tell_main || !self->tell_thread || zsock_bind(self->tell_main, "%s", ep) != 0 ||
-        zsock_connect(self->tell_thread, "%s", ep) != 0)
-        return -1;
-    if (zloop_reader(loop, self->tell_main, s_delivered, self) != 0)
-        return -1;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (pthread_create(&self->thread, NULL, s_thread, self) != 0)
-        return -1;
-    self->started = true;
-    klog_info("notifying%s%s%s%s", self->url[0] ? " " : "", self->url,
-              self->command[0] ? " and by " : "", self->command);
+    for (int i = 0; i < self->n_chans; i++) {
+        s_chan_t *c = &self->chans[i];
+        if (!s_chan_on(c))
+            continue;
+        char ep[64];
+        snprintf(ep, sizeof ep, "inproc://sla-notify-%p", (void *) c);
+        c->tell_main = zsock_new(ZMQ_PAIR);
+        c->tell_thread = zsock_new(ZMQ_PAIR);
+        if (!c->tell_main || !c->tell_thread || zsock_bind(c->tell_main, "%s", ep) != 0 ||
+            zsock_connect(c->tell_thread, "%s", ep) != 0)
+            return -1;
+        if (zloop_reader(loop, c->tell_main, s_delivered, c) != 0)
+            return -1;
+        if (pthread_create(&c->thread, NULL, s_thread, c) != 0)
+            return -1;
+        c->started = true;
+        klog_info("notifying %s:%s%s%s%s", c->name, c->url[0] ? " " : "", c->url,
+                  c->command[0] ? " and by " : "", c->command);
+    }
     return 0;
 }
 
@@ -377,18 +478,24 @@ void sla_notify_destroy(sla_notify_t **self_p)
     if (!self_p || !*self_p)
         return;
     sla_notify_t *self = *self_p;
-    if (self->started) {
-        pthread_mutex_lock(&self->mu);
-        self->stop = true;
-        pthread_cond_signal(&self->cv);
-        pthread_mutex_unlock(&self->mu);
-        pthread_join(self->thread, NULL);
-        curl_global_cleanup();
+    bool any = false;
+    for (int i = 0; i < self->n_chans; i++) {
+        s_chan_t *c = &self->chans[i];
+        if (c->started) {
+            pthread_mutex_lock(&c->mu);
+            c->stop = true;
+            pthread_cond_signal(&c->cv);
+            pthread_mutex_unlock(&c->mu);
+            pthread_join(c->thread, NULL);
+            any = true;
+        }
+        zsock_destroy(&c->tell_main);
+        zsock_destroy(&c->tell_thread);
+        pthread_cond_destroy(&c->cv);
+        pthread_mutex_destroy(&c->mu);
     }
-    zsock_destroy(&self->tell_main);
-    zsock_destroy(&self->tell_thread);
-    pthread_cond_destroy(&self->cv);
-    pthread_mutex_destroy(&self->mu);
+    if (any)
+        curl_global_cleanup();
     free(self);
     *self_p = NULL;
 }

@@ -12,8 +12,9 @@
  *                by due time (obligations --due-within; the heap's fill)
  *   escalations  id -> packed kefu.Escalation
  *   esc_time     be64(raised_at) id -> "": escalations in time order
- *   outbox       be64(seq) -> a notice (JSON) not delivered yet: the
- *                notifier's delivery state (sla_notify.c)
+ *   outbox       channel index (1 byte) be64(seq) -> a notice (JSON) not
+ *                delivered yet on that channel: the notifier's delivery
+ *                state (sla_notify.c)
  *   requests, replies, kservice.reactions, meta   the kit's
  * Everything is derived from the log; the heap of next actions
  * (sla_watch.c) is filled from obligations at start.

@@ -69,6 +69,7 @@ static const char s_default_dump[] =
     "sched.work_frame = received:5m,printing:30m,binding:1h,qc:15m,packed:15m\n"
     "sched.work_print = received:5m,printing:30m,qc:10m,packed:10m\n"
     "sla.analysis_report = 3d\n"
+    "sla.channels = \n"
     "sla.complaint_complex = 24h\n"
     "sla.complaint_simple = 2h\n"
     "sla.first_contact = 7d\n"
@@ -82,6 +83,7 @@ static const char s_default_dump[] =
     "sla.rework_crystal = 48h\n"
     "sla.rework_frame = 48h\n"
     "sla.rework_print = same-day\n"
+    "sla.route = \n"
     "sla.warn_share = 80\n";
 
 /* The example of contract.md "Configuration", verbatim. */
@@ -406,6 +408,17 @@ static void test_set_errors(void **state)
          "sla.rework_album: \"-1h\" is not a deadline like 24h, 4h30m@work, same-day or next-day"},
         {"log.level=", "log.level: \"\" is not one of debug, info, warn, error"},
         {"net.listen=\xC0\x80", "net.listen: not valid UTF-8"},
+        /* the notifier's routing (services/sla/sla_route.h): the bad part named */
+        {"sla.route=major/2=gm", "sla.route: rule major: kind \"major\": an escalation kind "
+                                 "(complaint-reply-overdue, major-complaint, ...) or *"},
+        {"sla.route=major-complaint/3=gm", "sla.route: rule major-complaint: level \"3\": 1 or 2"},
+        {"sla.route=major-complaint", "sla.route: \"major-complaint\" is not KIND[/LEVEL]=CHANNEL"},
+        {"sla.channels=gm=xml:http://h/", "sla.channels: channel gm: format \"xml\": one of json, "
+                                          "dingtalk, wecom"},
+        {"sla.channels=gm=json:ftp://h/", "sla.channels: channel gm: \"ftp://h/\" is not an "
+                                          "http:// or https:// URL"},
+        {"sla.channels=default=json:http://h/", "sla.channels: channel name \"default\": up to 31 "
+                                                "bytes, not \"default\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         memset(fx->err, 0, sizeof fx->err);
