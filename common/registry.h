@@ -18,7 +18,7 @@
  * starts anything, and kefu links only libkefu.a; and every daemon must
  * accept every key of the site, since kefu up hands each the same
  * --config and --set. A data-only file costs a program nothing it does not
- * read. The keys no daemon owns (kefu's own, log, net, calendar) and those
+ * read. The keys no daemon owns (kefu's own, log, calendar) and those
  * of daemons not built yet are the site's, in common/site_keys.c.
  */
 #ifndef KEFU_REGISTRY_H
@@ -65,7 +65,7 @@ bool registry_request_shared(int req_case);
  * registry_key_tables) is the site's configuration at its defaults. */
 extern const kconfig_table_t *const registry_key_tables[];
 
-/* The site's keys (common/site_keys.c): kefu's own, log, net, calendar. */
+/* The site's keys (common/site_keys.c): kefu's own, log, calendar. */
 extern const kconfig_table_t site_keys;
 /* Keys of daemons not built yet (the SLA watchers' sla.level2_after), kept so a site's config file is checked
  * before they land: each group moves to services/NAME/NAME_keys.c with

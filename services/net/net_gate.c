@@ -11,7 +11,8 @@
  *            enrolled and not revoked; then it answers 200 with the key's
  *            name as the connection's User-Id, else 400, and logs the
  *            refusal with the key (and its name, if it has one) and the
- *            peer's address. A refused client never gets a message in.
+ *            peer's address, once a minute a key (libzmq reconnects a
+ *            refused client). A refused client never gets a message in.
  *   monitor  PAIR on the router's socket events: a client that fails the
  *            handshake itself (no CURVE, a wrong site key) is logged.
  *   daemons  one DEALER per daemon of the registry, to
@@ -67,6 +68,7 @@ struct net_gate_t {
     zsock_t *daemons[S_MAX_DAEMONS];   /* by registry order; NULL until used */
     zhashx_t *pending;       /* gate corr (as a decimal string) -> s_pending_t */
     arena_t *arena;          /* a request's decoding, reset for each one */
+    zhashx_t *refused;       /* public key -> mono us of its last refusal logged */
     uint64_t next_corr;
     int timeout_ms;
     int timer;
@@ -81,6 +83,12 @@ static void s_pending_free(void **item)
         zframe_destroy(&p->peer);
         free(p);
     }
+    *item = NULL;
+}
+
+static void s_free_item(void **item)
+{
+    free(*item);
     *item = NULL;
 }
 
@@ -413,6 +421,27 @@ done:
 
 /* ---- ZAP: every handshake --------------------------------------------------------------------- */
 
+/* Whether to log a refusal of key pub now: once a minute a key at most, as
+ * libzmq reconnects a refused client every few hundred milliseconds and
+ * the log would say the same thing all day. */
+static bool s_log_refusal(net_gate_t *self, const char *pub)
+{
+    int64_t now = kclock_mono_us();
+    int64_t *last = zhashx_lookup(self->refused, pub);
+    if (last && now - *last < 60 * 1000000LL)
+        return false;
+    if (!last) {
+        if (zhashx_size(self->refused) >= 4096)
+            zhashx_purge(self->refused);   /* a flood of strangers: start again */
+        last = malloc(sizeof *last);
+        if (!last)
+            return true;
+        zhashx_insert(self->refused, pub, last);
+    }
+    *last = now;
+    return true;
+}
+
 static int s_on_zap(zloop_t *loop, zsock_t *sock, void *arg)
 {
     (void) loop;
@@ -438,10 +467,13 @@ static int s_on_zap(zloop_t *loop, zsock_t *sock, void *arg)
             klog_debug("key %s (%s) connected from %s", key.name, pub, address ? address : "?");
         } else if (rc == 0) {
             text = "revoked key";
-            klog_warn("refused revoked key %s (%s) from %s", key.name, pub, address ? address : "?");
+            if (s_log_refusal(self, pub))
+                klog_warn("refused revoked key %s (%s) from %s", key.name, pub,
+                          address ? address : "?");
         } else {
             text = "unknown key";
-            klog_warn("refused unknown key %s from %s", pub, address ? address : "?");
+            if (s_log_refusal(self, pub))
+                klog_warn("refused unknown key %s from %s", pub, address ? address : "?");
         }
     } else
         klog_warn("refused a %s handshake from %s: CURVE only", mechanism ? mechanism : "?",
@@ -499,10 +531,12 @@ net_gate_t *net_gate_new(net_t *net, const char *endpoint, const char *public_ke
     snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->pending = zhashx_new();
     self->arena = arena_new(0);
+    self->refused = zhashx_new();
     self->zap = zsock_new(ZMQ_REP);
     self->router = zsock_new(ZMQ_ROUTER);
-    if (!self->pending || !self->arena || !self->zap || !self->router)
+    if (!self->pending || !self->arena || !self->refused || !self->zap || !self->router)
         goto fail;
+    zhashx_set_destructor(self->refused, s_free_item);
     zhashx_set_destructor(self->pending, s_pending_free);
     /* ZAP first: libzmq asks whoever is bound there, and refuses every
      * handshake while nobody is */
@@ -550,6 +584,7 @@ void net_gate_destroy(net_gate_t **self_p)
         zsock_destroy(&self->daemons[i]);
     zhashx_destroy(&self->pending);
     arena_destroy(&self->arena);
+    zhashx_destroy(&self->refused);
     free(self);
     *self_p = NULL;
 }
