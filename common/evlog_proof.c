@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kerr.h"
+#include "kfs.h"
 #include "klog.h"
 #include "site.h"
 
@@ -79,23 +80,6 @@ static int s_write_all(int fd, const uint8_t *p, size_t len)
     return 0;
 }
 
-/* fsyncs the directory holding path, so a rename into it is durable. */
-static int s_sync_dir(const char *path)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return 0;
-    *slash = '\0';
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    int rc = fsync(fd) == 0 ? 0 : errno;
-    close(fd);
-    return rc;
-}
-
 int evlog_secret_ensure(const char *site, uint8_t secret[EVLOG_SECRET_BYTES])
 {
     if (sodium_init() < 0)
@@ -134,7 +118,7 @@ int evlog_secret_ensure(const char *site, uint8_t secret[EVLOG_SECRET_BYTES])
     if (rc == 0 && rename(tmp, path) != 0)
         rc = errno;
     if (rc == 0)
-        rc = s_sync_dir(path);
+        rc = kfs_sync_parent(path);
     if (rc)
         unlink(tmp);
     return rc;

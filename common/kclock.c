@@ -39,7 +39,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +49,7 @@
 #include <unistd.h>
 
 #include "kerr.h"
+#include "kfs.h"
 #include "ktime.h"
 
 #define S_MAGIC "KEFUCLK1"
@@ -160,22 +160,6 @@ kclock_t *kclock_open_site(const char *path)
     return self;
 }
 
-/* fsyncs the directory holding path, so a rename into it survives a
- * machine crash. */
-static int s_fsync_dir(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return ENOMEM;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    if (fd < 0)
-        return errno;
-    int rc = fsync(fd) < 0 ? errno : 0;
-    close(fd);
-    return rc;
-}
-
 int kclock_site_init(const char *path, bool sim, int64_t start_us)
 {
     assert(path);
@@ -213,7 +197,7 @@ int kclock_site_init(const char *path, bool sim, int64_t start_us)
         unlink(tmp);
     free(tmp);
     if (rc == 0)
-        rc = s_fsync_dir(path);
+        rc = kfs_sync_parent(path);
     return rc;
 }
 

@@ -118,6 +118,7 @@
 #include <unistd.h>
 
 #include "kerr.h"
+#include "kfs.h"
 #include "klog.h"
 
 _Static_assert(sizeof(size_t) >= 8, "a kefu store maps up to 64 GiB: 64-bit only");
@@ -325,16 +326,6 @@ static int s_boot_id(const store_opts_t *o, char *buf, size_t size)
     return *buf ? 0 : EINVAL;
 }
 
-static int s_fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    int rc = fsync(fd) == 0 ? 0 : errno;
-    close(fd);
-    return rc;
-}
-
 /* Whether fd is still the file at path: a closer may have unlinked the
  * mark between our open and our lock (then a new one must be made). */
 static bool s_same_file(int fd, const char *path)
@@ -430,7 +421,7 @@ static int s_mark_open(store_t *self, const char *boot, bool hold)
                 continue;   /* another opener was first: join it */
             if (fd < 0)
                 return errno;
-            rc = s_fsync_dir(self->dir);   /* the mark's name on disk */
+            rc = kfs_sync_dir(self->dir);   /* the mark's name on disk */
             if (rc) {
                 close(fd);
                 return rc;
@@ -460,7 +451,7 @@ static int s_mark_open(store_t *self, const char *boot, bool hold)
                 if (rc == 0 && !hold && unlink(mark) != 0)
                     rc = errno;
                 if (rc == 0)
-                    rc = s_fsync_dir(self->dir);   /* the old files gone on disk */
+                    rc = kfs_sync_dir(self->dir);   /* the old files gone on disk */
             }
             /* Ours: a run on this boot died with it open; its commits are
              * in the page cache, and so may the mark be. */
@@ -517,7 +508,7 @@ static void s_mark_close(store_t *self, bool synced)
         char mark[PATH_MAX];
         snprintf(mark, sizeof mark, "%s/%s", self->dir, S_MARK);
         if (s_same_file(self->mark_fd, mark) && unlink(mark) == 0)
-            (void) s_fsync_dir(self->dir);   /* at worst the mark stays: a needless rebuild */
+            (void) kfs_sync_dir(self->dir);   /* at worst the mark stays: a needless rebuild */
     }
     close(self->mark_fd);
     self->mark_fd = -1;

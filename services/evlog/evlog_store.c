@@ -194,6 +194,7 @@
 #include <unistd.h>
 
 #include "kerr.h"
+#include "kfs.h"
 #include "klog.h"
 
 #define EVLOG_SPARSE 64
@@ -464,16 +465,6 @@ static void s_seg_path(const evlog_store_t *self, uint64_t first, const char *ex
                        char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/%020" PRIu64 ".%s", self->dir, first, ext);
-}
-
-static int s_fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    int rc = fsync(fd) < 0 ? errno : 0;
-    close(fd);
-    return rc;
 }
 
 static int s_cmp_u64(const void *a, const void *b)
@@ -929,7 +920,7 @@ int evlog_store_open_ckpt(evlog_store_t **out, const char *dir, size_t segment_b
             s_segs_push(self, seg);
     }
     if (rc == 0)
-        rc = s_fsync_dir(dir);
+        rc = kfs_sync_dir(dir);
     if (rc) {
         evlog_store_destroy(&self);
         return rc;
@@ -1135,13 +1126,13 @@ static int s_new_segment(evlog_store_t *self, uint64_t first, size_t min, s_seg_
     bool made = prepared;   /* path is ours to remove if we fail below */
     if (prepared) {
         seg->fd = open(path, O_RDWR | O_CLOEXEC);
-        rc = seg->fd < 0 ? errno : s_fsync_dir(self->dir);
+        rc = seg->fd < 0 ? errno : kfs_sync_dir(self->dir);
     } else if ((rc = s_check_space(self, path, size)) == 0) {
         rc = s_zero_file(path, size, true, NULL);   /* removes it on failure */
         if (rc == 0) {
             made = true;
             seg->fd = open(path, O_RDWR | O_CLOEXEC);
-            rc = seg->fd < 0 ? errno : s_fsync_dir(self->dir);
+            rc = seg->fd < 0 ? errno : kfs_sync_dir(self->dir);
         }
     }
     if (rc == 0) {
@@ -1275,7 +1266,7 @@ static void s_ckpt_write(evlog_store_t *self, const uint8_t *img, size_t len, ui
     if (rc == 0 && rename(tmp, path) < 0)
         rc = errno;
     if (rc == 0)
-        rc = s_fsync_dir(self->dir);
+        rc = kfs_sync_dir(self->dir);
     if (rc) {
         unlink(tmp);
         klog_warn("evlog: can't write checkpoint %s: %s (the next start scans more)", path,
@@ -1389,7 +1380,7 @@ static void s_ckpt_disable(evlog_store_t *self, uint64_t from)
         pthread_mutex_unlock(&self->ck_mu);
     }
     s_ckpt_remove(self, from, UINT64_MAX);
-    s_fsync_dir(self->dir);
+    kfs_sync_dir(self->dir);
 }
 
 bool evlog_store_ckpt_due(const evlog_store_t *self)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "kerr.h"
+#include "kfs.h"
 #include "klog.h"
 #include "ktime.h"
 #include "net.h"
@@ -46,10 +47,10 @@ static const kservice_spec_t s_spec = {
     .attach = s_attach,
 };
 
-/* fsync(2) of a file by path; 0 or errno. */
-static int s_sync_path(const char *path, int flags)
+/* fsync(2) of a file by path (zcert writes it through stdio); 0 or errno. */
+static int s_sync_file(const char *path)
 {
-    int fd = open(path, flags | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno;
     int rc = fsync(fd) == 0 ? 0 : errno;
@@ -90,10 +91,10 @@ static zcert_t *s_site_cert(net_t *self, int *rc)
         *rc = errno;
     else if (zcert_save_secret(cert, tmp) != 0)
         *rc = errno ? errno : EIO;
-    else if ((*rc = s_sync_path(tmp, O_RDONLY)) == 0 && rename(tmp, path) != 0)
+    else if ((*rc = s_sync_file(tmp)) == 0 && rename(tmp, path) != 0)
         *rc = errno;
     else if (*rc == 0)
-        *rc = s_sync_path(dir, O_RDONLY | O_DIRECTORY);
+        *rc = kfs_sync_dir(dir);
     if (*rc) {
         klog_error("%s: can't write the site key: %s", path, strerror(*rc));
         unlink(tmp);

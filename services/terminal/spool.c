@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "kerr.h"
+#include "kfs.h"
 #include "kid.h"
 #include "pbdesc.h"
 #include "sched.pb-c.h"
@@ -212,26 +213,6 @@ static int s_append(spool_t *self, const char *rec, size_t len)
     return 0;
 }
 
-/* fsync of the folder holding path, so a rename or a creation in it lasts. */
-static int s_sync_dir(const char *path)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    int rc = fsync(fd) == 0 ? 0 : errno;
-    close(fd);
-    return rc;
-}
-
 /* Writes the spool afresh: the first line, B, the waiting scans; to
  * PATH.tmp, synced, renamed over PATH, the folder synced; then appends
  * go to the new file. */
@@ -271,7 +252,7 @@ static int s_compact(spool_t *self)
         return rc;
     }
     free(tmp);
-    rc = s_sync_dir(self->path);
+    rc = kfs_sync_parent(self->path);
     /* The old file is gone from the folder: nothing more goes to it. */
     if (self->fd >= 0)
         close(self->fd);
