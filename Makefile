@@ -36,7 +36,7 @@ GEN_H    := $(PROTOS:%=$(BUILD)/gen/%.pb-c.h)
 # (The sed's "." stands for the line's "(", which make would count.)
 DAEMONS  := $(shell sed -n 's/^KEFU_DAEMON.\([a-z][a-z0-9]*\),.*/\1/p' common/daemons.def)
 
-COMMON   := kerr keyfile kfs kid krecord kservice pbkind kclock ktime klog kvalid kconfig deadline store arena site pbjson kdaemon \
+COMMON   := kerr keyfile kfs pbwire kid krecord kservice pbkind kclock ktime klog kvalid kconfig deadline store arena site pbjson kdaemon \
             evlog_record evlog_event evlog_proof evlog_client consumer ctlserver ctlclient cmdq pbdesc kzmq \
             registry site_keys
 # Each daemon's configuration keys, services/NAME/NAME_keys.c: data only,

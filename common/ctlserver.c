@@ -19,6 +19,7 @@
 #include "klog.h"
 #include "kvalid.h"
 #include "kzmq.h"
+#include "pbwire.h"
 #include "site.h"
 
 #define CTL_MAX_REQUEST (1024 * 1024)
@@ -159,15 +160,8 @@ void ctlserver_reply(ctlserver_t *self, ctl_call_t **call_p, Kefu__Reply *reply)
 void ctlserver_reply_packed(ctlserver_t *self, ctl_call_t **call_p, const uint8_t *buf, size_t len)
 {
     ctl_call_t *call = *call_p;
-    uint8_t corr[11];  /* field 1, varint */
-    size_t n = 0;
-    uint64_t v = call->corr;
-    corr[n++] = 0x08;
-    do {
-        uint8_t b = v & 0x7f;
-        v >>= 7;
-        corr[n++] = b | (v ? 0x80 : 0);
-    } while (v);
+    uint8_t corr[PBWIRE_FIELD1_MAX];
+    size_t n = pbwire_put_field1(corr, call->corr);
     void *sock = zsock_resolve(self->sock);
     zmq_msg_t m;
     if (zmq_msg_init_size(&m, len + n) == 0) {

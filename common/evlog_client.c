@@ -80,6 +80,7 @@
 #include "kclock.h"
 #include "kerr.h"
 #include "klog.h"
+#include "pbwire.h"
 #include "registry.h"
 #include "site.h"
 
@@ -247,17 +248,6 @@ void evlog_client_destroy(evlog_client_t **self_p)
     *self_p = NULL;
 }
 
-static size_t s_varint(uint8_t *out, uint64_t v)
-{
-    size_t n = 0;
-    do {
-        uint8_t b = v & 0x7f;
-        v >>= 7;
-        out[n++] = b | (v ? 0x80 : 0);
-    } while (v);
-    return n;
-}
-
 /* Reads the site secret and makes this producer's proof from it. Keeps
  * the last good proof when the file can't be read. Returns 1 if the
  * proof changed, else 0. */
@@ -288,7 +278,7 @@ static int s_send_append(evlog_client_t *self, const s_req_t *r)
     size_t n = evlog_seq_field(head, r->corr);  /* field 1 varint: the same shape as corr */
     size_t plen = self->has_proof ? 2 + EVLOG_PROOF_BYTES : 0;
     head[n++] = 0x1a;  /* LogRequest field 3 (append), length-delimited */
-    n += s_varint(head + n, plen + r->len);
+    n += pbwire_put_varint(head + n, plen + r->len);
     if (plen) {
         head[n++] = 0x12;  /* AppendRequest field 2 (proof), length-delimited */
         head[n++] = EVLOG_PROOF_BYTES;
@@ -690,7 +680,7 @@ int evlog_client_append(evlog_client_t *self, Kefu__Envelope **events, size_t n,
     for (size_t i = 0; i < n; i++) {
         uint8_t *p = r->buf + r->len;
         p[0] = 0x0a;  /* AppendRequest field 1 (events), length-delimited */
-        size_t h = 1 + s_varint(p + 1, sizes[i]);
+        size_t h = 1 + pbwire_put_varint(p + 1, sizes[i]);
         evlog_event_pack(events[i], &plans[i], p + h);
         r->len += h + sizes[i];
     }

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "pbwire.h"
+
 #if defined(__x86_64__)
 #include <nmmintrin.h>
 #endif
@@ -124,14 +126,7 @@ size_t evlog_record_read(const uint8_t *buf, size_t avail, evlog_record_t *rec)
 
 size_t evlog_seq_field(uint8_t *out, uint64_t seq)
 {
-    size_t n = 0;
-    out[n++] = 0x08;  /* field 1, wire type 0 (varint) */
-    do {
-        uint8_t b = seq & 0x7f;
-        seq >>= 7;
-        out[n++] = b | (seq ? 0x80 : 0);
-    } while (seq);
-    return n;
+    return pbwire_put_field1(out, seq);
 }
 
 size_t evlog_record_write_event(uint8_t *out, uint64_t seq, const void *event, size_t len)

@@ -29,6 +29,7 @@
 #include "kerr.h"
 #include "pbdesc.h"
 #include "pbkind.h"
+#include "pbwire.h"
 
 /* Nesting deeper than this is refused: no kefu message nests more than a
  * few levels, and a recursive type could otherwise run the stack out. */
@@ -264,20 +265,6 @@ int kvalid_message(const ProtobufCMessage *msg, char *err, size_t cap)
 
 /* ---- requests: the decoded message and its wire bytes ------------------------ */
 
-/* Reads a varint at *p (< end). Returns false if it runs past end or over
- * 10 bytes. */
-static bool s_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    *v = 0;
-    for (int shift = 0; shift < 70 && *p < end; shift += 7) {
-        uint8_t b = *(*p)++;
-        *v |= (uint64_t) (b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return true;
-    }
-    return false;
-}
-
 /* Walks the wire bytes of a message of type d: a string field holding a
  * NUL byte fails (protobuf-c would cut it there: "K1\0junk" would be read
  * as "K1"), sub-messages are walked too. The bytes decoded already, so
@@ -289,14 +276,14 @@ static int s_wire(s_walk_t *w, const ProtobufCMessageDescriptor *d, const uint8_
         return s_fail(w, KEFU_EINVAL, "nested more than %d deep", S_MAX_DEPTH);
     while (p < end) {
         uint64_t key, v;
-        if (!s_varint(&p, end, &key))
+        if (!pbwire_get_varint(&p, end, &key))
             return s_fail(w, KEFU_EBADREQ, "malformed");
         unsigned wt = (unsigned) (key & 7);
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field(d, (unsigned) (key >> 3));
         switch (wt) {
         case 0:
-            if (!s_varint(&p, end, &v))
+            if (!pbwire_get_varint(&p, end, &v))
                 return s_fail(w, KEFU_EBADREQ, "malformed");
             break;
         case 1:
@@ -308,7 +295,7 @@ static int s_wire(s_walk_t *w, const ProtobufCMessageDescriptor *d, const uint8_
             break;
         }
         case 2: {
-            if (!s_varint(&p, end, &v) || v > (uint64_t) (end - p))
+            if (!pbwire_get_varint(&p, end, &v) || v > (uint64_t) (end - p))
                 return s_fail(w, KEFU_EBADREQ, "malformed");
             const uint8_t *q = p;
             p += v;

@@ -94,6 +94,7 @@
 #include "kvalid.h"
 #include "ktime.h"
 #include "kzmq.h"
+#include "pbwire.h"
 #include "registry.h"
 #include "site.h"
 
@@ -604,59 +605,14 @@ static void s_fetch(evlog_server_t *self, const uint8_t *id, size_t idlen, uint6
     zmq_msg_close(&records);
 }
 
-/* A varint at *p (below end); advances *p. Returns 0, or -1 if it runs
- * past end or over 10 bytes. */
-static int s_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    *v = 0;
-    for (int shift = 0; shift < 70 && *p < end; shift += 7) {
-        uint8_t b = *(*p)++;
-        *v |= (uint64_t) (b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return 0;
-    }
-    return -1;
-}
-
 /* The corr of a request too large to decode: LogRequest field 1 read off
- * the message's top level, skipping every other field by its length
- * (nothing inside them is read, so this costs a few steps however large
- * the request). The last field 1 wins, as in a decode. 0 when the top
- * level does not read as protobuf to its end. */
+ * the message's top level (pbwire.h: nothing inside the other fields is
+ * read, so this costs a few steps however large the request). 0 when the
+ * top level does not read as protobuf to its end. */
 static uint64_t s_peek_corr(const uint8_t *p, size_t len)
 {
-    const uint8_t *end = p + len;
-    uint64_t corr = 0, tag, v;
-    while (p < end) {
-        if (s_varint(&p, end, &tag))
-            return 0;
-        switch (tag & 7) {
-        case 0:
-            if (s_varint(&p, end, &v))
-                return 0;
-            if (tag >> 3 == 1)
-                corr = v;
-            break;
-        case 1:
-            if ((size_t) (end - p) < 8)
-                return 0;
-            p += 8;
-            break;
-        case 2:
-            if (s_varint(&p, end, &v) || v > (uint64_t) (end - p))
-                return 0;
-            p += v;
-            break;
-        case 5:
-            if ((size_t) (end - p) < 4)
-                return 0;
-            p += 4;
-            break;
-        default:   /* groups: no kefu message has them */
-            return 0;
-        }
-    }
-    return corr;
+    uint64_t corr;
+    return pbwire_last_field1(p, len, &corr) ? corr : 0;
 }
 
 static void s_request(evlog_server_t *self, const uint8_t *id, size_t idlen,

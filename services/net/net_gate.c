@@ -44,6 +44,7 @@
 #include "klog.h"
 #include "net.h"
 #include "pbdesc.h"
+#include "pbwire.h"
 #include "registry.h"
 #include "site.h"
 
@@ -127,61 +128,6 @@ static void s_fail(net_gate_t *self, zframe_t *peer, bool has_corr, uint64_t cor
     }
 }
 
-/* ---- reading a corr off an answer's bytes --------------------------------------------------- */
-
-static bool s_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    *v = 0;
-    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-        uint8_t b = *(*p)++;
-        *v |= (uint64_t) (b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return true;
-    }
-    return false;
-}
-
-/* The last field 1 (a varint: Reply.corr) of a packed Reply, walking its
- * top-level fields; false when the bytes are not protobuf or have none. */
-static bool s_reply_corr(const uint8_t *p, size_t len, uint64_t *corr)
-{
-    const uint8_t *end = p + len;
-    bool found = false;
-    while (p < end) {
-        uint64_t tag, v;
-        if (!s_varint(&p, end, &tag))
-            return false;
-        switch (tag & 7) {
-        case 0:
-            if (!s_varint(&p, end, &v))
-                return false;
-            if (tag >> 3 == 1) {
-                *corr = v;
-                found = true;
-            }
-            break;
-        case 1:
-            if (end - p < 8)
-                return false;
-            p += 8;
-            break;
-        case 2:
-            if (!s_varint(&p, end, &v) || v > (uint64_t) (end - p))
-                return false;
-            p += v;
-            break;
-        case 5:
-            if (end - p < 4)
-                return false;
-            p += 4;
-            break;
-        default:
-            return false;
-        }
-    }
-    return found;
-}
-
 /* ---- the daemons' answers ------------------------------------------------------------------- */
 
 static int s_on_daemon(zloop_t *loop, zsock_t *sock, void *arg)
@@ -197,23 +143,16 @@ static int s_on_daemon(zloop_t *loop, zsock_t *sock, void *arg)
         return 0;
     uint64_t corr;
     char key[24];
-    if (s_reply_corr(zframe_data(body), zframe_size(body), &corr)) {
+    if (pbwire_last_field1(zframe_data(body), zframe_size(body), &corr)) {
         snprintf(key, sizeof key, "%llu", (unsigned long long) corr);
         s_pending_t *p = zhashx_lookup(self->pending, key);
         if (p) {
             size_t len = zframe_size(body);
-            uint8_t *buf = malloc(len + 11);
+            uint8_t *buf = malloc(len + PBWIRE_FIELD1_MAX);
             if (buf) {
                 memcpy(buf, zframe_data(body), len);
-                if (p->has_client_corr) {   /* the client's corr, a later field 1 */
-                    uint64_t v = p->client_corr;
-                    buf[len++] = 0x08;
-                    do {
-                        uint8_t b = v & 0x7f;
-                        v >>= 7;
-                        buf[len++] = b | (v ? 0x80 : 0);
-                    } while (v);
-                }
+                if (p->has_client_corr)   /* the client's corr, a later field 1 */
+                    len += pbwire_put_field1(buf + len, p->client_corr);
                 s_send_packed(self, p->peer, buf, len);
                 free(buf);
             }
