@@ -69,15 +69,16 @@ void net_gate_destroy(net_gate_t **self_p);
 int net_gate_attach(net_gate_t *self, zloop_t *loop);
 
 /* The key enrolled as name, or with public key pub (40 characters of
- * Z85), from the store (a read of its own), into *out (strings in buf,
- * cap bytes). Returns 0, KEFU_ENOTFOUND, or a store error. */
+ * Z85), from the store (a read of its own, the record decoded into arena:
+ * the caller's, reset as it likes), into *out. Returns 0, KEFU_ENOTFOUND,
+ * or a store error. */
 typedef struct {
     char name[80];
     char person[80];
     int role;           /* Kefu__KeyRole */
     bool revoked;
 } net_key_t;
-int net_key_by_name(net_t *self, const char *name, net_key_t *out);
-int net_key_by_public(net_t *self, const char *pub, net_key_t *out);
+int net_key_by_name(net_t *self, arena_t *arena, const char *name, net_key_t *out);
+int net_key_by_public(net_t *self, arena_t *arena, const char *pub, net_key_t *out);
 
 #endif

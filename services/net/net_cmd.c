@@ -19,11 +19,9 @@
 
 /* ---- the keys, for the gate too ------------------------------------------------------ */
 
-static int s_key_fill(net_t *self, store_txn_t *txn, const char *name, net_key_t *out)
+static int s_key_fill(net_t *self, store_txn_t *txn, arena_t *arena, const char *name,
+                      net_key_t *out)
 {
-    arena_t *arena = arena_new(0);
-    if (!arena)
-        return KEFU_EINTERNAL;
     Kefu__Key *k = krecord_get(txn, self->t.keys, name, &kefu__key__descriptor, arena);
     int rc = KEFU_ENOTFOUND;
     if (k) {
@@ -34,22 +32,21 @@ static int s_key_fill(net_t *self, store_txn_t *txn, const char *name, net_key_t
         out->revoked = k->has_revoked_at && k->revoked_at != 0;
         rc = 0;
     }
-    arena_destroy(&arena);
     return rc;
 }
 
-int net_key_by_name(net_t *self, const char *name, net_key_t *out)
+int net_key_by_name(net_t *self, arena_t *arena, const char *name, net_key_t *out)
 {
     store_txn_t *txn;
     int rc = store_read_begin(kservice_store(self->svc), &txn);
     if (rc)
         return rc;
-    rc = s_key_fill(self, txn, name, out);
+    rc = s_key_fill(self, txn, arena, name, out);
     store_txn_end(&txn);
     return rc;
 }
 
-int net_key_by_public(net_t *self, const char *pub, net_key_t *out)
+int net_key_by_public(net_t *self, arena_t *arena, const char *pub, net_key_t *out)
 {
     store_txn_t *txn;
     int rc = store_read_begin(kservice_store(self->svc), &txn);
@@ -62,7 +59,7 @@ int net_key_by_public(net_t *self, const char *pub, net_key_t *out)
     if (rc == 0 && vl < sizeof name) {
         memcpy(name, v, vl);
         name[vl] = '\0';
-        rc = s_key_fill(self, txn, name, out);
+        rc = s_key_fill(self, txn, arena, name, out);
     } else if (rc == 0)
         rc = KEFU_ENOTFOUND;
     store_txn_end(&txn);

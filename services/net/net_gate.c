@@ -68,7 +68,7 @@ struct net_gate_t {
     zsock_t *monitor;
     zsock_t *daemons[S_MAX_DAEMONS];   /* by registry order; NULL until used */
     zhashx_t *pending;       /* gate corr (as a decimal string) -> s_pending_t */
-    arena_t *arena;          /* a request's decoding, reset for each one */
+    arena_t *arena;          /* a request's or a handshake's key record and decoding, reset for each */
     zhashx_t *refused;       /* public key -> mono us of its last refusal logged */
     uint64_t next_corr;
     int timeout_ms;
@@ -280,9 +280,10 @@ static int s_on_request(zloop_t *loop, zsock_t *sock, void *arg)
         return 0;
     }
     /* Who: the key the handshake named, as it stands now. */
+    arena_reset(self->arena);   /* the key's record and the request, below */
     const char *user = zframe_meta(body, "User-Id");
     net_key_t key;
-    int rc = user ? net_key_by_name(self->net, user, &key) : KEFU_ENOTFOUND;
+    int rc = user ? net_key_by_name(self->net, self->arena, user, &key) : KEFU_ENOTFOUND;
     Kefu__Request *req = NULL;
     if (rc != 0 || key.revoked) {
         klog_warn("refused a request of key %s from %s: %s", user ? user : "(none)",
@@ -291,7 +292,6 @@ static int s_on_request(zloop_t *loop, zsock_t *sock, void *arg)
                rc ? "not enrolled" : "revoked");
         goto done;
     }
-    arena_reset(self->arena);
     req = kefu__request__unpack(arena_pbc(self->arena), zframe_size(body), zframe_data(body));
     if (!req) {
         s_fail(self, peer, false, 0, KEFU_EBADREQ, "not a kefu.Request");
@@ -398,7 +398,8 @@ static int s_on_zap(zloop_t *loop, zsock_t *sock, void *arg)
         char pub[41];
         zmq_z85_encode(pub, zframe_data(cred), 32);
         net_key_t key;
-        int rc = net_key_by_public(self->net, pub, &key);
+        arena_reset(self->arena);
+        int rc = net_key_by_public(self->net, self->arena, pub, &key);
         if (rc == 0 && !key.revoked) {
             status = "200";
             text = "OK";
