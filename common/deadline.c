@@ -20,7 +20,6 @@
 
 #include <assert.h>
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,19 +69,6 @@ static const char *const s_day_names[] = {"mon", "tue", "wed", "thu", "fri", "sa
 #define S_MAX_DAY 2932896LL
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static void s_err(char *err, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_err(char *err, size_t cap, const char *fmt, ...)
-{
-    if (!err || cap == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-}
 
 /* Reads exactly n digits at *p. */
 static bool s_digits(const char **p, int n, int *out)
@@ -173,7 +159,7 @@ int deadline_spec_check(const char *spec)
 static int s_parse_offset(const char *v, int *min_out, char *err, size_t cap)
 {
     if (ktime_parse_offset(v, min_out) != 0) {
-        s_err(err, cap, "\"%.*s%s\" is not an offset from UTC like +08:00 or -05:30", S_Q(v));
+        kefu_err_printf(err, cap, "\"%.*s%s\" is not an offset from UTC like +08:00 or -05:30", S_Q(v));
         return KEFU_EINVAL;
     }
     return 0;
@@ -184,13 +170,13 @@ static int s_parse_hours(const char *v, int *open_min, int *close_min, char *err
     const char *p = v;
     int a, b;
     if (!s_clock(&p, &a) || *p++ != '-' || !s_clock(&p, &b) || *p != '\0') {
-        s_err(err, cap, "\"%.*s%s\" is not working hours like 08:30-17:30", S_Q(v));
+        kefu_err_printf(err, cap, "\"%.*s%s\" is not working hours like 08:30-17:30", S_Q(v));
         return KEFU_EINVAL;
     }
     /* One span within one day keeps every working day's time in that day;
      * a night shift across midnight is not a desk's reply window. */
     if (a >= b) {
-        s_err(err, cap, "\"%.*s%s\" ends before it starts; hours lie within one day",
+        kefu_err_printf(err, cap, "\"%.*s%s\" ends before it starts; hours lie within one day",
               S_Q(v));
         return KEFU_EINVAL;
     }
@@ -216,7 +202,7 @@ static int s_parse_workdays(const char *v, unsigned *mask_out, char *err, size_t
     const char *p = v + strspn(v, " \t");
     /* "@work" would never end on a calendar without a working day. */
     if (*p == '\0') {
-        s_err(err, cap, "no working day given; write days like mon-sat or mon,tue,thu");
+        kefu_err_printf(err, cap, "no working day given; write days like mon-sat or mon,tue,thu");
         return KEFU_EINVAL;
     }
     for (;;) {
@@ -238,7 +224,7 @@ static int s_parse_workdays(const char *v, unsigned *mask_out, char *err, size_t
             size_t n = strcspn(bad, ",- \t");
             if (n == 0)
                 n = *bad ? 1 : 0;
-            s_err(err, cap, "\"%.*s%s\": \"%.*s\" is not a day (mon..sun); write days "
+            kefu_err_printf(err, cap, "\"%.*s%s\": \"%.*s\" is not a day (mon..sun); write days "
                   "like mon-sat or mon,tue,thu", S_Q(v), n > 20 ? 20 : (int) n, bad);
             return KEFU_EINVAL;
         }
@@ -282,7 +268,7 @@ static int s_parse_holidays(const char *v, int64_t **days_out, size_t *n_out, ch
             p++;
         if (!ok || (*p != ',' && *p != '\0')) {
             size_t len = strcspn(item, ",");
-            s_err(err, cap, "holiday \"%.*s\" is not a date YYYY-MM-DD",
+            kefu_err_printf(err, cap, "holiday \"%.*s\" is not a date YYYY-MM-DD",
                   len > 20 ? 20 : (int) len, item);
             free(days);
             return KEFU_EINVAL;
@@ -303,7 +289,7 @@ static int s_parse_holidays(const char *v, int64_t **days_out, size_t *n_out, ch
             while (*p == ' ' || *p == '\t')
                 p++;
             if (*p == '\0') {
-                s_err(err, cap, "\"%.*s%s\" ends with a comma", S_Q(v));
+                kefu_err_printf(err, cap, "\"%.*s%s\" ends with a comma", S_Q(v));
                 free(days);
                 return KEFU_EINVAL;
             }
@@ -331,7 +317,7 @@ int deadline_calendar_check(const char *key, const char *value, char *err, size_
         return s_parse_workdays(value, &mask, err, cap);
     if (strcmp(key, "calendar.holidays") == 0)
         return s_parse_holidays(value, NULL, NULL, err, cap);
-    s_err(err, cap, "%s is not a calendar key", key);
+    kefu_err_printf(err, cap, "%s is not a calendar key", key);
     return KEFU_ENOTFOUND;
 }
 
@@ -341,7 +327,7 @@ int deadline_key_check_spec(const kconfig_key_t *key, const char *value, char *w
     assert(key && value);
     if (deadline_spec_check(value) == 0)
         return 0;
-    s_err(what, cap, "\"%.*s%s\" is not a deadline like 24h, 4h30m@work, same-day or next-day",
+    kefu_err_printf(what, cap, "\"%.*s%s\" is not a deadline like 24h, 4h30m@work, same-day or next-day",
           S_Q(value));
     return KEFU_EINVAL;
 }
@@ -392,7 +378,7 @@ deadline_policy_t *deadline_policy_new(const kconfig_t *config, char *err, size_
                               msg, sizeof msg) != 0)
         bad = cal_keys[3];
     if (bad) {
-        s_err(err, cap, "%s: %s", bad, msg);
+        kefu_err_printf(err, cap, "%s: %s", bad, msg);
         deadline_policy_destroy(&self);
         return NULL;
     }
@@ -417,7 +403,7 @@ deadline_policy_t *deadline_policy_new(const kconfig_t *config, char *err, size_
         const char *v = s_get(config, key);
         s_rule_t *r = &self->rules[self->nrules];
         if (s_spec_parse(v, &r->spec) != 0) {
-            s_err(err, cap, "%s: \"%.*s%s\" is not same-day, next-day, a duration like 24h "
+            kefu_err_printf(err, cap, "%s: \"%.*s%s\" is not same-day, next-day, a duration like 24h "
                   "or working time like 4h30m@work", key, S_Q(v));
             deadline_policy_destroy(&self);
             return NULL;

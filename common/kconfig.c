@@ -27,7 +27,6 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,19 +44,6 @@ struct kconfig_t {
 };
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static void s_err(char *err, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_err(char *err, size_t cap, const char *fmt, ...)
-{
-    if (!err || cap == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-}
 
 /* A value quoted in a message, cut at 40 bytes: "%.*s%s" takes S_Q(v).
  * Only ever used once the value is known to be UTF-8 (it goes to a
@@ -132,11 +118,11 @@ int kconfig_check_int(const kconfig_key_t *k, const char *value, char *what, siz
     assert(k && value);
     int64_t n;
     if (!s_parse_int(value, &n)) {
-        s_err(what, cap, "\"%.*s%s\" is not a whole number >= 0", S_Q(value));
+        kefu_err_printf(what, cap, "\"%.*s%s\" is not a whole number >= 0", S_Q(value));
         return KEFU_EINVAL;
     }
     if (n < k->min || n > k->max) {
-        s_err(what, cap, "%lld is out of range %lld..%lld", (long long) n,
+        kefu_err_printf(what, cap, "%lld is out of range %lld..%lld", (long long) n,
               (long long) k->min, (long long) k->max);
         return KEFU_EINVAL;
     }
@@ -148,7 +134,7 @@ int kconfig_check_duration(const kconfig_key_t *k, const char *value, char *what
     assert(k && value);
     int64_t us;
     if (ktime_parse_duration(value, &us) != 0) {
-        s_err(what, cap, "\"%.*s%s\" is not a duration like 90s, 30m, 2h, 3d", S_Q(value));
+        kefu_err_printf(what, cap, "\"%.*s%s\" is not a duration like 90s, 30m, 2h, 3d", S_Q(value));
         return KEFU_EINVAL;
     }
     return 0;
@@ -173,7 +159,7 @@ int kconfig_check_choice(const kconfig_key_t *k, const char *value, char *what, 
     for (const char *const *c = k->choices; *c && used < sizeof list; c++)
         used += (size_t) snprintf(list + used, sizeof list - used, "%s%s",
                                   c == k->choices ? "" : ", ", *c);
-    s_err(what, cap, "\"%.*s%s\" is not one of %s", S_Q(value), list);
+    kefu_err_printf(what, cap, "\"%.*s%s\" is not one of %s", S_Q(value), list);
     return KEFU_EINVAL;
 }
 
@@ -184,17 +170,17 @@ static bool s_check(const kconfig_key_t *k, const char *value, char *msg, size_t
 {
     size_t len = strlen(value);
     if (!kvalid_utf8(value, len)) {
-        s_err(msg, cap, "%s: not valid UTF-8", k->key);
+        kefu_err_printf(msg, cap, "%s: not valid UTF-8", k->key);
         return false;
     }
     if (len > KVALID_MAX_STRING) {
-        s_err(msg, cap, "%s: value of %zu bytes, over the limit of %d",
+        kefu_err_printf(msg, cap, "%s: value of %zu bytes, over the limit of %d",
               k->key, len, KVALID_MAX_STRING);
         return false;
     }
     char what[200] = "";
     if (k->check(k, value, what, sizeof what) != 0) {
-        s_err(msg, cap, "%s: %s", k->key, what);
+        kefu_err_printf(msg, cap, "%s: %s", k->key, what);
         return false;
     }
     return true;
@@ -294,18 +280,18 @@ static bool s_line(const kconfig_t *self, char *line, char *section, size_t sect
     if (*line == '[') {
         char *end = strchr(line, ']');
         if (!end) {
-            s_err(msg, cap, "missing ] after %.40s", line);
+            kefu_err_printf(msg, cap, "missing ] after %.40s", line);
             return false;
         }
         *end = '\0';
         char *rest = s_trim(end + 1);
         if (*rest != '\0' && *rest != ';' && *rest != '#') {
-            s_err(msg, cap, "unexpected text after [%.40s]", line + 1);
+            kefu_err_printf(msg, cap, "unexpected text after [%.40s]", line + 1);
             return false;
         }
         char *name = s_trim(line + 1);
         if (!s_section_known(self, name) || strlen(name) >= section_cap) {
-            s_err(msg, cap, "unknown section [%.40s]", name);
+            kefu_err_printf(msg, cap, "unknown section [%.40s]", name);
             return false;
         }
         snprintf(section, section_cap, "%s", name);
@@ -314,7 +300,7 @@ static bool s_line(const kconfig_t *self, char *line, char *section, size_t sect
 
     char *eq = strchr(line, '=');
     if (!eq) {
-        s_err(msg, cap, "expected key = value, got \"%.40s\"", line);
+        kefu_err_printf(msg, cap, "expected key = value, got \"%.40s\"", line);
         return false;
     }
     *eq = '\0';
@@ -330,13 +316,13 @@ static bool s_line(const kconfig_t *self, char *line, char *section, size_t sect
         }
     value = s_trim(value);
     if (*key == '\0') {
-        s_err(msg, cap, "missing key before =");
+        kefu_err_printf(msg, cap, "missing key before =");
         return false;
     }
     /* No key is near 100 bytes: a longer one is unknown, whatever it is. */
     char full[256];
     if (strlen(key) > 100) {
-        s_err(msg, cap, "unknown key %.40s...", key);
+        kefu_err_printf(msg, cap, "unknown key %.40s...", key);
         return false;
     }
     if (*section)
@@ -344,12 +330,12 @@ static bool s_line(const kconfig_t *self, char *line, char *section, size_t sect
     else if (strchr(key, '.'))
         snprintf(full, sizeof full, "%s", key);
     else {
-        s_err(msg, cap, "key %.40s is outside any [section]", key);
+        kefu_err_printf(msg, cap, "key %.40s is outside any [section]", key);
         return false;
     }
     int i = s_find(self, full);
     if (i < 0) {
-        s_err(msg, cap, "unknown key %s", full);
+        kefu_err_printf(msg, cap, "unknown key %s", full);
         return false;
     }
     if (!s_check(self->keys[i], value, msg, cap))
@@ -365,7 +351,7 @@ int kconfig_load_file(kconfig_t *self, const char *path, char *err, size_t cap)
     FILE *f = fopen(path, "re");
     if (!f) {
         int rc = errno;
-        s_err(err, cap, "%s: %s", path, strerror(rc));
+        kefu_err_printf(err, cap, "%s: %s", path, strerror(rc));
         return rc;
     }
     /* Changes go to a copy, swapped in only when the whole file is good. */
@@ -385,14 +371,14 @@ int kconfig_load_file(kconfig_t *self, const char *path, char *err, size_t cap)
         if (lineno == 1 && strncmp(text, "\xEF\xBB\xBF", 3) == 0)
             text += 3;   /* a byte-order mark some editors write */
         if (!s_line(self, text, section, sizeof section, staged, msg, sizeof msg)) {
-            s_err(err, cap, "%s:%d: %s", path, lineno, msg);
+            kefu_err_printf(err, cap, "%s:%d: %s", path, lineno, msg);
             rc = KEFU_EINVAL;
             break;
         }
     }
     if (rc == 0 && ferror(f)) {
         rc = errno ? errno : EIO;
-        s_err(err, cap, "%s: %s", path, strerror(rc));
+        kefu_err_printf(err, cap, "%s: %s", path, strerror(rc));
     }
     free(line);
     fclose(f);
@@ -413,7 +399,7 @@ int kconfig_set(kconfig_t *self, const char *assignment, char *err, size_t cap)
     assert(self && assignment);
     const char *eq = strchr(assignment, '=');
     if (!eq) {
-        s_err(err, cap, "expected section.key=value, got \"%.60s\"", assignment);
+        kefu_err_printf(err, cap, "expected section.key=value, got \"%.60s\"", assignment);
         return KEFU_EINVAL;
     }
     char *copy = s_strdup(assignment);
@@ -424,9 +410,9 @@ int kconfig_set(kconfig_t *self, const char *assignment, char *err, size_t cap)
     int rc = KEFU_EINVAL;
     int i = s_find(self, key);
     if (*key == '\0')
-        s_err(err, cap, "missing key before =");
+        kefu_err_printf(err, cap, "missing key before =");
     else if (i < 0)
-        s_err(err, cap, "unknown key %.80s", key);
+        kefu_err_printf(err, cap, "unknown key %.80s", key);
     else if (s_check(self->keys[i], value, err, cap)) {
         free(self->vals[i]);
         self->vals[i] = s_strdup(value);

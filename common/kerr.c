@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "error.pb-c.h"
@@ -80,4 +82,14 @@ int kefu_err_from_wire(int code)
     if (code > 0 && code < S_NCODES)
         return -(KEFU_EBASE + code);
     return KEFU_EINTERNAL;
+}
+
+void kefu_err_printf(char *err, size_t cap, const char *fmt, ...)
+{
+    if (!err || cap == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
 }

@@ -10,6 +10,8 @@
 #ifndef KEFU_KERR_H
 #define KEFU_KERR_H
 
+#include <stddef.h>
+
 #define KEFU_EBASE 40000
 
 enum {
@@ -41,5 +43,11 @@ const char *kefu_errname(int rc);
  * with no wire meaning), and back (0 for ERR_NONE). */
 int kefu_err_to_wire(int rc);
 int kefu_err_from_wire(int code);
+
+/* Writes the message for a caller's error buffer (err, cap bytes), as
+ * snprintf; does nothing when err is NULL or cap 0, so a caller that
+ * wants no message passes NULL. */
+void kefu_err_printf(char *err, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

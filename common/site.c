@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kerr.h"
+#include "kfs.h"
 
 #define S_DEFAULT_DIR "./var"
 #define S_SUN_PATH_MAX (sizeof(((struct sockaddr_un *) 0)->sun_path) - 1)
@@ -137,19 +138,6 @@ int site_endpoint(const char *site, const char *name, const char *kind,
     return 0;
 }
 
-/* mkdir that accepts an existing directory. Returns 0 or errno. */
-static int s_mkdir(const char *path)
-{
-    if (mkdir(path, 0700) == 0)
-        return 0;
-    if (errno != EEXIST)
-        return errno;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return errno;
-    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-}
-
 /* mkdir -p: every missing ancestor of path too (KEFU_DIR may name a
  * directory several levels below anything that exists). */
 static int s_mkdir_p(const char *path)
@@ -163,12 +151,12 @@ static int s_mkdir_p(const char *path)
         if (*p != '/')
             continue;
         *p = '\0';
-        int rc = s_mkdir(tmp);
+        int rc = kfs_mkdir(tmp);
         *p = '/';
         if (rc)
             return rc;
     }
-    return s_mkdir(tmp);
+    return kfs_mkdir(tmp);
 }
 
 int site_mkdirs(const char *site)
@@ -184,7 +172,7 @@ int site_mkdirs(const char *site)
         char path[PATH_MAX];
         if (site_path(site, subdirs[i], path, sizeof path))
             return ENAMETOOLONG;
-        rc = s_mkdir(path);
+        rc = kfs_mkdir(path);
         if (rc)
             return rc;
     }

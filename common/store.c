@@ -276,20 +276,6 @@ static int s_txn_begin(store_t *self, unsigned flags, MDB_txn **out)
 
 /* ---- open and close --------------------------------------------------- */
 
-/* Creates dir (one level) with mode 0700 unless it exists as a directory.
- * Returns 0 or errno. */
-static int s_mkdir(const char *path)
-{
-    if (mkdir(path, 0700) == 0)
-        return 0;
-    if (errno != EEXIST)
-        return errno;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return errno;
-    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-}
-
 typedef struct {
     const char *name;
     MDB_dbi dbi;
@@ -531,7 +517,7 @@ int store_open(store_t **out, const char *path, const store_opts_t *opts)
     if (map_size < page)
         map_size = page;
 
-    int rc = s_mkdir(path);
+    int rc = kfs_mkdir(path);
     if (rc)
         return rc;
 

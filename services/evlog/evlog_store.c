@@ -786,8 +786,9 @@ int evlog_store_open_ckpt(evlog_store_t **out, const char *dir, size_t segment_b
                           evlog_scan_fn *scan, evlog_load_fn *load, void *arg)
 {
     *out = NULL;
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return errno;
+    int mrc = kfs_mkdir(dir);
+    if (mrc)
+        return mrc;
     evlog_store_t *self = calloc(1, sizeof *self);
     if (!self)
         return ENOMEM;

@@ -87,11 +87,10 @@ static zcert_t *s_site_cert(net_t *self, int *rc)
     }
     zcert_set_meta(cert, "kefu", "%s", "site key of the remote endpoint (kefu-net)");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        *rc = errno;
-    else if (zcert_save_secret(cert, tmp) != 0)
+    *rc = kfs_mkdir(dir);
+    if (*rc == 0 && zcert_save_secret(cert, tmp) != 0)
         *rc = errno ? errno : EIO;
-    else if ((*rc = s_sync_file(tmp)) == 0 && rename(tmp, path) != 0)
+    else if (*rc == 0 && (*rc = s_sync_file(tmp)) == 0 && rename(tmp, path) != 0)
         *rc = errno;
     else if (*rc == 0)
         *rc = kfs_sync_dir(dir);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "kerr.h"
+#include "kfs.h"
 #include "kid.h"
 #include "registry.h"
 #include "site.h"
@@ -222,8 +223,9 @@ int main(int argc, char **argv)
             return TERM_EXIT_USAGE;
         }
         /* The site's folder, made as `kefu up` makes it, if no site ran there yet. */
-        if (mkdir(site, 0700) != 0 && errno != EEXIST) {
-            fprintf(stderr, "kefu-terminal: %s: %s\n", site, strerror(errno));
+        int rc = kfs_mkdir(site);
+        if (rc) {
+            fprintf(stderr, "kefu-terminal: %s: %s\n", site, strerror(rc));
             return TERM_EXIT_SPOOL;
         }
         spool = path;

@@ -27,7 +27,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -182,12 +181,6 @@ static int s_daemon_main(void)
 
 /* ---- the client side (the parent) ---------------------------------------------- */
 
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st, (void) flag, (void) ftw;
-    return remove(path);
-}
-
 static bool s_wait_file(const char *rel)
 {
     char path[160];
@@ -268,7 +261,7 @@ static int s_teardown(void **state)
     s_stop(&s_evlog);
     if (s_ctx)
         zmq_ctx_term(s_ctx);
-    nftw(s_site, s_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    ktest_rmtree(s_site);
     return 0;
 }
 

@@ -34,7 +34,6 @@
 #include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,12 +59,6 @@
 
 static char s_site[64];     /* the site directory */
 static pid_t s_daemon = -1;
-
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st, (void) flag, (void) ftw;
-    return remove(path);
-}
 
 static void s_print_daemon_log(void)
 {
@@ -157,7 +150,7 @@ static int s_group_teardown(void **state)
         }
         s_daemon = -1;
     }
-    if (s_site[0] && nftw(s_site, s_rm_entry, 8, FTW_DEPTH | FTW_PHYS) != 0)
+    if (s_site[0] && ktest_rmtree(s_site) != 0)
         rc = -1;
     s_site[0] = '\0';  /* done: cmocka may call this again after a failed setup */
     return rc;

@@ -42,7 +42,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -436,12 +435,6 @@ static size_t s_offset_of(const fixture_t *f, uint64_t first, uint64_t seq)
 
 /* ---- fixture ----------------------------------------------------------------------- */
 
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st, (void) flag, (void) ftw;
-    return remove(path);
-}
-
 static int s_setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
@@ -479,7 +472,7 @@ static int s_teardown(void **state)
     evlog_store_destroy(&f->st);
     evlog_state_destroy(&f->live);
     evlog_state_destroy(&f->rec);
-    int rc = nftw(f->dir, s_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    int rc = ktest_rmtree(f->dir);
     free(f);
     return rc;
 }

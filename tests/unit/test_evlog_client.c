@@ -39,7 +39,6 @@
 #include <cmocka.h>
 
 #include <czmq.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -651,12 +650,6 @@ static void test_proof_missing(void **state)
     s_fake_stop(&f);
 }
 
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st, (void) flag, (void) ftw;
-    return remove(path);
-}
-
 static int s_setup(void **state)
 {
     (void) state;
@@ -672,7 +665,7 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     (void) state;
-    nftw(s_site, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    ktest_rmtree(s_site);
     return 0;
 }
 

@@ -36,7 +36,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -367,12 +366,6 @@ static size_t s_seg_of(const s_seginfo_t *segs, size_t n, uint64_t seq)
 
 /* ---- fixture --------------------------------------------------------------- */
 
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st, (void) flag, (void) ftw;
-    return remove(path);
-}
-
 static int s_setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
@@ -404,7 +397,7 @@ static int s_teardown(void **state)
 {
     fixture_t *f = *state;
     evlog_store_destroy(&f->st);
-    int rc = nftw(f->dir, s_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    int rc = ktest_rmtree(f->dir);
     free(f);
     return rc;
 }

@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,12 +33,6 @@ typedef struct {
     char cwd[PATH_MAX];       /* its name as getcwd() spells it */
     char old_cwd[PATH_MAX];
 } fixture_t;
-
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st, (void) flag, (void) ftw;
-    return remove(path);
-}
 
 static int s_setup(void **state)
 {
@@ -62,7 +55,7 @@ static int s_teardown(void **state)
     fixture_t *f = *state;
     unsetenv("KEFU_DIR");
     int rc = chdir(f->old_cwd);
-    if (nftw(f->dir, s_rm_entry, 8, FTW_DEPTH | FTW_PHYS) != 0)
+    if (ktest_rmtree(f->dir) != 0)
         rc = -1;
     free(f);
     return rc;

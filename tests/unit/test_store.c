@@ -20,7 +20,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -49,12 +48,6 @@ struct fixture_t {
     bool passed;      /* set by a test's last line */
 };
 
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st, (void) flag, (void) ftw;
-    return remove(path);
-}
-
 static int s_setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
@@ -78,7 +71,7 @@ static int s_teardown(void **state)
      * the failure, not an abort, is what gets reported. */
     if (f->passed)
         store_destroy(&f->store);
-    int rc = nftw(f->dir, s_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    int rc = ktest_rmtree(f->dir);
     free(f);
     return rc;
 }
