@@ -1,7 +1,8 @@
 /* bench_ctl.h: what the benchmarks that drive daemons through their
  * control sockets share (bench_intake.c, bench_sched.c, bench_sla.c):
  * packing a request, a DEALER to DIR/run/NAME.ctl, one synchronous call,
- * a sync to a seq, and reading a packed reply's kind without decoding it.
+ * a sync to a seq, reading a packed reply's kind without decoding it, and
+ * driving commands over several DEALERs with a window in flight each.
  * Header-only (static inline): each benchmark is one source file linked
  * with libkefu alone.
  */
@@ -9,11 +10,14 @@
 #define KEFU_BENCH_CTL_H
 
 #include <czmq.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "control.pb-c.h"
+#include "kclock.h"
 #include "kerr.h"
+#include "pbwire.h"
 
 /* req with correlation id corr, packed into buf (big enough); its length. */
 static inline size_t bench_pack(Kefu__Request *req, uint64_t corr, uint8_t *buf)
@@ -104,23 +108,70 @@ static inline uint64_t bench_sync(void *sock, uint64_t seq, int tries, const cha
  * would share (the answers of a register are big). */
 static inline uint32_t bench_reply_field(const uint8_t *p, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        uint64_t key = 0;
-        for (int shift = 0; i < n; shift += 7) {
-            key |= (uint64_t) (p[i] & 0x7f) << shift;
-            if (!(p[i++] & 0x80))
-                break;
-        }
-        uint32_t field = (uint32_t) (key >> 3), wire = key & 7;
-        if (field != 1)
-            return field;
-        if (wire != 0)
+    const uint8_t *end = p + n;
+    uint64_t key, corr;
+    while (p < end) {
+        if (!pbwire_get_varint(&p, end, &key))
             return 0;
-        while (i < n && (p[i++] & 0x80))
-            ;  /* skip corr's varint */
+        if (key >> 3 != 1)
+            return (uint32_t) (key >> 3);
+        if ((key & 7) != 0 || !pbwire_get_varint(&p, end, &corr))
+            return 0;  /* corr is a varint */
     }
     return 0;
+}
+
+/* The i-th request of a drive, packed into buf (1 KiB); its length. */
+typedef size_t bench_next_fn(void *arg, long i, uint8_t *buf);
+
+/* Sends total requests made by next over the n DEALERs socks (at most
+ * 64), each with up to window unanswered, until all are answered; an
+ * answer is a reply whose kind (bench_reply_field) is want or want2 (0:
+ * none). Returns requests per second, or -1 on a refusal (said on stderr
+ * with its message, as who) or on 30 s without an answer. */
+static inline double bench_drive(void **socks, int n, int window, long total, uint32_t want,
+                                 uint32_t want2, bench_next_fn *next, void *arg, const char *who)
+{
+    long per = (total + n - 1) / n, sent[64] = {0}, done[64] = {0}, all = 0, i = 0;
+    uint8_t buf[1024];
+    zmq_pollitem_t items[64];
+    for (int k = 0; k < n; k++)
+        items[k] = (zmq_pollitem_t){socks[k], 0, ZMQ_POLLIN, 0};
+    int64_t t0 = kclock_mono_us();
+    while (all < total) {
+        for (int k = 0; k < n; k++)
+            while (i < total && sent[k] < per && sent[k] - done[k] < window) {
+                size_t len = next(arg, i++, buf);
+                zmq_send(socks[k], buf, len, 0);
+                sent[k]++;
+            }
+        if (zmq_poll(items, n, 30000) <= 0) {
+            fprintf(stderr, "%s: no answer for 30 s (%ld of %ld done)\n", who, all, total);
+            return -1;
+        }
+        for (int k = 0; k < n; k++) {
+            if (!(items[k].revents & ZMQ_POLLIN))
+                continue;
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            while (zmq_msg_recv(&m, socks[k], ZMQ_DONTWAIT) >= 0) {
+                uint32_t f = bench_reply_field(zmq_msg_data(&m), zmq_msg_size(&m));
+                if (f != want && (want2 == 0 || f != want2)) {
+                    Kefu__Reply *rep = kefu__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+                    fprintf(stderr, "%s: refused: %s\n", who,
+                            rep && rep->error && rep->error->message ? rep->error->message : "?");
+                    if (rep)
+                        kefu__reply__free_unpacked(rep, NULL);
+                    zmq_msg_close(&m);
+                    return -1;
+                }
+                done[k]++;
+                all++;
+            }
+            zmq_msg_close(&m);
+        }
+    }
+    return (double) all / ((double) (kclock_mono_us() - t0) / 1e6);
 }
 
 /* qsort's order of int64_t. */

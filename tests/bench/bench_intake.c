@@ -34,6 +34,7 @@ typedef struct {
     int clients, window;
     uint64_t corr;
     long opened;  /* case opens sent so far: picks owner, customer, kind */
+    bool mixed;   /* this run's: with register queries */
 } s_bench_t;
 
 /* Request number i of a run: a case open, or with a 1-in-20 share (mixed)
@@ -76,48 +77,20 @@ static size_t s_next(s_bench_t *b, long i, bool mixed, uint8_t *buf)
     return bench_pack(&req, b->corr++, buf);
 }
 
+/* bench_next_fn over s_next. */
+static size_t s_next_fn(void *arg, long i, uint8_t *buf)
+{
+    s_bench_t *b = arg;
+    return s_next(b, i, b->mixed, buf);
+}
+
 /* total commands over the clients, each with b->window in flight.
  * Returns commands per second, or -1 on a refusal or a stall. */
 static double s_run(s_bench_t *b, long total, bool mixed)
 {
-    long per = total / b->clients, sent[64] = {0}, done[64] = {0}, all = 0, next = 0;
-    uint8_t buf[1024];
-    zmq_pollitem_t items[64];
-    for (int i = 0; i < b->clients; i++)
-        items[i] = (zmq_pollitem_t){b->socks[i], 0, ZMQ_POLLIN, 0};
-    int64_t t0 = kclock_mono_us();
-    while (all < per * b->clients) {
-        for (int i = 0; i < b->clients; i++)
-            while (sent[i] < per && sent[i] - done[i] < b->window) {
-                size_t len = s_next(b, next++, mixed, buf);
-                zmq_send(b->socks[i], buf, len, 0);
-                sent[i]++;
-            }
-        if (zmq_poll(items, b->clients, 30000) <= 0) {
-            fprintf(stderr, "bench_intake: no answer for 30 s (%ld of %ld done)\n", all,
-                    per * b->clients);
-            return -1;
-        }
-        for (int i = 0; i < b->clients; i++) {
-            if (!(items[i].revents & ZMQ_POLLIN))
-                continue;
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            while (zmq_msg_recv(&m, b->socks[i], ZMQ_DONTWAIT) >= 0) {
-                uint32_t f = bench_reply_field(zmq_msg_data(&m), zmq_msg_size(&m));
-                if (f != KEFU__REPLY__REP_CASE && f != KEFU__REPLY__REP_CASES) {
-                    Kefu__Reply *rep = kefu__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-                    fprintf(stderr, "bench_intake: refused: %s\n",
-                            rep && rep->error && rep->error->message ? rep->error->message : "?");
-                    return -1;
-                }
-                done[i]++;
-                all++;
-            }
-            zmq_msg_close(&m);
-        }
-    }
-    return (double) all / ((double) (kclock_mono_us() - t0) / 1e6);
+    b->mixed = mixed;
+    return bench_drive(b->socks, b->clients, b->window, total, KEFU__REPLY__REP_CASE,
+                       KEFU__REPLY__REP_CASES, s_next_fn, b, "bench_intake");
 }
 
 int main(int argc, char **argv)

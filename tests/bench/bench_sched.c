@@ -118,47 +118,19 @@ static size_t s_next(s_load_t *b, long i, uint8_t *buf)
     return bench_pack(&req, b->corr++, buf);
 }
 
-/* total commands over the clients, each with b->window in flight.
- * Returns commands per second, or -1 on a refusal or a stall. */
+/* bench_next_fn over s_next. */
+static size_t s_next_fn(void *arg, long i, uint8_t *buf)
+{
+    return s_next(arg, i, buf);
+}
+
+/* total commands over the clients, each with b->window in flight, each
+ * answered by a reply of kind want. Returns commands per second, or -1 on
+ * a refusal or a stall. */
 static double s_run(s_load_t *b, long total, uint32_t want)
 {
-    long per = (total + b->clients - 1) / b->clients, sent[64] = {0}, done[64] = {0}, all = 0,
-         next = 0;
-    uint8_t buf[1024];
-    zmq_pollitem_t items[64];
-    for (int i = 0; i < b->clients; i++)
-        items[i] = (zmq_pollitem_t){b->socks[i], 0, ZMQ_POLLIN, 0};
-    int64_t t0 = kclock_mono_us();
-    while (all < total) {
-        for (int i = 0; i < b->clients; i++)
-            while (next < total && sent[i] < per && sent[i] - done[i] < b->window) {
-                size_t len = s_next(b, next++, buf);
-                zmq_send(b->socks[i], buf, len, 0);
-                sent[i]++;
-            }
-        if (zmq_poll(items, b->clients, 30000) <= 0) {
-            fprintf(stderr, "bench_sched: no answer for 30 s (%ld of %ld done)\n", all, total);
-            return -1;
-        }
-        for (int i = 0; i < b->clients; i++) {
-            if (!(items[i].revents & ZMQ_POLLIN))
-                continue;
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            while (zmq_msg_recv(&m, b->socks[i], ZMQ_DONTWAIT) >= 0) {
-                if (bench_reply_field(zmq_msg_data(&m), zmq_msg_size(&m)) != want) {
-                    Kefu__Reply *rep = kefu__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-                    fprintf(stderr, "bench_sched: refused: %s\n",
-                            rep && rep->error && rep->error->message ? rep->error->message : "?");
-                    return -1;
-                }
-                done[i]++;
-                all++;
-            }
-            zmq_msg_close(&m);
-        }
-    }
-    return (double) all / ((double) (kclock_mono_us() - t0) / 1e6);
+    return bench_drive(b->socks, b->clients, b->window, total, want, 0, s_next_fn, b,
+                       "bench_sched");
 }
 
 static int s_fill(const char *seqs, int clients, int window, long customers, long orders,
