@@ -535,6 +535,47 @@ static bool s_same_day(const deadline_policy_t *self, int64_t l, int64_t *day_ou
     return s_next_workday(self, day + 1, day_out);
 }
 
+int deadline_policy_last_close(const deadline_policy_t *self, int64_t at_us, int64_t *close_us,
+                               char *date, size_t cap)
+{
+    assert(self && close_us && date);
+    int64_t l;
+    if (!s_local(self, at_us, &l) || cap < DEADLINE_DATE_MAX)
+        return KEFU_EINVAL;
+    int64_t day = ktime_floor_div(l, KTIME_DAY);
+    if (l - day * KTIME_DAY < self->close_us)
+        day--;  /* today has not closed yet (or is no working day: no matter) */
+    /* back to a working day: a short walk, workdays is never empty and
+     * holidays are finite */
+    while (day >= S_MIN_DAY && !s_is_workday(self, day))
+        day--;
+    if (day < S_MIN_DAY)
+        return KEFU_ENOTFOUND;
+    int y, m, d;
+    ktime_civil_from_days(day, &y, &m, &d);
+    snprintf(date, cap, "%04d-%02d-%02d", y, m, d);
+    *close_us = s_close_utc(self, day);
+    return 0;
+}
+
+int deadline_policy_close_of(const deadline_policy_t *self, const char *date, int64_t *close_us)
+{
+    assert(self && close_us);
+    const char *p = date ? date : "";
+    int y, m, d;
+    if (!(s_digits(&p, 4, &y) && *p++ == '-' && s_digits(&p, 2, &m) && *p++ == '-' &&
+          s_digits(&p, 2, &d) && *p == '\0' && m >= 1 && m <= 12 && d >= 1 &&
+          d <= ktime_days_in_month(y, m)))
+        return KEFU_EINVAL;
+    int64_t day = ktime_days_from_civil(y, m, d);
+    if (day < S_MIN_DAY || day > S_MAX_DAY)
+        return KEFU_EINVAL;
+    if (!s_is_workday(self, day))
+        return KEFU_ENOTFOUND;
+    *close_us = s_close_utc(self, day);
+    return 0;
+}
+
 /* Adds rem of working time to local time l. */
 static int s_add_work(const deadline_policy_t *self, int64_t l, int64_t rem, int64_t *due_us)
 {

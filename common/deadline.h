@@ -130,6 +130,26 @@ int deadline_policy_due_paused(const deadline_policy_t *self, const char *rule, 
  * years 0000-9999 are clamped to them. */
 int64_t deadline_work_between(const deadline_policy_t *self, int64_t a_us, int64_t b_us);
 
+/* The closes of the working days (domain.md §5: "at the end of each
+ * working day", 003 第一篇 四(三).4), a working day named by its local date
+ * "YYYY-MM-DD" (DEADLINE_DATE_MAX bytes with the NUL).
+ *
+ * deadline_policy_last_close: the latest close of a working day at or
+ * before at_us (at 17:30 that day's, at 17:29 the working day before's):
+ * its time into *close_us and its date into date (cap bytes). Returns 0;
+ * KEFU_ENOTFOUND when no working day closed after the year 0000 began;
+ * KEFU_EINVAL for a time outside the years 0000-9999 or cap too small.
+ * The next close after a time is deadline_spec_due("same-day").
+ *
+ * deadline_policy_close_of: the close of the working day named date.
+ * Returns 0 with *close_us set; KEFU_EINVAL for a date not "YYYY-MM-DD"
+ * (or past 9999-12-31); KEFU_ENOTFOUND for a day that is not a working
+ * day (not among calendar.workdays, or one of calendar.holidays). */
+#define DEADLINE_DATE_MAX 11
+int deadline_policy_last_close(const deadline_policy_t *self, int64_t at_us, int64_t *close_us,
+                               char *date, size_t cap);
+int deadline_policy_close_of(const deadline_policy_t *self, const char *date, int64_t *close_us);
+
 /* The length of one working day, usec (close - open: 9h by default), so
  * "half a working day" is deadline_policy_workday_us() / 2. */
 int64_t deadline_policy_workday_us(const deadline_policy_t *self);

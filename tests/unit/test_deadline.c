@@ -286,6 +286,56 @@ static void test_next_day(void **state)
     assert_spec(p, "next-day", "2026-11-29T10:00:00+08:00", "2026-12-01T17:30:00+08:00");
 }
 
+/* The last close at or before a time, and its date (sla's end-of-day
+ * list, domain.md §5). */
+#define assert_last_close(p, at, want, want_date)                                \
+    do {                                                                         \
+        int64_t c_ = 0;                                                          \
+        char d_[DEADLINE_DATE_MAX] = "";                                         \
+        assert_rc(deadline_policy_last_close((p), s_t(at), &c_, d_, sizeof d_), 0); \
+        s_assert_time(c_, (want), "last close at " at, __FILE__, __LINE__);     \
+        assert_string_equal(d_, (want_date));                                    \
+    } while (0)
+
+static void test_closes(void **state)
+{
+    fixture_t *fx = *state;
+    deadline_policy_t *p = fx->pol;
+    /* Tue 24 before its close: Mon 23's; at 17:30 exactly: its own */
+    assert_last_close(p, "2026-11-24T17:29:00+08:00", "2026-11-23T17:30:00+08:00", "2026-11-23");
+    assert_last_close(p, "2026-11-24T17:30:00+08:00", "2026-11-24T17:30:00+08:00", "2026-11-24");
+    assert_last_close(p, "2026-11-24T23:59:00+08:00", "2026-11-24T17:30:00+08:00", "2026-11-24");
+    assert_last_close(p, "2026-11-24T06:00:00+08:00", "2026-11-23T17:30:00+08:00", "2026-11-23");
+    /* Sunday 29 and Monday 30 morning: Saturday 28's (workdays mon-sat) */
+    assert_last_close(p, "2026-11-29T20:00:00+08:00", "2026-11-28T17:30:00+08:00", "2026-11-28");
+    assert_last_close(p, "2026-11-30T09:00:00+08:00", "2026-11-28T17:30:00+08:00", "2026-11-28");
+    /* the site's day, not UTC's: Tue 24 10:00Z is 18:00 site time */
+    assert_last_close(p, "2026-11-24T10:00:00Z", "2026-11-24T17:30:00+08:00", "2026-11-24");
+    /* the next close is same-day's: from a close, the next working day's */
+    assert_spec(p, "same-day", "2026-11-28T17:30:00+08:00", "2026-11-30T17:30:00+08:00");
+
+    int64_t c = 0;
+    assert_rc(deadline_policy_close_of(p, "2026-11-28", &c), 0);
+    s_assert_time(c, "2026-11-28T17:30:00+08:00", "close of Sat 28", __FILE__, __LINE__);
+    assert_rc(deadline_policy_close_of(p, "2026-11-29", &c), KEFU_ENOTFOUND);   /* Sunday */
+    assert_rc(deadline_policy_close_of(p, "2026-11-31", &c), KEFU_EINVAL);
+    assert_rc(deadline_policy_close_of(p, "2026-11-3", &c), KEFU_EINVAL);
+    assert_rc(deadline_policy_close_of(p, "2026-11-30x", &c), KEFU_EINVAL);
+    assert_rc(deadline_policy_close_of(p, NULL, &c), KEFU_EINVAL);
+    char d[DEADLINE_DATE_MAX];
+    assert_rc(deadline_policy_last_close(p, INT64_MAX, &c, d, sizeof d), KEFU_EINVAL);
+    assert_rc(deadline_policy_last_close(p, s_t("2026-11-24T18:00:00+08:00"), &c, d, 10),
+              KEFU_EINVAL);
+
+    /* a holiday on Mon 30, a close at midnight, an evening shift's offset */
+    s_set(fx, "calendar.holidays=2026-11-30");
+    assert_rc(deadline_policy_close_of(fx->pol, "2026-11-30", &c), KEFU_ENOTFOUND);
+    assert_last_close(fx->pol, "2026-12-01T12:00:00+08:00", "2026-11-28T17:30:00+08:00", "2026-11-28");
+    s_set(fx, "calendar.hours=17:00-24:00");
+    assert_last_close(fx->pol, "2026-11-25T00:00:00+08:00", "2026-11-25T00:00:00+08:00", "2026-11-24");
+    assert_last_close(fx->pol, "2026-11-24T23:59:00+08:00", "2026-11-24T00:00:00+08:00", "2026-11-23");
+}
+
 static void test_rules_default(void **state)
 {
     fixture_t *fx = *state;
@@ -629,6 +679,7 @@ int main(void)
         T(test_work_long),
         T(test_same_day),
         T(test_next_day),
+        T(test_closes),
         T(test_rules_default),
         T(test_rule_of_new_table),
         T(test_rules_changed),
