@@ -1,7 +1,8 @@
 /* sla.c: the SLA watchers on the daemon kit (sla.h, kservice.h).
  *
  * Its name, tables, command table, appliers, the events of intake and
- * sched it follows, and its tick (sla_watch.c); at start, its two keys; the
+ * sched it follows, and its tick (sla_watch.c); at start, its keys and the
+ * site's calendar (the close of each working day, sla_eod.c); the
  * heap of next actions is filled from the store (not from the log) at its
  * first tick, once it serves.
  */
@@ -46,6 +47,11 @@ int sla_new(sla_t **out, kdaemon_t *d)
         self->remind_every_us = 0;
     self->apply_arena = arena_new(0);
     int rc = self->apply_arena ? 0 : ENOMEM;
+    char err[512];
+    if (rc == 0 && !(self->policy = deadline_policy_new(d->config, err, sizeof err))) {
+        klog_error("deadline policy: %s", err);
+        rc = KEFU_EINVAL;
+    }
     if (rc == 0 && !(self->watch = sla_watch_new(self)))
         rc = ENOMEM;
     if (rc == 0)
@@ -74,6 +80,7 @@ void sla_destroy(sla_t **self_p)
     kservice_destroy(&self->svc);
     sla_watch_destroy(&self->watch);
     arena_destroy(&self->apply_arena);
+    deadline_policy_destroy(&self->policy);
     free(self);
     *self_p = NULL;
 }

@@ -8,6 +8,8 @@
  *   sla_apply.c  obligations from intake's and sched's events (its
  *                inputs), and its own escalation events
  *   sla_watch.c  the timers: a heap of next actions, fired on the clock
+ *   sla_eod.c    the end of the working day: the complaints still open,
+ *                listed (its index of them, its command, its tick)
  *   sla_cmd.c    commands: the lists, the acknowledgement, and its own
  *                commands (raise, warn, level, clear) with their checks
  *   sla_rows.c   kefuctl's commands for sla (built into kefuctl)
@@ -32,6 +34,7 @@
 
 #include "arena.h"
 #include "cmdq.h"
+#include "deadline.h"
 #include "kdaemon.h"
 #include "krecord.h"
 #include "kservice.h"
@@ -54,6 +57,8 @@ typedef struct {
     store_table_t escalations; /* id -> Escalation */
     store_table_t esc_time;    /* be64(raised_at) id -> "": escalations in time order */
     store_table_t outbox;      /* channel, be64(seq) -> notice JSON: not delivered yet (sla_notify.c) */
+    store_table_t complaints;  /* case id -> ListedCase: every complaint seen (sla_eod.c) */
+    store_table_t open_complaints; /* be64(since) case id -> the list it is on: the open ones */
 } sla_tables_t;
 
 typedef struct {
@@ -70,11 +75,29 @@ typedef struct {
      * the time the event says */
     int64_t clock_seen;
     arena_t *apply_arena;
+    /* the site's calendar: the close of each working day (sla_eod.c) */
+    deadline_policy_t *policy;
+    int64_t eod_asked;         /* the close whose list this run asked for last */
+    int64_t eod_again;         /* when to ask for it again (a passing refusal); 0: no more */
 } sla_t;
+
+/* How an escalation kind goes, where it is not as the rest go (raised at
+ * level 1 when its obligation falls due, warned at sla.warn_share
+ * before, level 2 after sla.level2_after unacknowledged, reminded every
+ * sla.remind_every): one row per kind that differs, in sla_apply.c. */
+typedef struct {
+    Kefu__EscalationKind kind;
+    uint32_t level;            /* raised at this level */
+    bool once;                 /* told once: no level 2, no reminders */
+    bool own;                  /* sla's own obligation: its escalation's event opens it */
+} sla_kind_rule_t;
+/* The rule of kind (the common one for a kind of no row). Never NULL. */
+const sla_kind_rule_t *sla_kind_rule(Kefu__EscalationKind kind);
 
 /* ---- sla_store.c ---- */
 extern const char *const sla_table_names[];
-#define SLA_SCHEMA 3  /* 2: by_due's value is opened_at; 3: outbox keyed by channel */
+#define SLA_SCHEMA 4  /* 2: by_due's value is opened_at; 3: outbox keyed by channel;
+                         4: complaints, open_complaints */
 void sla_store_tables(sla_t *self);
 
 /* ---- sla_apply.c ---- */
@@ -83,6 +106,24 @@ int sla_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu
 /* When obligation o (with its escalation e, or NULL) next wants an action,
  * or 0 for none (met, or escalated to level 2 / acknowledged). */
 int64_t sla_next_at(const sla_t *self, const Kefu__Obligation *o, const Kefu__Escalation *e);
+/* Meets obligation id at time at, if it is open; clears its escalation,
+ * if any, by a reaction. Returns 0 or a store error. */
+int sla_obligation_meet(sla_t *self, store_txn_t *txn, const char *id, int64_t at);
+
+/* ---- sla_eod.c ---- */
+#define SLA_EOD_LIST_MAX 200   /* complaints one list carries (an event is at most 64 KiB) */
+#define SLA_EOD_OWNER "desk"   /* who owes the follow-up of the list */
+/* For the appliers: intake's case events into the open complaints. */
+int sla_eod_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev);
+/* For the appliers: an open-complaints escalation e raised: its
+ * complaints are on it, and the list before it is superseded. */
+int sla_eod_listed(sla_t *self, store_txn_t *txn, const Kefu__Escalation *e);
+/* WorkdayClose's exec (cmdq's exec_fn, one event). */
+int sla_eod_exec(sla_t *self, cmd_t *cmd, const Kefu__WorkdayClose *in, store_txn_t *txn,
+                 Kefu__Envelope **events);
+/* The watcher's tick at site time now: asks for the list of the latest
+ * close not asked for yet, and for a wake-up at the next close. */
+void sla_eod_tick(sla_t *self, int64_t now);
 
 /* ---- sla_watch.c ---- */
 sla_watch_t *sla_watch_new(sla_t *sla);

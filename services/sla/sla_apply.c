@@ -28,6 +28,10 @@
  *   OutsourceSent     back by expected_at (outsource-overdue); a rejection
  *                     with a redo date opens the redo, due then
  *   OutsourceReceived meets the return being waited for
+ *   CaseOpened, CaseReplied, CaseResolved, CaseReopened also keep the
+ *                     open complaints, for the list at the close of each
+ *                     working day (sla_eod.c: open-complaints, an
+ *                     obligation of sla's own, "eod/DAY")
  * The due times are the owners' (their events carry them); sla adds none
  * of its own rules but the warning share and level 2. Meeting an
  * obligation that was escalated clears its escalation by a reaction
@@ -65,6 +69,27 @@ const int sla_follows[] = {
     0,
 };
 
+/* The kinds that do not go as the rest (sla.h). */
+static const sla_kind_rule_t s_kind_rules[] = {
+    /* a major complaint goes to leadership at once (003 第一篇 四(二)) */
+    {KEFU__ESCALATION_KIND__ESCALATION_KIND_MAJOR_COMPLAINT, .level = 2},
+    /* and its incident report (003 第二篇 四.6) */
+    {KEFU__ESCALATION_KIND__ESCALATION_KIND_MAJOR_INCIDENT, .level = 2},
+    /* the complaints open at a close (003 第一篇 四(三).4): a list for the
+     * desk's supervisor, not a breach: told once, superseded the next
+     * working day (sla_eod.c) */
+    {KEFU__ESCALATION_KIND__ESCALATION_KIND_OPEN_COMPLAINTS, .level = 1, .once = true, .own = true},
+};
+
+const sla_kind_rule_t *sla_kind_rule(Kefu__EscalationKind kind)
+{
+    static const sla_kind_rule_t common = {.level = 1};
+    for (size_t i = 0; i < sizeof s_kind_rules / sizeof s_kind_rules[0]; i++)
+        if (s_kind_rules[i].kind == kind)
+            return &s_kind_rules[i];
+    return &common;
+}
+
 int64_t sla_next_at(const sla_t *self, const Kefu__Obligation *o, const Kefu__Escalation *e)
 {
     if (o->state != KEFU__OBLIGATION_STATE__OBLIGATION_STATE_OPEN || o->has_paused_at)
@@ -74,8 +99,8 @@ int64_t sla_next_at(const sla_t *self, const Kefu__Obligation *o, const Kefu__Es
         int64_t warn = o->opened_at + span / 100 * self->warn_share;
         return !o->warned && span > 0 && warn < o->due ? warn : o->due;
     }
-    if (e->state != KEFU__ESCALATION_STATE__ESCALATION_STATE_OPEN)
-        return 0;  /* acknowledged (it stays visible) or cleared */
+    if (e->state != KEFU__ESCALATION_STATE__ESCALATION_STATE_OPEN || sla_kind_rule(e->kind)->once)
+        return 0;  /* acknowledged (it stays visible), cleared, or told once */
     int64_t next = e->level < 2 ? e->raised_at + self->level2_after_us : 0;
     if (self->remind_every_us > 0) {
         /* not acknowledged: told again every sla.remind_every */
@@ -162,6 +187,11 @@ static int s_meet_id(sla_t *self, store_txn_t *txn, const char *id, int64_t at)
     if (!o || o->state != KEFU__OBLIGATION_STATE__OBLIGATION_STATE_OPEN)
         return 0;
     return s_meet(self, txn, o, at);
+}
+
+int sla_obligation_meet(sla_t *self, store_txn_t *txn, const char *id, int64_t at)
+{
+    return s_meet_id(self, txn, id, at);
 }
 
 #define S_SUBJECT_MAX 64   /* obligations of one subject looked at together */
@@ -539,6 +569,15 @@ static int s_own(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint64
             return 0;
         Kefu__Obligation *o = krecord_get(txn, self->t.obligations, e->obligation,
                                           &kefu__obligation__descriptor, self->apply_arena);
+        if (!o && e->has_kind && sla_kind_rule(e->kind)->own && e->has_due) {
+            /* sla's own obligation (no owner's event opens it): opened by
+             * its escalation, at its due */
+            rc = s_open(self, txn, e->obligation, e->kind, e->subject, e->owner, e->due, e->due);
+            o = rc ? NULL : krecord_get(txn, self->t.obligations, e->obligation,
+                                        &kefu__obligation__descriptor, self->apply_arena);
+            if (rc)
+                return rc;
+        }
         if (!o || o->escalation) {
             klog_warn("seq %llu: escalation %s of obligation %s skipped (none, or escalated)",
                       (unsigned long long) seq, e->id, e->obligation);
@@ -555,6 +594,8 @@ static int s_own(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint64
             rc = kid_counter_see(txn, "escalation", "E", e->id);
         if (rc == 0)
             rc = sla_watch_push(self->watch, sla_next_at(self, o, e), o->id);
+        if (rc == 0 && e->kind == KEFU__ESCALATION_KIND__ESCALATION_KIND_OPEN_COMPLAINTS)
+            rc = sla_eod_listed(self, txn, e);
         return rc;
     }
     case KEFU__ENVELOPE__BODY_OBLIGATION_WARNED: {
@@ -613,6 +654,8 @@ int sla_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const Kefu
         return 0;
     arena_reset(self->apply_arena);
     int rc = s_input(self, txn, ev, rec->seq);  /* each takes its own cases only */
+    if (rc == 0)
+        rc = sla_eod_input(self, txn, ev);
     if (rc == 0)
         rc = s_own(self, txn, ev, rec->seq);
     /* its notice, unless this is history replayed into a new store */

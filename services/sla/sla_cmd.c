@@ -3,7 +3,8 @@
  * Two kinds. A supervisor's: the escalations, the open obligations, and
  * the acknowledgement. And sla's own, which its watchers submit when a
  * time falls due (sla_watch.c) or an obligation is met (a reaction,
- * sla_apply.c): raise, warn, level 2, clear. Each of these checks the
+ * sla_apply.c): raise, warn, level 2, clear; and the list of the open
+ * complaints at the close of a working day (sla_eod.c). Each of these checks the
  * state itself (due by now, not yet done), so whoever sends one, and
  * however often, an escalation is raised once per breach and only when it
  * is one.
@@ -67,10 +68,8 @@ static int s_exec(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *
         e->subject = o->subject;
         e->obligation = o->id;
         e->owner = o->owner;
-        /* a major complaint goes to leadership at once (003 第一篇 四(二)) */
-        e->level = o->kind == KEFU__ESCALATION_KIND__ESCALATION_KIND_MAJOR_COMPLAINT ||
-                           o->kind == KEFU__ESCALATION_KIND__ESCALATION_KIND_MAJOR_INCIDENT
-                       ? 2 : 1;
+        /* a major complaint goes to leadership at once (sla_kind_rule) */
+        e->level = sla_kind_rule(o->kind)->level;
         e->due = o->due;
         e->raised_at = now;
         e->state = KEFU__ESCALATION_STATE__ESCALATION_STATE_OPEN;
@@ -163,6 +162,8 @@ static int s_exec(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *
         events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_ESCALATION_ACKED, ev);
         return 1;
     }
+    case KEFU__REQUEST__REQ_WORKDAY_CLOSE:
+        return sla_eod_exec(self, cmd, req->workday_close, txn, events);
     default:
         return KEFU_EUNSUPPORTED;
     }
@@ -292,6 +293,7 @@ static const cmd_row_t s_rows[] = {
     {Q(ESCALATION_LEVEL),   R(ESCALATION),   E(ESCALATION_LEVELLED),  "escalation/id",          "id",            s_exec, s_a_escalation, NULL},
     {Q(ESCALATION_CLEAR),   R(ESCALATION),   E(ESCALATION_CLEARED),   "obligation/obligation",  "id",            s_exec, s_a_escalation, NULL},
     {Q(ESCALATION_REMIND),  R(ESCALATION),   E(ESCALATION_REMINDED),  "escalation/id",          "id",            s_exec, s_a_escalation, NULL},
+    {Q(WORKDAY_CLOSE),      R(ESCALATION),   E(ESCALATION_RAISED),    "eod/day",                "escalation.id", s_exec, s_a_escalation, NULL},
 };
 
 #undef Q

@@ -17,6 +17,10 @@ static const pbkind_row_t s_rows[] = {
     {&kefu__escalation__descriptor, "acked_at", PBKIND_TIME},
     {&kefu__escalation__descriptor, "levelled_at", PBKIND_TIME},
     {&kefu__escalation__descriptor, "cleared_at", PBKIND_TIME},
+    {&kefu__listed_case__descriptor, "opened_at", PBKIND_TIME},
+    {&kefu__listed_case__descriptor, "due", PBKIND_TIME},
+    {&kefu__listed_case__descriptor, "reopened_at", PBKIND_TIME},
+    {&kefu__listed_case__descriptor, "replied_at", PBKIND_TIME},
     /* durations: microseconds */
     {&kefu__escalation__descriptor, "late_us", PBKIND_DURATION},
     {&kefu__escalation_cleared__descriptor, "late_us", PBKIND_DURATION},
@@ -40,6 +44,9 @@ static const pbkind_row_t s_rows[] = {
     {&kefu__escalation_clear__descriptor, "obligation", PBKIND_ID},
     {&kefu__escalation_remind__descriptor, "id", PBKIND_ID},
     {&kefu__escalation_reminded__descriptor, "id", PBKIND_ID},
+    {&kefu__listed_case__descriptor, "id", PBKIND_ID},
+    {&kefu__listed_case__descriptor, "customer", PBKIND_ID},
+    {&kefu__listed_case__descriptor, "owner", PBKIND_ID},
     /* who acts: a request body's `by` is Request.actor (cmdq.h) */
     {&kefu__escalation_ack__descriptor, "by", PBKIND_ACTOR},
 };

@@ -184,6 +184,42 @@ int sla_notify_put(sla_notify_t *self, store_txn_t *txn, uint64_t seq, const Kef
     return rc;
 }
 
+/* An open-complaints list's complaints (sla_eod.c), after the len bytes
+ * of text (cap in all): a line each, as many as fit, and how many more. */
+static void s_text_cases(char *text, size_t cap, int len, const json_t *n)
+{
+    const json_t *cases = json_object_get(n, "open_cases");
+    size_t total = (size_t) json_integer_value(json_object_get(n, "open_count"));
+    if (!json_array_size(cases) || len < 0 || (size_t) len >= cap)
+        return;
+    size_t at = (size_t) len, shown = 0;
+    int w = snprintf(text + at, cap - at, "\n- open complaints: %zu", total);
+    if (w < 0 || (size_t) w >= cap - at)
+        return;
+    at += (size_t) w;
+    size_t i;
+    const json_t *c;
+    json_array_foreach(cases, i, c) {
+        const char *cid = json_string_value(json_object_get(c, "id"));
+        const char *cown = json_string_value(json_object_get(c, "owner"));
+        const char *opened = json_string_value(json_object_get(c, "opened_at"));
+        const char *cdue = json_string_value(json_object_get(c, "due"));
+        const char *replied = json_string_value(json_object_get(c, "replied_at"));
+        char line[400];
+        int lw = snprintf(line, sizeof line, "\n  - %s, owner %s, opened %s, due %s%s%s",
+                          cid ? cid : "-", cown ? cown : "-", opened ? opened : "-",
+                          cdue ? cdue : "-", replied ? ", replied " : ", not replied",
+                          replied ? replied : "");
+        if (lw < 0 || (size_t) lw >= sizeof line || at + (size_t) lw + 40 >= cap)
+            break;  /* room kept for the "more" line */
+        memcpy(text + at, line, (size_t) lw + 1);
+        at += (size_t) lw;
+        shown++;
+    }
+    if (shown < total)
+        snprintf(text + at, cap - at, "\n  - and %zu more", total - shown);
+}
+
 /* The body to post for notice n (JSON text), in the configured format;
  * malloc'd. */
 static char *s_body(const s_chan_t *self, const char *notice)
@@ -200,13 +236,15 @@ static char *s_body(const s_chan_t *self, const char *notice)
     const char *owner = json_string_value(json_object_get(n, "owner"));
     const char *due = json_string_value(json_object_get(n, "due"));
     json_int_t level = json_integer_value(json_object_get(n, "level"));
-    char text[1024];
-    snprintf(text, sizeof text,
-             "### kefu: %s %s\n- escalation: %s\n- subject: %s\n- owner: %s\n- level: %lld\n"
-             "- due: %s\n- log seq: %lld",
-             kind ? kind : "escalation", ev ? ev : "", id ? id : "-", subject ? subject : "-",
-             owner ? owner : "-", (long long) level, due ? due : "-",
-             (long long) json_integer_value(json_object_get(n, "seq")));
+    /* WeCom takes at most 4096 bytes of markdown */
+    char text[4000];
+    int len = snprintf(text, sizeof text,
+                       "### kefu: %s %s\n- escalation: %s\n- subject: %s\n- owner: %s\n- level: %lld\n"
+                       "- due: %s\n- log seq: %lld",
+                       kind ? kind : "escalation", ev ? ev : "", id ? id : "-", subject ? subject : "-",
+                       owner ? owner : "-", (long long) level, due ? due : "-",
+                       (long long) json_integer_value(json_object_get(n, "seq")));
+    s_text_cases(text, sizeof text, len, n);
     char title[128];
     snprintf(title, sizeof title, "kefu: %s %s", kind ? kind : "escalation", ev ? ev : "");
     json_t *body;

@@ -1,7 +1,8 @@
 /* sla_rows.c: kefuctl's commands for the SLA watchers: the escalations,
  * their acknowledgement, and the open obligations (shared/domain.md §5;
  * shared/contract.md). One request row per command (kefuctl.h, rows.c).
- * sla's own commands (raise, warn, level, clear) have no command line:
+ * sla's own commands (raise, warn, level, clear, remind, the close of a
+ * working day) have no command line:
  * its watchers send them (no_row).
  */
 #include <czmq.h>
@@ -172,7 +173,31 @@ static void s_text_escalations(FILE *out, const json_t *obj)
         {"state", "STATE", 0},
         {NULL, NULL, 0},
     };
-    kctl_text_table(out, json_object_get(obj, "items"), cols);
+    const json_t *items = json_object_get(obj, "items");
+    kctl_text_table(out, items, cols);
+    /* an open-complaints list (the close of a working day): its complaints */
+    static const kctl_col_t case_cols[] = {
+        {"id", "CASE", 0},
+        {"owner", "OWNER", 0},
+        {"customer", "CUSTOMER", 0},
+        {"opened_at", "OPENED", KCTL_COL_TIME},
+        {"due", "DUE", KCTL_COL_TIME},
+        {"replied_at", "REPLIED", KCTL_COL_TIME},
+        {NULL, NULL, 0},
+    };
+    size_t i;
+    const json_t *e;
+    json_array_foreach(items, i, e) {
+        const json_t *cases = json_object_get(e, "open_cases");
+        if (!json_array_size(cases))
+            continue;
+        json_int_t total = json_integer_value(json_object_get(e, "open_count"));
+        fprintf(out, "\n%s %s: %lld open\n", json_string_value(json_object_get(e, "id")),
+                json_string_value(json_object_get(e, "subject")), (long long) total);
+        kctl_text_table(out, cases, case_cols);
+        if ((json_int_t) json_array_size(cases) < total)
+            fprintf(out, "  and %lld more\n", (long long) (total - (json_int_t) json_array_size(cases)));
+    }
 }
 
 static void s_text_obligations(FILE *out, const json_t *obj)
@@ -196,7 +221,9 @@ static const kctl_cmd_t s_rows[] = {
      .help = "An escalation is raised when an obligation passes its due (level 1: the\n"
              "owner's supervisor), goes to level 2 (the general manager) when nobody\n"
              "acknowledges it within sla.level2_after, and is cleared when the\n"
-             "obligation is met. --open: not cleared yet.\n"
+             "obligation is met. --open: not cleared yet. At the close of each working\n"
+             "day, open-complaints lists every complaint still open (open_cases), until\n"
+             "they are resolved or the next day's list supersedes it.\n"
              "--json {\"items\":[{\"id\",\"kind\",\"subject\",\"level\",\"raised_at\",\"state\",...}]}.\n"
              "  --follow       new and changed escalations (and warnings) as they happen, one\n"
              "                 JSON object a line: seq, event (raised, warning, acked,\n"
@@ -245,7 +272,7 @@ static const kctl_cmd_t s_rows[] = {
 static const uint32_t s_no_row[] = {
     KEFU__REQUEST__REQ_ESCALATION_RAISE, KEFU__REQUEST__REQ_OBLIGATION_WARN,
     KEFU__REQUEST__REQ_ESCALATION_LEVEL, KEFU__REQUEST__REQ_ESCALATION_CLEAR,
-    KEFU__REQUEST__REQ_ESCALATION_REMIND, 0,
+    KEFU__REQUEST__REQ_ESCALATION_REMIND, KEFU__REQUEST__REQ_WORKDAY_CLOSE, 0,
 };
 
 /* Every request of sla's range (common/daemons.def) has a row or is its

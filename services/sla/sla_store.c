@@ -15,6 +15,12 @@
  *   outbox       channel index (1 byte) be64(seq) -> a notice (JSON) not
  *                delivered yet on that channel: the notifier's delivery
  *                state (sla_notify.c)
+ *   complaints   case id -> packed kefu.ListedCase: every complaint intake
+ *                opened (not the queries), as an end-of-day list shows it;
+ *                kept once resolved, for a reopen (sla_eod.c)
+ *   open_complaints  be64(since) case id -> the obligation id of the latest
+ *                end-of-day list it is on ("": none yet): the complaints
+ *                open now, since their opening or latest reopening
  *   requests, replies, kservice.reactions, meta   the kit's
  * Everything is derived from the log; the heap of next actions
  * (sla_watch.c) is filled from obligations at start.
@@ -22,7 +28,8 @@
 #include "sla.h"
 
 const char *const sla_table_names[] = {
-    "obligations", "by_subject", "by_due", "escalations", "esc_time", "outbox", NULL,
+    "obligations", "by_subject", "by_due", "escalations", "esc_time", "outbox",
+    "complaints", "open_complaints", NULL,
 };
 
 void sla_store_tables(sla_t *self)
@@ -34,4 +41,6 @@ void sla_store_tables(sla_t *self)
     self->t.escalations = kservice_table(k, "escalations");
     self->t.esc_time = kservice_table(k, "esc_time");
     self->t.outbox = kservice_table(k, "outbox");
+    self->t.complaints = kservice_table(k, "complaints");
+    self->t.open_complaints = kservice_table(k, "open_complaints");
 }

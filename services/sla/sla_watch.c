@@ -280,12 +280,10 @@ void sla_watch_tick(void *arg)
     sla_watch_t *self = sla->watch;
     if (!self->live && sla_watch_load(self) != 0)
         return;  /* the next batch or wake-up tries again */
-    if (self->n == 0)
-        return;
     int64_t now = kclock_now(sla->d->clock);
     if (sla->clock_seen > now)
         now = sla->clock_seen;
-    if (self->heap[0].at <= now) {
+    if (self->n && self->heap[0].at <= now) {
         store_txn_t *txn;
         if (store_read_begin(kservice_store(sla->svc), &txn) != 0)
             return;  /* the next batch or wake-up tries again */
@@ -308,4 +306,7 @@ void sla_watch_tick(void *arg)
     }
     if (self->n)
         kservice_wake_at(sla->svc, self->heap[0].at);
+    /* the close of a working day (no obligation's time): after what fell
+     * due by now, so a reply due at the close is raised before the list */
+    sla_eod_tick(sla, now);
 }

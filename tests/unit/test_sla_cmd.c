@@ -14,7 +14,7 @@ static void test_sla_table(void **state)
 {
     (void) state;
     kcheck_cmd_table(&sla_commands);
-    assert_int_equal(sla_commands.n, 8);
+    assert_int_equal(sla_commands.n, 9);
 }
 
 int main(void)
