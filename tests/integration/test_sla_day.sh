@@ -18,6 +18,9 @@
 #              C-4's stays at level 1 (acknowledged), visible
 #   15:30      li answers C-1: cleared, 4h30m (270m) late
 #   16:00      C-3 resolved: its major escalation cleared
+#   17:30      the close: C-1, C-2 and C-4, still open, listed
+#              (open-complaints, E-4, raised as the clock passes 17:30:
+#              here the jump from 16:00 to 08:59)
 #   Tue 08:59/09:00 RW-1 rework-overdue: not before 09:00 (its warning, due
 #              at 80% of 24 h, Mon 19:12, comes when the clock next moves:
 #              08:59; C-4's second promise, warned at 11:03, had its
@@ -115,7 +118,10 @@ check "answered in time: nothing" "$(esc C-2)" 'tojson' '[]'
 at 16h59m   # Tue 08:59
 check "rework not yet" "$(esc RW-1)" 'tojson' '[]'
 at 1m       # Tue 09:00
-check "rework overdue" "$(esc RW-1)" 'tojson' '[{"id":"E-4","kind":"rework-overdue","level":1,"state":"open"}]'
+check "rework overdue" "$(esc RW-1)" 'tojson' '[{"id":"E-5","kind":"rework-overdue","level":1,"state":"open"}]'
+# Monday's close listed the complaints still open then (sla_eod.c)
+check "Monday's open complaints" "$(K escalations --kind open-complaints)" \
+      '.items[0] | .id + " " + .subject + " " + ([.open_cases[].id] | join(","))' "E-4 day/2026-11-23 C-1,C-2,C-4"
 # C-3's reply (complex: 24 h) was met by its resolution: never raised
 check "C-3 once" "$(K escalations)" '[.items[] | select(.subject == "C-3")] | length' 1
 
@@ -127,9 +133,10 @@ want="raised E-1 major-complaint 2 open;warning reply/C-1 complaint-reply-overdu
 raised E-2 complaint-reply-overdue 1 open;raised E-3 commitment-overdue 1 open;\
 acked E-3 commitment-overdue 1 acked;levelled E-2 complaint-reply-overdue 2 open;\
 cleared E-2 complaint-reply-overdue 2 cleared;cleared E-1 major-complaint 2 cleared;\
-warning rework/RW-1 rework-overdue 0 warning;raised E-4 rework-overdue 1 open;"
+warning rework/RW-1 rework-overdue 0 warning;raised E-4 open-complaints 1 open;\
+raised E-5 rework-overdue 1 open;"
 [ "$got" = "$want" ] || fail "escalations --follow: $got"
-jq -e -s 'map(.seq) | . == (sort) and length == 10' "$D/follow" >/dev/null || fail "follow lines out of order"
+jq -e -s 'map(.seq) | . == (sort) and length == 11' "$D/follow" >/dev/null || fail "follow lines out of order"
 
 # ---- killed the moment a deadline falls: raised once --------------------------------
 K complaint open --customer G --kind delay --complexity simple --by li >/dev/null   # C-5, due 11:00
@@ -141,7 +148,7 @@ until K status 2>/dev/null | jq -e '.daemons[] | select(.name == "sla") | .ok' >
     i=$((i + 1)); [ $i -gt 100 ] && fail "sla did not come back"; sleep 0.1
 done
 settle
-check "C-5 once" "$(esc C-5)" 'tojson' '[{"id":"E-5","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
+check "C-5 once" "$(esc C-5)" 'tojson' '[{"id":"E-6","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
 
 # ---- a damage case waiting on the carrier a day escalates a day later ---------------
 K complaint open --customer G --kind damage --complexity simple --by li >/dev/null   # C-6, Tue 11:00: due 13:00
@@ -150,12 +157,16 @@ w=$(K complaint wait C-6 --on carrier --by li --text "outer box broken: the cust
 check "waiting" "$w" '.waiting_on + " " + .waiting_since' "carrier 2026-11-24T11:30:00+08:00"
 at 24h      # Wed 11:30: the clock stood still
 check "paused: nothing" "$(esc C-6)" 'tojson' '[]'
+# Tuesday's close listed what was open then, superseding Monday's list
+check "Tuesday's list" "$(K escalations --kind open-complaints)" \
+      '[.items[] | .id + " " + .state + " " + ([.open_cases[].id] | join(","))] | join(";")' \
+      "E-7 open C-1,C-2,C-4,C-5,C-6;E-4 cleared C-1,C-2,C-4"
 r=$(K complaint resume C-6 --by li --text "claim failed: we reprint")
 check "resumed" "$r" '.reply_due + " " + .paused_us' "2026-11-25T13:00:00+08:00 1d"
 at 89m      # Wed 12:59
 check "moved due: not yet" "$(esc C-6)" 'tojson' '[]'
 at 1m       # Wed 13:00: a day later than it would have been
-check "a day later" "$(esc C-6)" 'tojson' '[{"id":"E-6","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
+check "a day later" "$(esc C-6)" 'tojson' '[{"id":"E-8","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
 
 # ---- a hand-off answered in time raises nothing; a reopened case owes a reply again --
 K complaint open --customer G --kind quality --complexity simple --by li >/dev/null   # C-7, Wed 13:00
@@ -174,7 +185,7 @@ settle
 check "owed again" "$(K obligations)" '[.items[] | select(.subject == "C-7") | .due] | join(";")' \
       "2026-11-25T16:30:00+08:00"
 at 2h       # 16:30
-check "the reopened case overdue" "$(esc C-7)" 'tojson' '[{"id":"E-7","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
+check "the reopened case overdue" "$(esc C-7)" 'tojson' '[{"id":"E-9","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
 
 # ---- a restart, and a rebuild from the log, give the same escalations ---------------
 now=$(K status | jq -r .now)
