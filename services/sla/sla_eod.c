@@ -288,8 +288,8 @@ int sla_eod_exec(sla_t *self, cmd_t *cmd, const Kefu__WorkdayClose *in, store_tx
     char oid[SLA_ID_MAX];
     snprintf(oid, sizeof oid, "eod/%s", in->day);
     if (krecord_exists(txn, self->t.obligations, oid))
-        return s_refuse(cmd, "day: the complaints open at the close of %s are listed already%s",
-                        in->day, "");
+        return s_refuse(cmd, "day: the complaints open at the close of %s are listed already (%s)",
+                        in->day, oid);
 
     Kefu__Escalation *e = CMD_NEW(cmd, Kefu__Escalation, kefu__escalation__init);
     arena_t *a = cmd_arena(cmd);

@@ -17,7 +17,9 @@
  * deletes them from the outbox; so delivery state survives a restart, and
  * a notice is sent again only if sla stops between its delivery and that
  * deletion (at least once; a receiver that must not see one twice keys
- * on `seq`). With no channel configured nothing is kept.
+ * on `seq`). With no channel configured nothing is kept. An
+ * open-complaints list (sla_eod.c) carries its complaints: in the JSON as
+ * `open_cases`, in the robots' markdown a line each, as many as fit.
  *
  * Routing (sla_route.h): the above is channel 0, "default"; sla.channels
  * names more webhooks and sla.route says which kinds and levels go to
