@@ -199,6 +199,7 @@ static int s_reply_due(intake_t *self, cmd_t *cmd, Kefu__Complexity complexity, 
 }
 
 #define S_YEAR_US (366LL * 86400 * 1000000)
+#define S_MAX_COMMITMENTS 50   /* the record carries its chain whole */
 
 /* The next time of day `minute` of the site's day from now (field names
  * it in a refusal): 15:00 at 16:00 is tomorrow's. */
@@ -211,7 +212,6 @@ static int s_next_clock(intake_t *self, cmd_t *cmd, const char *field, uint32_t 
         return cmd_field_bad(cmd, field, "the next such time is past 9999-12-31");
     return 0;
 }
-#define S_MAX_COMMITMENTS 50   /* the record carries its chain whole */
 
 /* 000 §一.2, 003 第二篇 七.四.1: the reply time a reply commits to, if any:
  * within a duration (wall-clock, or working time with commit_work: the

@@ -652,7 +652,8 @@ static const kctl_cmd_t s_rows[] = {
      .args = "ID --by STAFF [--text T]",
      .summary = "the customer came back: the resolved or closed case is open again",
      .help = "A new reply deadline as at open; the resolution and the confirmed\n"
-             "solution no longer stand. A follow-up with satisfaction under\n"
+             "solution no longer stand, nor the follow-up visit it made due (the next\n"
+             "resolution makes one due again). A follow-up with satisfaction under\n"
              "intake.reopen_below (3) reopens the case too.\n"
              "Prints the case; --json {\"id\",\"state\",\"reply_due\",\"reopened\",...}.",
      .body = &kefu__case_reopen__descriptor,
@@ -835,9 +836,9 @@ static const kctl_cmd_t s_rows[] = {
      .help = "declined: outside the service contract (003 四.三.2); --text, the reason,\n"
              "is required and recorded. carrier-claim: a damage case only. With\n"
              "solutions offered, rework|reissue|refund|exchange|compensate need the\n"
-             "customer's confirmation (complaint confirm). But for a declined case, the\n"
-             "follow-up visit is then due within sla.follow_up (3d): follow_up_due\n"
-             "(follow-up-overdue otherwise).\n"
+             "customer's confirmation (complaint confirm). Unless it is declined, the\n"
+             "case's follow-up visit is then due within sla.follow_up (3d):\n"
+             "follow_up_due (follow-up-overdue otherwise).\n"
              "Prints the case; --json {\"id\",\"state\",\"follow_up_due\",...}.",
      .body = &kefu__case_resolve__descriptor,
      .req = KEFU__REQUEST__REQ_CASE_RESOLVE,
