@@ -679,6 +679,23 @@ int deadline_duration_due(const deadline_policy_t *self, int64_t dur_us, int64_t
     return s_due(self, &s, start_us, due_us);
 }
 
+int deadline_next_clock(const deadline_policy_t *self, int64_t now_us, unsigned minute,
+                        int64_t *at_us)
+{
+    assert(self && at_us);
+    int64_t l, t;
+    if (minute >= 24 * 60 || !s_local(self, now_us, &l))
+        return KEFU_EINVAL;
+    /* today's, in local time; the next one if it is not ahead of now */
+    t = ktime_floor_div(l, KTIME_DAY) * KTIME_DAY + (int64_t) minute * KTIME_MIN - self->offset_us;
+    if (t <= now_us)
+        t += KTIME_DAY;
+    if (!s_local(self, t, &l))
+        return KEFU_EINVAL;
+    *at_us = t;
+    return 0;
+}
+
 /* Clamps a UTC time into the years kept to, as local time. */
 static int64_t s_clamp_local(const deadline_policy_t *self, int64_t utc_us)
 {

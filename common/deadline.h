@@ -156,6 +156,14 @@ int64_t deadline_policy_workday_us(const deadline_policy_t *self);
 /* The site's offset from UTC in minutes east (480 for +08:00), for showing
  * due times in local time (ktime_format_rfc3339). */
 int deadline_policy_utc_offset_min(const deadline_policy_t *self);
+/* The next time of day `minute` (minutes after the site's local midnight,
+ * calendar.utc_offset) after now_us: a reply promised "by 15:00", a
+ * callback "by 15:00" (the site's, whatever TZ the client has). At 14:00
+ * it is today's 15:00; at 15:00 or later, tomorrow's. Returns 0 with
+ * *at_us set; KEFU_EINVAL for a minute of 1440 or more, or a time outside
+ * the years 0000-9999. */
+int deadline_next_clock(const deadline_policy_t *self, int64_t now_us, unsigned minute,
+                        int64_t *at_us);
 /* The spec text of rule ("same-day"), for messages; NULL for an unknown
  * rule. Valid until the policy is destroyed. */
 const char *deadline_policy_spec(const deadline_policy_t *self, const char *rule);

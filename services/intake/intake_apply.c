@@ -43,6 +43,26 @@ static char *s_dup(arena_t *a, const char *s)
     return d;
 }
 
+/* Consultation q (just applied) is the callback of q->calls_back: that
+ * one's promise is met, in q at `at`. One that does not exist, or was
+ * called back already (the command checks both), is logged and left. */
+static int s_called_back(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t seq,
+                         const Kefu__Consultation *q, int64_t at)
+{
+    Kefu__Consultation *o = krecord_get(txn, self->t.consults, q->calls_back,
+                                        &kefu__consultation__descriptor, a);
+    if (!o || o->called_back_in) {
+        klog_warn("seq %llu: consultation %s calls back %s, which %s; left as it is",
+                  (unsigned long long) seq, q->id, q->calls_back,
+                  o ? "was called back already" : "does not exist");
+        return 0;
+    }
+    o->called_back_in = q->id;
+    o->has_called_back_at = true;
+    o->called_back_at = at;
+    return krecord_put(txn, self->t.consults, o->id, &o->base);
+}
+
 /* The case an event changes, and its state before (for the state index). */
 /* A creation event for an id that exists: the commands reserve ids until
  * their events are applied (cmdq.h), so this is a bug or a foreign log.
@@ -191,6 +211,8 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
             c->has_analysis_due = true;
             c->analysis_due = e->analysis_due;
         }
+        c->has_follow_up_due = e->has_follow_up_due;  /* the visit owed for this resolution */
+        c->follow_up_due = e->follow_up_due;
         rc = s_history(self, txn, c, a, at, e->by, "resolved", e->text,
                        e->has_analysis_due ? e->analysis_due : 0);
         break;
@@ -298,6 +320,8 @@ static int s_apply_case(intake_t *self, store_txn_t *txn, arena_t *a, uint64_t s
         c->has_confirmed_solution = false;
         c->confirmed_solution = 0;
         c->declined_reason = NULL;
+        c->has_follow_up_due = false;  /* no visit owed until it is resolved again */
+        c->follow_up_due = 0;
         c->has_reopened = true;
         c->reopened++;
         char what[64];
@@ -516,6 +540,9 @@ int intake_apply(void *arg, store_txn_t *txn, const evlog_record_t *rec, const K
                 c->first_contact_at = ev->at;
                 rc = krecord_put(txn, self->t.customers, c->id, &c->base);
             }
+            /* 000 §五.5: this is the callback an earlier one promised */
+            if (rc == 0 && q->calls_back)
+                rc = s_called_back(self, txn, a, rec->seq, q, ev->at);
         }
         break;
     }

@@ -201,6 +201,18 @@ static int s_reply_due(intake_t *self, cmd_t *cmd, Kefu__Complexity complexity, 
 #define S_YEAR_US (366LL * 86400 * 1000000)
 #define S_MAX_COMMITMENTS 50   /* the record carries its chain whole */
 
+/* The next time of day `minute` of the site's day from now (field names
+ * it in a refusal): 15:00 at 16:00 is tomorrow's. */
+static int s_next_clock(intake_t *self, cmd_t *cmd, const char *field, uint32_t minute,
+                        int64_t now, int64_t *at)
+{
+    if (minute >= 24 * 60)
+        return cmd_field_bad(cmd, field, "minutes after midnight, 0 to 1439");
+    if (deadline_next_clock(self->policy, now, minute, at) != 0)
+        return cmd_field_bad(cmd, field, "the next such time is past 9999-12-31");
+    return 0;
+}
+
 /* 000 §一.2, 003 第二篇 七.四.1: the reply time a reply commits to, if any:
  * within a duration (wall-clock, or working time with commit_work: the
  * deadline policy's @work), at an absolute time, or at the next HH:MM of
@@ -243,14 +255,8 @@ static int s_commit_until(intake_t *self, cmd_t *cmd, const Kefu__Case *c,
         }
     } else if (in->has_commit_until) {
         *until = in->commit_until;
-    } else {
-        if (in->commit_clock >= 24 * 60)
-            return cmd_field_bad(cmd, "commit_clock", "minutes after midnight, 0 to 1439");
-        int64_t off = (int64_t) deadline_policy_utc_offset_min(self->policy) * 60 * 1000000;
-        int64_t day = 86400LL * 1000000;
-        int64_t t = ktime_floor_div(now + off, day) * day - off +
-                    (int64_t) in->commit_clock * 60 * 1000000;
-        *until = t > now ? t : t + day;  /* the next one: 15:00 at 16:00 is tomorrow's */
+    } else if ((rc = s_next_clock(self, cmd, "commit_clock", in->commit_clock, now, until))) {
+        return rc;
     }
     if (*until <= now || *until > now + S_YEAR_US)
         return cmd_field_bad(cmd, in->has_commit_until ? "commit_until" : "commit_us",
@@ -621,6 +627,19 @@ static int s_exec_case_change(intake_t *self, cmd_t *cmd, const Kefu__Request *r
                 return prc == KEFU_EINVAL ? KEFU_EINVAL : KEFU_EINTERNAL;
             }
             e->has_analysis_due = true;
+        }
+        if (c->type == KEFU__CASE_TYPE__CASE_TYPE_COMPLAINT &&
+            in->outcome != KEFU__OUTCOME__OUTCOME_DECLINED) {
+            /* domain.md §1 "After closing": a complaint's follow-up visit
+             * (回访; 001 一: 处理后有回访) is due; not a query's (an order
+             * traced, nothing put right), and not a declined complaint's
+             * (invalid, 003 四.三.2: refused a remedy, none to ask about) */
+            int prc = deadline_policy_due(self->policy, "follow_up", now, &e->follow_up_due);
+            if (prc) {
+                cmd_errmsg(cmd, "the follow-up visit's due (sla.follow_up) is out of range");
+                return prc == KEFU_EINVAL ? KEFU_EINVAL : KEFU_EINTERNAL;
+            }
+            e->has_follow_up_due = true;
         }
         ev->body_case = KEFU__ENVELOPE__BODY_CASE_RESOLVED;
         ev->case_resolved = e;
@@ -1067,45 +1086,110 @@ static int s_exec_aftersales(intake_t *self, cmd_t *cmd, const Kefu__Request *re
     return 1;
 }
 
+/* 000 §五.5: the consultation a callback is for (calls_back): it must
+ * exist, have promised a callback, and not be called back yet. Sets *out. */
+static int s_called_back(intake_t *self, cmd_t *cmd, store_txn_t *txn, arena_t *a,
+                         const char *id, Kefu__Consultation **out)
+{
+    *out = krecord_get(txn, self->t.consults, id, &kefu__consultation__descriptor, a);
+    if (!*out) {
+        cmd_errmsg(cmd, "calls_back: consultation %s does not exist", id);
+        return KEFU_ENOTFOUND;
+    }
+    if (!(*out)->has_callback_by) {
+        cmd_errmsg(cmd, "calls_back: consultation %s promised no callback (callback_by)", id);
+        return KEFU_ECONFLICT;
+    }
+    if ((*out)->called_back_in) {
+        cmd_errmsg(cmd, "calls_back: consultation %s was called back already, in %s", id,
+                   (*out)->called_back_in);
+        return KEFU_ECONFLICT;
+    }
+    return 0;
+}
+
+/* 000 §五.5: the time a callback is promised by, if any: an absolute
+ * time or the next time of day, from now to a year ahead. */
+static int s_callback_by(intake_t *self, cmd_t *cmd, const Kefu__ConsultationAdd *in,
+                         int64_t now, protobuf_c_boolean *has, int64_t *by)
+{
+    *has = false;
+    if (!in->has_callback_by && !in->has_callback_clock)
+        return 0;
+    if (in->has_callback_by && in->has_callback_clock)
+        return cmd_field_bad(cmd, "callback_by", "one callback time: at a time (callback_by) "
+                                                 "or at a time of day (callback_clock)");
+    int rc;
+    if (in->has_callback_by)
+        *by = in->callback_by;
+    else if ((rc = s_next_clock(self, cmd, "callback_clock", in->callback_clock, now, by)))
+        return rc;
+    if (*by <= now || *by > now + S_YEAR_US)
+        return cmd_field_bad(cmd, in->has_callback_by ? "callback_by" : "callback_clock",
+                             "a callback is promised from now to a year ahead");
+    *has = true;
+    return 0;
+}
+
 static int s_exec_consult(intake_t *self, cmd_t *cmd, const Kefu__ConsultationAdd *in,
                           store_txn_t *txn, Kefu__Envelope **events, arena_t *a)
 {
     int rc = s_need_by(cmd, in->by);
     if (rc)
         return rc;
+    /* the callback of an earlier one: for the same customer or prospect,
+     * unless another is named */
+    Kefu__Consultation *orig = NULL;
+    if (!cmd_blank(in->calls_back) && (rc = s_called_back(self, cmd, txn, a, in->calls_back, &orig)))
+        return rc;
+    const char *customer = in->customer, *prospect = in->prospect;
+    if (orig && cmd_blank(customer) && cmd_blank(prospect)) {
+        customer = orig->customer;
+        prospect = orig->prospect;
+    }
     /* 000 §二: a customer's, or a prospect's (no record needed yet) */
-    if (cmd_blank(in->customer) == cmd_blank(in->prospect))
+    if (cmd_blank(customer) == cmd_blank(prospect))
         return cmd_field_missing(cmd, "customer", "who asked: a customer, or a prospect (who "
                                                   "they are, how to reach them), one of the two,");
-    if (!cmd_blank(in->customer) &&
-        !krecord_get(txn, self->t.customers, in->customer, &kefu__customer__descriptor, a)) {
+    if (orig && orig->customer && !cmd_blank(customer) && strcmp(orig->customer, customer) != 0) {
+        cmd_errmsg(cmd, "calls_back: consultation %s was customer %s's, not %s's", orig->id,
+                   orig->customer, customer);
+        return KEFU_ECONFLICT;
+    }
+    if (!cmd_blank(customer) &&
+        !krecord_get(txn, self->t.customers, customer, &kefu__customer__descriptor, a)) {
         cmd_errmsg(cmd, "customer %s does not exist (a prospect: give prospect instead)",
-                   in->customer);
+                   customer);
         return KEFU_ENOTFOUND;
     }
     if (cmd_blank(in->question)) {
         return cmd_field_missing(cmd, "question", "the question");
     }
-    if (cmd_blank(in->answer) && cmd_blank(in->referred_to))
-        return cmd_field_missing(cmd, "answer", "the answer, or a referral to the responsible "
-                                                "department (referred_to),");
-    const char *texts[][2] = {{in->prospect, "prospect"}, {in->referred_to, "referred_to"},
+    Kefu__Consultation *q = CMD_NEW(cmd, Kefu__Consultation, kefu__consultation__init);
+    if ((rc = s_callback_by(self, cmd, in, cmd_now(cmd), &q->has_callback_by, &q->callback_by)))
+        return rc;
+    /* a transfer that failed is answered by the promise to call back */
+    if (cmd_blank(in->answer) && cmd_blank(in->referred_to) && !q->has_callback_by)
+        return cmd_field_missing(cmd, "answer", "the answer, a referral to the responsible "
+                                                "department (referred_to) or a callback "
+                                                "promised (callback_by),");
+    const char *texts[][2] = {{prospect, "prospect"}, {in->referred_to, "referred_to"},
                               {in->samples, "samples"}, {in->price_ref, "price_ref"},
                               {in->question, "question"}, {in->answer, "answer"}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (texts[i][0] && strlen(texts[i][0]) > S_MAX_TEXT)
             return cmd_field_bad(cmd, texts[i][1], "at most %d bytes", S_MAX_TEXT);
-    Kefu__Consultation *q = CMD_NEW(cmd, Kefu__Consultation, kefu__consultation__init);
     if (!(q->id = (char *) cmd_new_id(cmd, txn, self->t.consults, "consult", "Q")))
         return KEFU_ESTOREFULL;
-    q->customer = cmd_blank(in->customer) ? NULL : in->customer;
-    q->prospect = cmd_blank(in->prospect) ? NULL : in->prospect;
+    q->customer = cmd_blank(customer) ? NULL : (char *) customer;
+    q->prospect = cmd_blank(prospect) ? NULL : (char *) prospect;
     q->referred_to = cmd_blank(in->referred_to) ? NULL : in->referred_to;
     q->samples = cmd_blank(in->samples) ? NULL : in->samples;
     q->price_ref = cmd_blank(in->price_ref) ? NULL : in->price_ref;
     q->question = in->question;
     q->answer = in->answer;
     q->by = in->by;
+    q->calls_back = orig ? orig->id : NULL;
     q->has_at = true;
     q->at = cmd_now(cmd);
     Kefu__ConsultationRecorded *e = CMD_NEW(cmd, Kefu__ConsultationRecorded, kefu__consultation_recorded__init);
@@ -1345,7 +1429,9 @@ static const cmd_row_t s_rows[] = {
     {Q(AFTER_SALES_STEP), R(AFTER_SALES),  E(AFTER_SALES_STEPPED), "aftersales/id",      "id",           s_x_aftersales,  s_a_aftersales, NULL},
     {Q(AFTER_SALES_GET),  R(AFTER_SALES),  0,                    NULL,                   "id",           NULL,            s_a_aftersales, NULL},
     {Q(AFTER_SALES_LIST), R(AFTER_SALES_ITEMS), 0,               NULL,                   NULL,           NULL,            s_a_list,       NULL},
-    {Q(CONSULTATION_ADD), R(CONSULTATION), E(CONSULTATION_RECORDED), NULL,               "consultation.id", s_x_consult,  s_a_consult,    NULL},
+    /* a callback waits for its consultation's creation and for another
+     * callback of it (the key cmd_new_id reserves a new one under) */
+    {Q(CONSULTATION_ADD), R(CONSULTATION), E(CONSULTATION_RECORDED), "consult/calls_back", "consultation.id", s_x_consult, s_a_consult, NULL},
     {Q(CONSULTATION_LIST),R(CONSULTATIONS), 0,                   NULL,                   NULL,           NULL,            s_a_list,       NULL},
 };
 

@@ -21,6 +21,15 @@ static const kconfig_key_t s_keys[] = {
     /* A customer assigned to a staff member is first contacted within a
      * week (001 一.3). */
     DEADLINE_KEY("sla.first_contact", "7d"),
+    /* A resolved case's follow-up visit (回访: domain.md §1 "After
+     * closing", 003 第二篇 六 第七步) is due this long after the
+     * resolution. The seeds give no figure; three days is ours: the visit
+     * asks whether the remedy pleased the customer, so it comes once the
+     * remedy can have reached them (the longest rework, crystal and
+     * frames, is 48 h: 000 §四.2, and then delivery), and before the
+     * customer has stopped caring. No "off": the seeds make the visit a
+     * step of every complaint's loop, not an option. */
+    DEADLINE_KEY("sla.follow_up", "3d"),
     /* A follow-up visit with satisfaction below this reopens the case
      * (003 第二篇 六.三: still unsatisfied, back to the solutions); 0:
      * never. */

@@ -85,6 +85,16 @@ static const pbkind_row_t s_rows[] = {
     {&kefu__customer__descriptor, "assigned_at", PBKIND_TIME},
     {&kefu__customer__descriptor, "first_contact_due", PBKIND_TIME},
     {&kefu__customer__descriptor, "first_contact_at", PBKIND_TIME},
+    /* a callback promised after a failed transfer (000 §五.5) */
+    {&kefu__consultation__descriptor, "callback_by", PBKIND_TIME},
+    {&kefu__consultation__descriptor, "called_back_at", PBKIND_TIME},
+    {&kefu__consultation__descriptor, "calls_back", PBKIND_ID},
+    {&kefu__consultation__descriptor, "called_back_in", PBKIND_ID},
+    {&kefu__consultation_add__descriptor, "callback_by", PBKIND_TIME},
+    {&kefu__consultation_add__descriptor, "calls_back", PBKIND_ID},
+    /* the follow-up visit's due */
+    {&kefu__case__descriptor, "follow_up_due", PBKIND_TIME},
+    {&kefu__case_resolved__descriptor, "follow_up_due", PBKIND_TIME},
     /* the chain of commitments */
     {&kefu__commitment__descriptor, "at", PBKIND_TIME},
     {&kefu__commitment__descriptor, "until", PBKIND_TIME},

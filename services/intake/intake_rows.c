@@ -287,9 +287,28 @@ static int s_hook_case_open(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage 
     return KCTL_CONTINUE;
 }
 
-/* complaint reply: --commit-until TIME, RFC 3339, or HH:MM: the next
- * such time of the site's day, worked out by intake on the site's clock
- * and in its offset (commit_clock), so a simulated clock holds too. */
+/* A promised time given as TIME, RFC 3339, or HH:MM: the next such time
+ * of the site's day, worked out by intake on the site's clock and in its
+ * offset (into *clock, minutes after midnight), so a simulated clock
+ * holds too. Returns KCTL_CONTINUE or the usage error's status. */
+static int s_parse_until(kctl_t *ctx, const char *flag, const char *v, protobuf_c_boolean *has_clock,
+                         uint32_t *clock, protobuf_c_boolean *has_at, int64_t *at)
+{
+    unsigned h, m;
+    char end;
+    if (strlen(v) <= 5 && sscanf(v, "%2u:%2u%c", &h, &m, &end) == 2 && h < 24 && m < 60) {
+        *has_clock = 1;
+        *clock = h * 60 + m;
+    } else if (ktime_parse_rfc3339(v, at) == 0) {
+        *has_at = 1;
+    } else {
+        return kctl_usage(ctx, "bad --%s '%s': a time like 15:00 (the site's) or "
+                               "2026-11-24T15:00:00+08:00", flag, v);
+    }
+    return KCTL_CONTINUE;
+}
+
+/* complaint reply: --commit-until TIME (s_parse_until). */
 static int s_hook_reply(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
 {
     Kefu__CaseReply *r = (Kefu__CaseReply *) body;
@@ -298,20 +317,9 @@ static int s_hook_reply(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *bod
         return kctl_usage(ctx, "give --commit DUR or --commit-until TIME, not both");
     if (r->has_commit_work && !r->has_commit_us)
         return kctl_usage(ctx, "--work goes with --commit DUR");
-    if (until) {
-        unsigned h, m;
-        char end;
-        if (strlen(until) <= 5 && sscanf(until, "%2u:%2u%c", &h, &m, &end) == 2 && h < 24 &&
-            m < 60) {
-            r->has_commit_clock = 1;
-            r->commit_clock = h * 60 + m;
-        } else if (ktime_parse_rfc3339(until, &r->commit_until) == 0) {
-            r->has_commit_until = 1;
-        } else {
-            return kctl_usage(ctx, "bad --commit-until '%s': a time like 15:00 (the site's) or "
-                                   "2026-11-24T15:00:00+08:00", until);
-        }
-    }
+    if (until)
+        return s_parse_until(ctx, "commit-until", until, &r->has_commit_clock, &r->commit_clock,
+                             &r->has_commit_until, &r->commit_until);
     return KCTL_CONTINUE;
 }
 
@@ -377,15 +385,24 @@ static void s_text_after_sales_one(FILE *out, const json_t *obj)
     }
 }
 
-/* consult: a customer or a prospect; an answer or a referral. */
+/* consult: a customer or a prospect (a callback: the one of the
+ * consultation it calls back, unless given); an answer, a referral or a
+ * callback promised (--callback-by TIME, s_parse_until). */
 static int s_hook_consult(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
 {
-    (void) a;
-    const Kefu__ConsultationAdd *q = (const Kefu__ConsultationAdd *) body;
-    if (!q->customer == !q->prospect)
+    Kefu__ConsultationAdd *q = (Kefu__ConsultationAdd *) body;
+    if (q->customer && q->prospect)
         return kctl_usage(ctx, "give --customer ID or --prospect WHO (one of the two)");
-    if (!q->answer && !q->referred_to)
-        return kctl_usage(ctx, "give --answer T, --refer DEPARTMENT, or both");
+    if (!q->customer && !q->prospect && !q->calls_back)
+        return kctl_usage(ctx, "give --customer ID or --prospect WHO (one of the two), or "
+                               "--calls-back Q-N");
+    const char *by = kctl_arg_value(a, "callback-by");
+    if (!q->answer && !q->referred_to && !by)
+        return kctl_usage(ctx, "give --answer T, --refer DEPARTMENT or --callback-by TIME (one "
+                               "or more)");
+    if (by)
+        return s_parse_until(ctx, "callback-by", by, &q->has_callback_clock, &q->callback_clock,
+                             &q->has_callback_by, &q->callback_by);
     return KCTL_CONTINUE;
 }
 
@@ -635,7 +652,8 @@ static const kctl_cmd_t s_rows[] = {
      .args = "ID --by STAFF [--text T]",
      .summary = "the customer came back: the resolved or closed case is open again",
      .help = "A new reply deadline as at open; the resolution and the confirmed\n"
-             "solution no longer stand. A follow-up with satisfaction under\n"
+             "solution no longer stand, nor the follow-up visit it made due (the next\n"
+             "resolution makes one due again). A follow-up with satisfaction under\n"
              "intake.reopen_below (3) reopens the case too.\n"
              "Prints the case; --json {\"id\",\"state\",\"reply_due\",\"reopened\",...}.",
      .body = &kefu__case_reopen__descriptor,
@@ -771,7 +789,7 @@ static const kctl_cmd_t s_rows[] = {
          {"text", "TEXT", .field = "text", .flags = KCTL_ARG_EMPTY},
          {"commit", "DUR", .field = "commit_us"},
          {"work", NULL, .field = "commit_work"},
-         {"commit-until", "TIME", .field = NULL},
+         {"commit-until", "TIME", .field = "commit_until", .flags = KCTL_ARG_HOOK},
          {0}},
      .hook = s_hook_reply,
     },
@@ -818,8 +836,10 @@ static const kctl_cmd_t s_rows[] = {
      .help = "declined: outside the service contract (003 四.三.2); --text, the reason,\n"
              "is required and recorded. carrier-claim: a damage case only. With\n"
              "solutions offered, rework|reissue|refund|exchange|compensate need the\n"
-             "customer's confirmation (complaint confirm).\n"
-             "Prints the case; --json {\"id\",\"state\",...}.",
+             "customer's confirmation (complaint confirm). Unless it is declined, the\n"
+             "case's follow-up visit is then due within sla.follow_up (3d):\n"
+             "follow_up_due (follow-up-overdue otherwise).\n"
+             "Prints the case; --json {\"id\",\"state\",\"follow_up_due\",...}.",
      .body = &kefu__case_resolve__descriptor,
      .req = KEFU__REQUEST__REQ_CASE_RESOLVE,
      .rep = KEFU__REPLY__REP_CASE,
@@ -835,8 +855,9 @@ static const kctl_cmd_t s_rows[] = {
      .verb = "followup",
      .args = "ID --by STAFF --satisfaction 1..5 [--text T]",
      .summary = "record the follow-up visit (回访), closing the case",
-     .help = "Satisfaction under intake.reopen_below (default 3) reopens the case\n"
-             "instead (closed, then open again with a new reply deadline).\n"
+     .help = "Meets the visit due since the resolution (follow_up_due). Satisfaction\n"
+             "under intake.reopen_below (default 3) reopens the case instead (closed,\n"
+             "then open again with a new reply deadline).\n"
              "Prints the case.",
      .body = &kefu__case_followup__descriptor,
      .req = KEFU__REQUEST__REQ_CASE_FOLLOWUP,
@@ -1009,16 +1030,22 @@ static const kctl_cmd_t s_rows[] = {
     },
     {.group = "consult",
      .verb = NULL,
-     .args = "(--customer ID | --prospect WHO) --by STAFF --question T (--answer T | --refer DEPT) "
-             "[--samples T] [--price-ref T]",
+     .args = "(--customer ID | --prospect WHO | --calls-back Q-N) --by STAFF --question T "
+             "(--answer T | --refer DEPT | --callback-by TIME) [--samples T] [--price-ref T]",
      .summary = "record a consultation and its answer (000 §二.1-4)",
      .help = "  --prospect WHO  someone with no customer record yet: who and how to reach\n"
              "                  them (000 §二: a prospect need not be a customer)\n"
              "  --refer DEPT    referred to the responsible department (with or without\n"
              "                  an answer)\n"
              "  --samples T     samples given or sent; --price-ref T  the price reference\n"
+             "  --callback-by TIME  a callback promised (a transfer that failed, 000 §五.5)\n"
+             "                  by TIME: RFC 3339, or HH:MM, the next such time of the\n"
+             "                  site's day; owed by --by (callback-overdue otherwise)\n"
+             "  --calls-back Q-N  this is the callback Q-N promised, which meets it; the\n"
+             "                  customer or prospect is Q-N's unless given\n"
              "The assigned staff member's first consultation with a customer is its\n"
-             "first contact (customer add --assign).",
+             "first contact (customer add --assign).\n"
+             "Prints the consultation; --json {\"id\",\"callback_by\",\"called_back_in\",...}.",
      .body = &kefu__consultation_add__descriptor,
      .req = KEFU__REQUEST__REQ_CONSULTATION_ADD,
      .rep = KEFU__REPLY__REP_CONSULTATION,
@@ -1032,6 +1059,8 @@ static const kctl_cmd_t s_rows[] = {
          {"refer", "DEPARTMENT", .field = "referred_to"},
          {"samples", "TEXT", .field = "samples"},
          {"price-ref", "TEXT", .field = "price_ref"},
+         {"callback-by", "TIME", .field = "callback_by", .flags = KCTL_ARG_HOOK},
+         {"calls-back", "Q-N", .field = "calls_back"},
          {0}},
      .hook = s_hook_consult,
     },

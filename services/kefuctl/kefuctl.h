@@ -86,7 +86,8 @@ typedef void (kctl_text_fn)(FILE *out, const json_t *obj);
  *   uint32, uint64   a whole number in [min, max] (max 0: the type's)
  *   int64            an RFC 3339 time; named *_us: a duration ("2h"),
  *                    the same rule as pbjson's output
- * An entry without field is for the row's hook only (kctl_arg_value()). */
+ * An entry without field, or with KCTL_ARG_HOOK, is for the row's hook
+ * only (kctl_arg_value()). */
 typedef struct {
     const char *flag;   /* "kind" for --kind; NULL: the next operand */
     const char *meta;   /* the value in messages: "KIND", an operand's "ID";
@@ -101,6 +102,10 @@ typedef struct {
 #define KCTL_ARG_EMPTY    2u  /* free text that may be "" (to clear a field) */
 #define KCTL_ARG_ACTOR    4u  /* also Request.actor, who acts (a string) */
 #define KCTL_ARG_OPTIONAL 8u  /* an operand that may be left out (the last ones only) */
+/* Read by the row's hook, not typed by the field (a value of more than
+ * one form: "15:00" or RFC 3339); field is where it lands, so a refusal
+ * that names that field comes back as this flag (kctl_row_rewrite). */
+#define KCTL_ARG_HOOK     16u
 
 #define KCTL_MAX_ARGS 24  /* entries of one row's map */
 

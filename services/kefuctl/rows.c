@@ -295,8 +295,8 @@ static int s_fill(kctl_t *ctx, const kctl_args_t *a, ProtobufCMessage *body)
 {
     for (size_t i = 0; i < a->n; i++) {
         const kctl_arg_t *e = &a->map[i];
-        if (!a->v[i] || !e->field)
-            continue;
+        if (!a->v[i] || !e->field || (e->flags & KCTL_ARG_HOOK))
+            continue;  /* the hook's to read */
         /* a field that two given flags set: they are alternatives */
         for (size_t j = 0; j < i; j++)
             if (a->v[j] && a->map[j].field && a->map[j].flag && e->flag

@@ -12,7 +12,12 @@
  *                     department (handoff-overdue)
  *   CaseResolved      meets everything open on the case but its analysis
  *                     report; a major complaint's analysis report is due
- *                     by the event's analysis_due (analysis-report-overdue)
+ *                     by the event's analysis_due (analysis-report-overdue);
+ *                     the follow-up visit by its follow_up_due, owed by
+ *                     the case's owner (follow-up-overdue)
+ *   CaseFollowedUp    meets the follow-up visit
+ *   CaseReopened      a reply is owed again; the visit of the resolution
+ *                     that no longer stands is dropped (met)
  *   CaseReported      an incident report is escalated to leadership at
  *                     once (major-incident, level 2); an analysis report
  *                     meets its due
@@ -21,7 +26,11 @@
  *                     (first-contact-overdue); a new assignment replaces
  *                     the one before
  *   ConsultationRecorded  the assigned person's consultation with the
- *                     customer meets it
+ *                     customer meets it; one that promises a callback
+ *                     (after a failed transfer) opens it, due by its
+ *                     callback_by, owed by who took the call
+ *                     (callback-overdue); the one that calls back
+ *                     (calls_back) meets it
  *   ReworkOpened/Done the rework's due (rework-overdue)
  *   PromiseAtRisk     rush-at-risk or promise-at-risk, due at once, met
  *                     when the order is reported done (StageReported)
@@ -55,6 +64,7 @@ const int sla_follows[] = {
     KEFU__ENVELOPE__BODY_CASE_REPLIED,
     KEFU__ENVELOPE__BODY_CASE_HANDED_OFF,
     KEFU__ENVELOPE__BODY_CASE_RESOLVED,
+    KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP,
     KEFU__ENVELOPE__BODY_CASE_WAITING,
     KEFU__ENVELOPE__BODY_CASE_RESUMED,
     KEFU__ENVELOPE__BODY_CASE_HANDOFF_ANSWERED,
@@ -386,18 +396,35 @@ static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint
             if (strncmp(ids[i], "analysis/", 9) != 0 &&  /* the report outlives the resolution */
                 strncmp(ids[i], "contact/", 8) != 0)     /* a customer's of that name */
                 rc = s_meet_id(self, txn, ids[i], at);
-        if (rc == 0 && r->id && r->has_analysis_due) {
+        if (rc || !r->id || (!r->has_analysis_due && !r->has_follow_up_due))
+            return rc;
+        /* both owed by the case's owner (its first reply's), who may not
+         * be who resolved it */
+        char first[SLA_ID_MAX];
+        snprintf(first, sizeof first, "reply/%s", r->id);
+        const char *owner = s_owner_of(self, txn, first);
+        if (!owner)
+            owner = r->by;
+        if (r->has_analysis_due) {
             /* domain.md §6: afterwards, a problem analysis report is due */
-            char first[SLA_ID_MAX];
-            snprintf(first, sizeof first, "reply/%s", r->id);
-            const char *owner = s_owner_of(self, txn, first);
             snprintf(id, sizeof id, "analysis/%s", r->id);
             rc = s_open(self, txn, id,
                         KEFU__ESCALATION_KIND__ESCALATION_KIND_ANALYSIS_REPORT_OVERDUE, r->id,
-                        owner ? owner : r->by, at, r->analysis_due);
+                        owner, at, r->analysis_due);
+        }
+        if (rc == 0 && r->has_follow_up_due) {
+            /* domain.md §1 "After closing": the follow-up visit (回访); a
+             * case resolved again after a reopen owes a visit of its own */
+            snprintf(id, sizeof id, "follow-up/%s", r->id);
+            if (krecord_exists(txn, self->t.obligations, id))
+                snprintf(id, sizeof id, "follow-up/%s/%llu", r->id, (unsigned long long) seq);
+            rc = s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_FOLLOW_UP_OVERDUE,
+                        r->id, owner, at, r->follow_up_due);
         }
         return rc;
     }
+    case KEFU__ENVELOPE__BODY_CASE_FOLLOWED_UP:
+        return s_meet_subject(self, txn, ev->case_followed_up->id, "follow-up/", at);
     case KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED:
     case KEFU__ENVELOPE__BODY_CUSTOMER_UPDATED: {
         const Kefu__Customer *c = ev->body_case == KEFU__ENVELOPE__BODY_CUSTOMER_REGISTERED
@@ -433,15 +460,30 @@ static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint
     }
     case KEFU__ENVELOPE__BODY_CONSULTATION_RECORDED: {
         const Kefu__Consultation *q = ev->consultation_recorded->consultation;
-        if (!q || !q->customer || !q->by)
+        if (!q || !q->by)
             return 0;
-        char ids[S_SUBJECT_MAX][SLA_ID_MAX];
-        size_t found;
-        int rc = s_subject_ids(self, txn, q->customer, "contact/", ids, &found);
-        for (size_t i = 0; i < found && rc == 0; i++) {
-            const char *owner = s_owner_of(self, txn, ids[i]);
-            if (owner && strcmp(owner, q->by) == 0)  /* the assigned person's contact */
-                rc = s_meet_id(self, txn, ids[i], at);
+        int rc = 0;
+        if (q->customer) {
+            char ids[S_SUBJECT_MAX][SLA_ID_MAX];
+            size_t found;
+            rc = s_subject_ids(self, txn, q->customer, "contact/", ids, &found);
+            for (size_t i = 0; i < found && rc == 0; i++) {
+                const char *owner = s_owner_of(self, txn, ids[i]);
+                if (owner && strcmp(owner, q->by) == 0)  /* the assigned person's contact */
+                    rc = s_meet_id(self, txn, ids[i], at);
+            }
+        }
+        if (rc == 0 && q->calls_back) {
+            /* 000 §五.5: the callback made, by whoever makes it */
+            snprintf(id, sizeof id, "callback/%s", q->calls_back);
+            rc = s_meet_id(self, txn, id, at);
+        }
+        if (rc == 0 && q->id && q->has_callback_by) {
+            /* a failed transfer leaves a callback promise (000 §五.5),
+             * owed by who took the call */
+            snprintf(id, sizeof id, "callback/%s", q->id);
+            rc = s_open(self, txn, id, KEFU__ESCALATION_KIND__ESCALATION_KIND_CALLBACK_OVERDUE,
+                        q->id, q->by, at, q->callback_by);
         }
         return rc;
     }
@@ -465,10 +507,15 @@ static int s_input(sla_t *self, store_txn_t *txn, const Kefu__Envelope *ev, uint
         /* the department answered the latest hand-off: its due is met */
         return s_meet_some(self, txn, ev->case_handoff_answered->id, "handoff/", at, true);
     case KEFU__ENVELOPE__BODY_CASE_REOPENED: {
-        /* the customer is back: a reply is owed again, by the new due */
+        /* the customer is back: a reply is owed again, by the new due; the
+         * resolution no longer stands, so neither does its visit (the
+         * next resolution owes one again) */
         const Kefu__CaseReopened *r = ev->case_reopened;
-        if (!r->id || !r->has_reply_due)
+        if (!r->id)
             return 0;
+        int rc = s_meet_subject(self, txn, r->id, "follow-up/", at);
+        if (rc || !r->has_reply_due)
+            return rc;
         char first[SLA_ID_MAX];
         snprintf(first, sizeof first, "reply/%s", r->id);
         const char *owner = s_owner_of(self, txn, first);

@@ -577,11 +577,70 @@ static void test_handoff_evidence_aftersales(void **state)
     head = s_head();
     s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_NOT_FOUND, "customer NOPE does not exist", head);
     ca.customer = "K-1";
-    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID, "answer: the answer, or a referral", head);
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID, "answer: the answer, a referral", head);
     ca.answer = "matte";
     s_ok(rep = s_request(&req));
     assert_string_equal(rep->consultation->id, "Q-1");
     assert_string_equal(rep->consultation->by, "zhao");
+    int64_t now = rep->consultation->at;
+    kefu__reply__free_unpacked(rep, NULL);
+
+    /* a transfer that failed: a callback promised (000 §五.5), from now
+     * to a year ahead, in one form */
+    head = s_head();
+    ca.answer = NULL;
+    ca.referred_to = "production";
+    ca.has_callback_by = true;
+    ca.callback_by = now;
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID,
+              "callback_by: a callback is promised from now to a year ahead", head);
+    ca.callback_by = now + 2 * 3600 * 1000000LL;
+    ca.has_callback_clock = true;
+    ca.callback_clock = 15 * 60;
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_INVALID, "callback_by: one callback time", head);
+    ca.has_callback_clock = false;
+    s_ok(rep = s_request(&req));
+    assert_string_equal(rep->consultation->id, "Q-2");
+    assert_int_equal(rep->consultation->callback_by, now + 2 * 3600 * 1000000LL);
+    kefu__reply__free_unpacked(rep, NULL);
+
+    /* the callback that keeps it: of a consultation that exists, promised
+     * one and was not called back yet; the same customer's */
+    head = s_head();
+    Kefu__ConsultationAdd cb = KEFU__CONSULTATION_ADD__INIT;
+    cb.by = "li";
+    cb.question = "the price of a 30x30 album?";
+    cb.answer = "380 yuan";
+    cb.calls_back = "Q-9";
+    req.consultation_add = &cb;
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_NOT_FOUND,
+              "calls_back: consultation Q-9 does not exist", head);
+    cb.calls_back = "Q-1";
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_CONFLICT,
+              "calls_back: consultation Q-1 promised no callback", head);
+    cb.calls_back = "Q-2";
+    cb.customer = "G-7";
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_CONFLICT,
+              "calls_back: consultation Q-2 was customer K-1's, not G-7's", head);
+    cb.customer = NULL;
+    s_ok(rep = s_request(&req));
+    assert_string_equal(rep->consultation->id, "Q-3");
+    assert_string_equal(rep->consultation->customer, "K-1");  /* Q-2's */
+    assert_string_equal(rep->consultation->calls_back, "Q-2");
+    kefu__reply__free_unpacked(rep, NULL);
+    head = s_head();
+    s_refused(s_request(&req), KEFU__ERROR_CODE__ERR_CONFLICT,
+              "calls_back: consultation Q-2 was called back already, in Q-3", head);
+    Kefu__ConsultationList ql = KEFU__CONSULTATION_LIST__INIT;
+    ql.by = "zhao";
+    req.req_case = KEFU__REQUEST__REQ_CONSULTATION_LIST;
+    req.consultation_list = &ql;
+    s_ok(rep = s_request(&req));
+    assert_int_equal(rep->consultations->n_items, 2);
+    const Kefu__Consultation *q2 = rep->consultations->items[1];
+    assert_string_equal(q2->id, "Q-2");
+    assert_string_equal(q2->called_back_in, "Q-3");
+    assert_true(q2->has_called_back_at);
     kefu__reply__free_unpacked(rep, NULL);
 }
 

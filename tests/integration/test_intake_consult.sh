@@ -11,8 +11,9 @@
 # first contact (wang's is). At 12-01 10:00 it escalates
 # (first-contact-overdue); wang's consultation at 10:30 meets it and
 # clears the escalation 30m late. K-2, assigned to li and consulted the
-# next day, never escalates. Refusals exit 1 (site) or 2 (usage) and
-# write nothing.
+# next day, never escalates. Then callbacks promised (000 §五.5), by
+# 15:00 and by the next 09:00, one made by a colleague, with their
+# refusals. Refusals exit 1 (site) or 2 (usage) and write nothing.
 set -eu
 KT_NAME=consult
 . "$(dirname "$0")/lib/site.sh"
@@ -61,4 +62,33 @@ at 1s
 check "cleared" "$(K escalations)" '[.items[] | select(.kind == "first-contact-overdue") | "\(.subject) \(.state) \(.late_us)"] | join(",")' "N-1 cleared 30m"
 check "nothing owed" "$(K obligations)" "$contact" ""
 check "first contact" "$(K customer show N-1)" .first_contact_at 2026-12-01T10:30:00+08:00
+
+# ---- a callback promised after a failed transfer (000 §五.5) ---------------------
+# 12-01 10:30:01: li could not put K-2 through to production and promises
+# a call back by 15:00 (the site's); zhou, a prospect, by 09:00 (the next
+# one: tomorrow's). wang makes the first callback for li.
+q=$(K consult --customer K-2 --by li --question "frames in stock?" --refer production --callback-by 15:00)
+check "promised" "$q" '.id + " " + .callback_by' "Q-5 2026-12-01T15:00:00+08:00"
+q=$(K consult --prospect "Mr Zhou, 139-0000-2222" --by li --question "crystal prices?" --callback-by 09:00)
+check "promised, no answer yet" "$q" '.id + " " + .callback_by + " " + (.answer // "-")' "Q-6 2026-12-02T09:00:00+08:00 -"
+at 1s
+check "owed by li" "$(K obligations)" '[.items[] | select(.kind == "callback-overdue") | .subject + " " + .owner + " " + .due] | join(", ")' \
+    "Q-5 li 2026-12-01T15:00:00+08:00, Q-6 li 2026-12-02T09:00:00+08:00"
+refused_exit 1 "no such consultation" "not-found: --calls-back: consultation Q-99 does not exist" \
+    consult --calls-back Q-99 --by wang --question q --answer a
+refused_exit 1 "no promise" "conflict: --calls-back: consultation Q-4 promised no callback" \
+    consult --calls-back Q-4 --by wang --question q --answer a
+refused_exit 1 "another customer" "was customer K-2's, not N-1's" \
+    consult --calls-back Q-5 --customer N-1 --by wang --question q --answer a
+refused_exit 1 "in the past" "invalid: --callback-by: a callback is promised from now to a year ahead" \
+    consult --customer K-2 --by li --question q --refer production --callback-by 2026-12-01T10:00:00+08:00
+refused_exit 2 "neither who nor which" "or --calls-back Q-N" consult --by wang --question q --answer a
+q=$(K consult --calls-back Q-5 --by wang --question "frames in stock?" --answer "30x40 in stock")
+check "the callback" "$q" '[.id, .calls_back, .customer] | join(" ")' "Q-7 Q-5 K-2"
+refused_exit 1 "called back twice" "conflict: --calls-back: consultation Q-5 was called back already, in Q-7" \
+    consult --calls-back Q-5 --by li --question q --answer a
+check "met in Q-7" "$(K consultations --by li)" \
+    '[.items[] | select(.id == "Q-5") | .called_back_in + " " + .called_back_at] | join("")' "Q-7 2026-12-01T10:30:02+08:00"
+at 1s
+check "met: only zhou's owed" "$(K obligations)" '[.items[] | select(.kind == "callback-overdue") | .subject] | join(",")' "Q-6"
 echo "intake consult: ok"

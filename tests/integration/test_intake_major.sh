@@ -12,7 +12,8 @@
 # sla.analysis_report (3d) later, 2026-11-27T10:00:00+08:00, an open
 # obligation (analysis-report-overdue); the resolution clears the two
 # escalations of the case but not that one. At 11-27 10:00 it escalates;
-# the report at 10:30 meets it and clears the escalation, 30m late.
+# the report at 10:30 meets it and clears the escalation, 30m late; the
+# follow-up visit of the resolution (due the same 10:00) stays owed.
 # Every refusal exits 1 and writes nothing (the log's head stays).
 set -eu
 KT_NAME=major
@@ -63,7 +64,9 @@ at 1m
 e=$(K escalations)
 check "the report clears it" "$e" '[.items[] | select(.kind == "analysis-report-overdue") | "\(.state) \(.late_us)"] | join(",")' "cleared 30m"
 o=$(K obligations)
-check "nothing owed" "$o" '[.items[] | select(.subject == "C-1")] | length' 0
+# what C-1 still owes: the follow-up visit of its resolution (sla.follow_up, 3d)
+check "but the visit, nothing owed" "$o" '[.items[] | select(.subject == "C-1") | .kind] | join(",")' \
+    follow-up-overdue
 h=$(K complaint show C-1)
 check "history" "$h" '[.history[].action] | join(",")' "opened,incident report,resolved,analysis report"
 echo "intake major: ok"

@@ -16,6 +16,8 @@
 #        and resolved at 13:00: the first missed (answered 13:00 > 11:20),
 #        the second met by the resolution
 #   A-1: refunded before invoice actions were carried: the invoice reversed
+#   sla: C-1's, C-2's and C-5's resolutions and Q-1 carry no follow-up
+#        due and no callback: no visit and no callback owed, none raised
 set -eu
 BUILD=${BUILD:-build}
 B=$BUILD/bin
@@ -65,4 +67,14 @@ rc=$?
 set -e
 [ "$rc" -eq 1 ] && printf '%s' "$out" | jq -e '.error.code == "forbidden"' >/dev/null ||
     fail "the replayed staff: $rc $out"
+# sla from the old events: resolutions without follow_up_due and
+# consultations without callback_by owe no visit and no callback, also
+# once the clock is well past when one would have fallen due
+owed='[.items[] | select(.kind == "follow-up-overdue" or .kind == "callback-overdue")] | length'
+check "no visits or callbacks owed" "$(K obligations)" "$owed" 0
+K clock advance 30d >/dev/null
+K sync >/dev/null
+sleep 0.3
+K sync >/dev/null
+check "none escalated" "$(K escalations)" "$owed" 0
 echo "intake replay: ok"

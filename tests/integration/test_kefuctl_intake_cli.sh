@@ -123,7 +123,8 @@ usage_says "missing --qty" order add --customer C1 --product print
 usage_says "missing --kind" aftersales open O-1 --by alice
 usage_says "missing STATE" aftersales step A-1 --by alice
 usage_says "missing ORDER" aftersales open --kind refund --by alice
-usage_says "give --answer T, --refer DEPARTMENT, or both" consult --customer C1 --by alice --question q
+usage_says "give --answer T, --refer DEPARTMENT or --callback-by TIME" consult --customer C1 --by alice --question q
+usage_says "bad --callback-by '3pm'" consult --customer C1 --by alice --question q --callback-by 3pm
 usage_says "give --customer ID or --prospect WHO" consult --by alice --question q --answer a
 usage_says "missing ID" complaint show
 usage_says "missing ID" complaint reply --by alice

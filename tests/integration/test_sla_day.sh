@@ -25,8 +25,22 @@
 #              at 80% of 24 h, Mon 19:12, comes when the clock next moves:
 #              08:59; C-4's second promise, warned at 11:03, had its
 #              escalation at once, the clock jumping past its due)
-# Then: sla killed the moment a deadline falls raises it once; a restart
-# and a rebuild of sla's store from the log give the same escalations.
+# Then: sla killed the moment a deadline falls raises it once; a paused
+# case; a hand-off answered in time; a reopened case owing a reply again.
+# Then callbacks (000 §五.5) and follow-up visits (回访), sla.follow_up 3d:
+#   Thu 09:00  Q-1 (li) and Q-2 (wang): transfers failed, callbacks
+#              promised by 15:00; C-8 resolved (visit due Sun 09:00), C-9
+#              declined (no visit), C-10 resolved (visit due Sun 09:00)
+#   10:00      C-8 reopened: its visit dropped; C-10 visited: met
+#   10:30      C-8 resolved again: a visit due Sun 10:30
+#   14:50      wang calls back (Q-3 for Q-2): nothing is ever raised for Q-2
+#   14:59/15:00 Q-1 callback-overdue: not at 14:59, at 15:00
+#   15:59/16:00 C-3's visit (resolved Mon 16:00) follow-up-overdue at 16:00
+#   16:30      C-3 visited: cleared 30m late; li calls back Q-1: 90m late
+#   Sun 09:00  nothing for C-8's dropped visit nor C-10's; 10:29/10:30
+#              C-8's visit overdue; nothing ever for C-9
+# Last, a restart and a rebuild of sla's store from the log give the same
+# escalations.
 set -eu
 BUILD=${BUILD:-build}
 B=$BUILD/bin
@@ -186,6 +200,64 @@ check "owed again" "$(K obligations)" '[.items[] | select(.subject == "C-7") | .
       "2026-11-25T16:30:00+08:00"
 at 2h       # 16:30
 check "the reopened case overdue" "$(esc C-7)" 'tojson' '[{"id":"E-9","kind":"complaint-reply-overdue","level":1,"state":"open"}]'
+
+# ---- a callback promised after a failed transfer (000 §五.5), follow-up visits -------
+at 16h30m   # Thu 09:00
+K consult --customer K --by li --question "50 albums by Friday?" --refer production --callback-by 15:00 >/dev/null  # Q-1
+K consult --customer G --by wang --question "pickup time?" --refer dispatch --callback-by 15:00 >/dev/null          # Q-2
+K complaint open --customer G --kind quality --complexity simple --by li >/dev/null    # C-8
+K complaint resolve C-8 --by li --outcome explained >/dev/null                         # visit due Sun 09:00
+K complaint open --customer G --kind colour --complexity simple --by wang >/dev/null   # C-9
+K complaint resolve C-9 --by wang --outcome declined --text "outside the contract" >/dev/null
+K complaint open --customer K --kind delay --complexity simple --by zhao >/dev/null    # C-10
+K complaint resolve C-10 --by zhao --outcome explained >/dev/null                      # visit due Sun 09:00
+settle
+kinds='[.items[] | select(.kind == "callback-overdue" or .kind == "follow-up-overdue") | .id + " " + .owner + " " + .due] | join(";")'
+check "callbacks and visits owed" "$(K obligations)" "$kinds" \
+      "callback/Q-1 li 2026-11-26T15:00:00+08:00;callback/Q-2 wang 2026-11-26T15:00:00+08:00;\
+follow-up/C-3 zhao 2026-11-26T16:00:00+08:00;follow-up/C-10 zhao 2026-11-29T09:00:00+08:00;\
+follow-up/C-8 li 2026-11-29T09:00:00+08:00"
+check "the visit's due" "$(K complaint show C-8)" .follow_up_due 2026-11-29T09:00:00+08:00
+check "a declined case: no visit" "$(K complaint show C-9)" '.follow_up_due // "none"' none
+at 1h       # Thu 10:00
+K complaint reopen C-8 --by li --text "the customer called: still too red" >/dev/null   # its visit dropped
+K complaint followup C-10 --by zhao --satisfaction 5 >/dev/null                          # visited: met
+at 30m      # Thu 10:30
+K complaint reply C-8 --by li >/dev/null
+K complaint resolve C-8 --by li --outcome explained >/dev/null                         # a visit again, Sun 10:30
+settle
+visits='[.items[] | select(.kind == "follow-up-overdue") | .subject + " " + .owner + " " + .due] | join(";")'
+check "the visit of the new resolution" "$(K obligations)" "$visits" \
+      "C-3 zhao 2026-11-26T16:00:00+08:00;C-8 li 2026-11-29T10:30:00+08:00"
+at 4h20m    # Thu 14:50
+q=$(K consult --calls-back Q-2 --by wang --question "pickup time?" --answer "tomorrow from 10:00")
+check "the callback" "$q" '.id + " " + .calls_back + " " + .customer' "Q-3 Q-2 G"
+at 9m       # Thu 14:59
+check "callback not yet overdue" "$(esc Q-1)" 'tojson' '[]'
+at 1m       # Thu 15:00
+check "callback overdue" "$(esc Q-1)" 'map(del(.id)) | tojson' '[{"kind":"callback-overdue","level":1,"state":"open"}]'
+QE=$(esc Q-1 | jq -r '.[0].id')   # after the days' lists (open-complaints) and earlier escalations
+check "called back in time: nothing" "$(esc Q-2)" 'tojson' '[]'
+visit() { K escalations | jq -r "[.items[] | select(.subject == \"$1\" and .kind == \"follow-up-overdue\") | .owner + \" \" + .state + \" \" + (.level|tostring) + \" \" + (.late_us // \"-\")] | join(\";\")"; }
+at 59m      # Thu 15:59
+[ -z "$(visit C-3)" ] || fail "a visit overdue before its due: $(visit C-3)"
+at 1m       # Thu 16:00: three days after C-3's resolution
+[ "$(visit C-3)" = "zhao open 1 -" ] || fail "C-3's visit: '$(visit C-3)'"
+at 30m      # Thu 16:30
+K complaint followup C-3 --by zhao --satisfaction 4 >/dev/null
+K consult --calls-back Q-1 --by li --question "50 albums by Friday?" --answer "yes, by Friday 17:00" >/dev/null
+settle
+[ "$(visit C-3)" = "zhao cleared 1 30m" ] || fail "C-3's visit cleared: '$(visit C-3)'"
+check "callback cleared, late" "$(esc Q-1)" '.[0].state' cleared
+check "its lateness" "$(K escalations)" '.items[] | select(.id == "'"$QE"'") | .late_us' 90m
+at 64h30m   # Sun 09:00: C-8's first resolution's visit would have been due, but it was dropped
+[ -z "$(visit C-8)" ] || fail "a dropped visit escalated: $(visit C-8)"
+[ -z "$(visit C-10)" ] || fail "a visited case escalated: $(visit C-10)"
+at 1h29m    # Sun 10:29
+[ -z "$(visit C-8)" ] || fail "C-8's visit before its due: $(visit C-8)"
+at 1m       # Sun 10:30
+[ "$(visit C-8)" = "li open 1 -" ] || fail "C-8's visit: '$(visit C-8)'"
+check "nothing for a declined case" "$(K escalations)" '[.items[] | select(.subject == "C-9")] | length' 0
 
 # ---- a restart, and a rebuild from the log, give the same escalations ---------------
 now=$(K status | jq -r .now)

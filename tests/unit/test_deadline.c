@@ -1,7 +1,7 @@
 /* test_deadline.c: unit tests of common/deadline.c, the deadline policy:
  * wall and working-time durations, same-day / next-day, the [sla] rules
  * from a default and a changed configuration, the [calendar] values and
- * their errors, and deadline_work_between.
+ * their errors, the next HH:MM of the site's day, and deadline_work_between.
  *
  * The reference day is Monday 2026-11-23 (site time, +08:00). Its week:
  *   Mon 23  Tue 24  Wed 25  Thu 26  Fri 27  Sat 28  Sun 29 | Mon 30  Tue 12-01
@@ -336,6 +336,40 @@ static void test_closes(void **state)
     assert_last_close(fx->pol, "2026-11-24T23:59:00+08:00", "2026-11-24T00:00:00+08:00", "2026-11-23");
 }
 
+/* The next HH:MM of the site's day: a reply or a callback "by 15:00". */
+#define assert_clock(p, minute, now, want)                                      \
+    do {                                                                        \
+        int64_t at_ = 0;                                                        \
+        assert_rc(deadline_next_clock((p), s_t(now), (minute), &at_), 0);      \
+        s_assert_time(at_, (want), #minute " after " now, __FILE__, __LINE__);  \
+    } while (0)
+
+static void test_next_clock(void **state)
+{
+    fixture_t *fx = *state;
+    /* 15:00 is minute 900: today's at 14:00, tomorrow's from 15:00 on */
+    assert_clock(fx->pol, 900, "2026-11-23T14:00:00+08:00", "2026-11-23T15:00:00+08:00");
+    assert_clock(fx->pol, 900, "2026-11-23T14:59:59+08:00", "2026-11-23T15:00:00+08:00");
+    assert_clock(fx->pol, 900, "2026-11-23T15:00:00+08:00", "2026-11-24T15:00:00+08:00");
+    assert_clock(fx->pol, 900, "2026-11-23T16:00:00+08:00", "2026-11-24T15:00:00+08:00");
+    /* midnight, one minute before it; and across a month's end */
+    assert_clock(fx->pol, 0, "2026-11-23T23:59:00+08:00", "2026-11-24T00:00:00+08:00");
+    assert_clock(fx->pol, 9 * 60, "2026-11-30T18:00:00+08:00", "2026-12-01T09:00:00+08:00");
+    /* the site's day, not UTC's: 20:00Z Monday is 04:00 Tuesday at the
+     * site, so its 15:00 is Tuesday's (07:00Z), 11 hours on */
+    assert_clock(fx->pol, 900, "2026-11-23T20:00:00Z", "2026-11-24T15:00:00+08:00");
+    /* a site at -05:00: 15:00 there */
+    s_set(fx, "calendar.utc_offset=-05:00");
+    assert_clock(fx->pol, 900, "2026-11-23T14:00:00-05:00", "2026-11-23T15:00:00-05:00");
+    assert_clock(fx->pol, 900, "2026-11-23T19:30:00Z", "2026-11-23T15:00:00-05:00");
+    int64_t at = 42;
+    assert_rc(deadline_next_clock(fx->pol, s_t("2026-11-23T14:00:00-05:00"), 1440, &at), KEFU_EINVAL);
+    /* past the last day kefu writes */
+    assert_rc(deadline_next_clock(fx->pol, s_t("9999-12-31T18:00:00-05:00"), 17 * 60, &at),
+              KEFU_EINVAL);
+    assert_int_equal(at, 42);
+}
+
 static void test_rules_default(void **state)
 {
     fixture_t *fx = *state;
@@ -351,6 +385,8 @@ static void test_rules_default(void **state)
                 "2026-11-29T11:00:00+08:00");
     assert_rule(p, "rework_frame", "2026-11-27T11:00:00+08:00",
                 "2026-11-29T11:00:00+08:00");
+    /* the follow-up visit, 3 days after a resolution (intake_keys.c) */
+    assert_rule(p, "follow_up", "2026-11-23T16:00:00+08:00", "2026-11-26T16:00:00+08:00");
     /* sla's other keys are no rules: a duration and a share */
     int64_t none = 42;
     assert_rc(deadline_policy_due(p, "level2_after", s_t("2026-11-23T16:00:00+08:00"), &none),
@@ -680,6 +716,7 @@ int main(void)
         T(test_same_day),
         T(test_next_day),
         T(test_closes),
+        T(test_next_clock),
         T(test_rules_default),
         T(test_rule_of_new_table),
         T(test_rules_changed),

@@ -73,6 +73,7 @@ static const char s_default_dump[] =
     "sla.complaint_complex = 24h\n"
     "sla.complaint_simple = 2h\n"
     "sla.first_contact = 7d\n"
+    "sla.follow_up = 3d\n"
     "sla.level2_after = 4h\n"
     "sla.notify_command = \n"
     "sla.notify_format = json\n"

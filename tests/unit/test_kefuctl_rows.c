@@ -11,7 +11,8 @@
  *     has, a flag without value on a bool or an enum word, an actor on a
  *     string, a number's range within its type;
  *   - no flag is mapped twice, no operand name twice, and an entry
- *     without field is the actor or read by the row's hook;
+ *     without field is the actor or read by the row's hook (as is one
+ *     marked KCTL_ARG_HOOK, whose field must resolve all the same);
  *   - every daemon of the registry has a table (the log's is the site's
  *     own, commands.c), and every Request case in its range (the shared
  *     status, sync and stop aside) exactly one row, or a place in its
@@ -98,7 +99,10 @@ static void s_check_row(const kctl_rows_t *t, const kctl_cmd_t *c)
             if (!f)
                 fail_msg("%s %s: %s: no field '%s' in %s", c->group, verb, name, a->field,
                          c->body->name);
-            if (kctl_arg_kind(a, f) == KCTL_KIND_NONE)
+            if ((a->flags & KCTL_ARG_HOOK) && !c->hook)
+                fail_msg("%s %s: --%s is for the row's hook, and the row has none", c->group,
+                         verb, name);
+            if (!(a->flags & KCTL_ARG_HOOK) && kctl_arg_kind(a, f) == KCTL_KIND_NONE)
                 fail_msg("%s %s: %s: field '%s' (type %d) does not take this kind of value",
                          c->group, verb, name, a->field, (int) f->type);
         } else if (!(a->flags & KCTL_ARG_ACTOR) && !c->hook) {
@@ -253,7 +257,31 @@ static void test_lines(void **state)
     assert_int_equal(S_RUN("aftersales", "step", "step", "A-1", "refunded", "--by", "li",
                            "--method", "alipay"),
                      KCTL_EXIT_UNREACHABLE);
+    /* a callback promised by a time of the site's day, or by an instant;
+     * the callback itself, its customer the one called back */
+    assert_int_equal(S_RUN("consult", NULL, "consult", "--customer", "K-1", "--by", "li",
+                           "--question", "q", "--callback-by", "15:00"),
+                     KCTL_EXIT_UNREACHABLE);
+    assert_int_equal(S_RUN("consult", NULL, "consult", "--prospect", "Zhou", "--by", "li",
+                           "--question", "q", "--refer", "production", "--callback-by",
+                           "2026-11-26T15:00:00+08:00"),
+                     KCTL_EXIT_UNREACHABLE);
+    assert_int_equal(S_RUN("consult", NULL, "consult", "--calls-back", "Q-1", "--by", "li",
+                           "--question", "q", "--answer", "a"),
+                     KCTL_EXIT_UNREACHABLE);
     /* bad: caught before anything is sent */
+    assert_int_equal(S_RUN("consult", NULL, "consult", "--customer", "K-1", "--by", "li",
+                           "--question", "q", "--callback-by", "3pm"),
+                     KCTL_EXIT_USAGE);
+    assert_int_equal(S_RUN("consult", NULL, "consult", "--customer", "K-1", "--by", "li",
+                           "--question", "q", "--callback-by", "24:00"),
+                     KCTL_EXIT_USAGE);
+    assert_int_equal(S_RUN("consult", NULL, "consult", "--by", "li", "--question", "q",
+                           "--answer", "a"),
+                     KCTL_EXIT_USAGE);
+    assert_int_equal(S_RUN("consult", NULL, "consult", "--customer", "K-1", "--by", "li",
+                           "--question", "q"),
+                     KCTL_EXIT_USAGE);
     assert_int_equal(S_RUN("complaint", "open", "open", "--customer", "K-1", "--kind", "red",
                            "--complexity", "simple", "--by", "li"),
                      KCTL_EXIT_USAGE);
@@ -306,6 +334,13 @@ static void test_rewrite(void **state)
                      "--terms: too long");
     s_assert_rewrite("customer", "add", "customer.id: taken", "ID: taken");
     s_assert_rewrite("complaint", "reply", "commit_us: at most 366d", "--commit: at most 366d");
+    s_assert_rewrite("consult", NULL, "calls_back: consultation Q-9 does not exist",
+                     "--calls-back: consultation Q-9 does not exist");
+    /* a flag its hook reads, by the field it lands in */
+    s_assert_rewrite("consult", NULL, "callback_by: a callback is promised from now",
+                     "--callback-by: a callback is promised from now");
+    s_assert_rewrite("complaint", "reply", "commit_until: from now to a year ahead",
+                     "--commit-until: from now to a year ahead");
     s_assert_rewrite("aftersales", "step", "state: refunded needs a method",
                      "STATE: refunded needs a method");
     /* not a field of the row: the daemon's words as they are */
