@@ -95,6 +95,31 @@
  * MDB_MAP_RESIZED; we then adopt its size (mdb_env_set_mapsize(env, 0))
  * under the same rule and begin again.
  *
+ * Memory. LMDB maps the file read-only and shared (no MDB_WRITEMAP: a
+ * write txn's pages are malloc'ed copies, written back with pwrite), and
+ * every page a read or a B-tree descent touched stays mapped, counted in
+ * the process's RSS (RssFile), until it is unmapped: a rebuild from the
+ * log, or a walk of a whole table, leaves about the whole file there
+ * (the kernel also maps in up to 16 cached neighbours of each page a
+ * fault finds, its fault-around; MDB_NORDAHEAD, which we do not set,
+ * would only stop the readahead of pages not yet cached, not that).
+ * store_release_pages() unmaps them all with madvise(MADV_DONTNEED): on
+ * a shared file mapping that drops only the process's page table
+ * entries, the pages stay in the page cache, and the next access maps
+ * the same bytes again (a minor fault), so it is safe even under an
+ * open read transaction whose pointers are still in use, on any thread.
+ * (On a private or anonymous mapping it would discard data, so the
+ * release checks the mapping is a shared one; POSIX_MADV_DONTNEED, the
+ * safe-sounding name, is a no-op in glibc on Linux.) The one hazard is
+ * the address range itself: mdb_env_set_mapsize unmaps and remaps the
+ * file, maybe elsewhere, and a madvise over a range reused meanwhile
+ * would zero someone's heap; so the release finds the range from a
+ * pointer a read txn of its own got from LMDB, and holds that txn (no
+ * remap while a reader is counted, above) until the madvise is done.
+ * Remapping the same size instead (mdb_env_set_mapsize) would release
+ * as well, but only with no read txn open anywhere in the process, and
+ * a failed mmap there would leave the store without a map.
+ *
  * Hot paths allocate nothing where it is easy not to: the write
  * transaction wrapper is part of store_t (LMDB reuses its own write txn
  * too), and one ended read transaction is kept reset (mdb_txn_reset) to
@@ -112,6 +137,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -1013,4 +1039,65 @@ unsigned store_growths(const store_t *self)
 {
     assert(self);
     return self->growths;
+}
+
+/* The bounds of the mapping of this process that holds address p, and
+ * whether it is a shared mapping of a file ("r--s", as LMDB maps a store
+ * without MDB_WRITEMAP). Returns 0, ENOENT (no such mapping: not
+ * possible for a pointer LMDB gave), KEFU_EINVAL (another kind of
+ * mapping: never released), or errno. */
+static int s_mapping_of(const void *p, uintptr_t *lo, uintptr_t *hi)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return errno;
+    uintptr_t a = (uintptr_t) p;
+    char line[512], perms[8];
+    unsigned long start, end;
+    int rc = ENOENT;
+    while (rc == ENOENT && fgets(line, sizeof line, f)) {
+        size_t len = strlen(line);
+        bool whole = len > 0 && line[len - 1] == '\n';
+        if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3 && a >= start && a < end) {
+            *lo = start;
+            *hi = end;
+            rc = strcmp(perms, "r--s") == 0 ? 0 : KEFU_EINVAL;
+        }
+        /* the rest of an over-long line (a long path) is no new line */
+        while (!whole && fgets(line, sizeof line, f)) {
+            len = strlen(line);
+            whole = len > 0 && line[len - 1] == '\n';
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int store_release_pages(store_t *self)
+{
+    assert(self);
+    /* LMDB does not tell where it mapped the file (mdb_env_info's
+     * me_mapaddr is the MDB_FIXEDMAP address, NULL here), so take a
+     * pointer into the map, a key of the main table (which always holds
+     * "meta"), and the mapping around it. The read txn holds the map in
+     * place meanwhile: no growth remaps it while a reader is counted. */
+    store_txn_t *txn;
+    int rc = store_read_begin(self, &txn);
+    if (rc)
+        return rc;
+    MDB_dbi main_dbi;
+    MDB_cursor *cur = NULL;
+    MDB_val k = {0, NULL}, v;
+    rc = mdb_dbi_open(txn->txn, NULL, 0, &main_dbi);
+    if (rc == 0 && (rc = mdb_cursor_open(txn->txn, main_dbi, &cur)) == 0) {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        mdb_cursor_close(cur);
+    }
+    uintptr_t lo = 0, hi = 0;
+    if (rc == 0)
+        rc = s_mapping_of(k.mv_data, &lo, &hi);
+    if (rc == 0 && madvise((void *) lo, hi - lo, MADV_DONTNEED) != 0)
+        rc = errno;
+    store_txn_end(&txn);
+    return rc;
 }

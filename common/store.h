@@ -156,6 +156,17 @@ int store_cursor_last_le(store_cursor_t *c, const void *key, size_t klen, const 
                          size_t *kl, const void **v, size_t *vl);
 int store_cursor_prev(store_cursor_t *c, const void **k, size_t *kl, const void **v, size_t *vl);
 
+/* Lets go of the pages of the map this process has read (they stay in
+ * the kernel's page cache; the next access maps them again, a minor
+ * fault), so that what a rebuild or a walk of a whole table read is no
+ * longer counted in the process's memory (RSS). Safe at any time, on any
+ * thread, even with read transactions open and their pointers in use:
+ * the store's map is a read-only shared mapping of the file (store.c,
+ * "Memory"). The caller chooses when: after reading much it will not
+ * read again soon. Returns 0, or errno from madvise (the pages then
+ * simply stay). */
+int store_release_pages(store_t *self);
+
 /* Bytes the map may currently use, and the number of map growths since
  * open (for tests and status; read them on the writing thread). */
 size_t store_map_size(const store_t *self);

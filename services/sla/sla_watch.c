@@ -186,6 +186,12 @@ int sla_watch_load(sla_watch_t *self)
         store_cursor_close(&c);
     }
     store_txn_end(&txn);
+    /* the walk mapped in the whole of by_due and, by the kernel's
+     * fault-around, much of the file besides; the heap holds what the
+     * watchers need, and a firing reads its one obligation again */
+    int rrc = store_release_pages(kservice_store(sla->svc));
+    if (rrc)
+        klog_warn("can't let go of the store's pages read by the fill: %s", kefu_strerror(rrc));
     self->live = rc == 0;
     klog_info("watching %zu open obligations", self->n);
     return rc;

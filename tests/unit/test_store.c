@@ -7,7 +7,8 @@
  * (KEFU_ESTOREFULL with nothing visible), growth refused while a read is
  * open (KEFU_EUNAVAIL), another process growing the map (MDB_MAP_RESIZED
  * adopted: this program re-executes itself as the other process), reopen,
- * open's error codes, and the unclean-restart mark of a derived store (a
+ * open's error codes, letting go of the map's pages (store_release_pages,
+ * seen in /proc/self/smaps), and the unclean-restart mark of a derived store (a
  * forked child that dies without closing stands for kill -9; a different
  * opts.boot_id at the next open stands for a reboot).
  */
@@ -1038,6 +1039,86 @@ static void test_mark_torn(void **state)
     f->passed = true;
 }
 
+/* KiB of the store's map resident in this process: the Rss of the
+ * mapping of dir/data.mdb in /proc/self/smaps (0 if not mapped). */
+static long s_map_rss_kb(const char *db)
+{
+    char want[128], line[512];
+    snprintf(want, sizeof want, "%s/data.mdb", db);
+    FILE *fp = fopen("/proc/self/smaps", "r");
+    assert_non_null(fp);
+    long kb = 0;
+    bool in = false;
+    while (fgets(line, sizeof line, fp)) {
+        unsigned long lo, hi;
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+            size_t n = strlen(line), w = strlen(want);
+            in = n >= w && strcmp(line + n - w, want) == 0;
+        } else if (in) {
+            long v;
+            if (sscanf(line, "Rss: %ld kB", &v) == 1)
+                kb += v;
+        }
+    }
+    fclose(fp);
+    return kb;
+}
+
+/* store_release_pages: what reading the whole table mapped in goes out
+ * of the process (its map's Rss from over 8 MiB to a few pages), the
+ * pointers of a read txn open across the release still read the same
+ * bytes, every value reads back right afterwards, and a release after
+ * the map grew (remapped) finds the new mapping. */
+static void test_release_pages(void **state)
+{
+    fixture_t *f = *state;
+    s_open(f, 64 * MiB, 256 * MiB);
+    /* 8192 x 1 KiB: three values a 4 KiB page, ~11 MiB of leaves */
+    s_bulk_t b = {f->t, 8192, 1024, 0, 0};
+    assert_ok(store_write(f->store, s_bulk_fn, &b));
+    assert_int_equal(s_count(f->store, f->t, true), 8192);
+    long before = s_map_rss_kb(f->db);
+    assert_true(before > 8 * 1024);
+
+    /* a read txn open across the release, holding a pointer into the map */
+    store_txn_t *txn;
+    assert_ok(store_read_begin(f->store, &txn));
+    const void *v;
+    size_t vlen;
+    char key[16];
+    s_bulk_key(key, 4321);
+    assert_ok(store_get(txn, f->t, key, strlen(key), &v, &vlen));
+    assert_int_equal(vlen, 1024);
+    uint8_t want[1024];
+    s_bulk_val(want, sizeof want, 4321);
+
+    assert_ok(store_release_pages(f->store));
+    /* what is left: the page the release read to find the map, and its
+     * fault-around (16 pages at most) */
+    long after = s_map_rss_kb(f->db);
+    assert_true(after <= 64);
+    assert_memory_equal(v, want, sizeof want);  /* mapped again, the same bytes */
+    store_txn_end(&txn);
+
+    assert_int_equal(s_count(f->store, f->t, true), 8192);
+    assert_true(s_map_rss_kb(f->db) > 8 * 1024);
+
+    /* 64 MiB more: the map grows (mdb_env_set_mapsize remaps it), and the
+     * release finds it where it is now */
+    s_bulk_t more = {f->t, 65536, 1024, 8192, 0};
+    assert_ok(store_write(f->store, s_bulk_fn, &more));
+    assert_true(store_growths(f->store) >= 1);
+    assert_int_equal(s_count(f->store, f->t, true), 8192 + 65536);
+    assert_true(s_map_rss_kb(f->db) > 64 * 1024);
+    assert_ok(store_release_pages(f->store));
+    assert_true(s_map_rss_kb(f->db) <= 64);
+    assert_ok(store_release_pages(f->store));  /* nothing read since: harmless */
+    f->passed = true;
+}
+
 static void test_table_limit(void **state)
 {
     fixture_t *f = *state;
@@ -1071,6 +1152,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_reopen, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_open_errors, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_table_limit, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_release_pages, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_mark_kill9_same_boot_kept, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_mark_reboot_unclean_emptied, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_mark_reboot_clean_kept, s_setup, s_teardown),
