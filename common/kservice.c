@@ -6,12 +6,24 @@
  * wait (cmdq_gate) until the consumer has caught up with the log's head
  * as it was at start, so after a crash or a rebuild the daemon never
  * answers from a store that is behind what it wrote before.
+ *
+ * Memory. Every page of the store's map the daemon reads stays counted in
+ * its RSS until it is let go (store.c, "Memory"): a rebuild, a walk of a
+ * whole table, or a day of commands would leave the whole file there. So
+ * the loop lets go of them every S_RELEASE_MS (store_release_pages: they
+ * stay in the page cache, the next read maps them again), and its RSS
+ * holds what the daemon's structures need plus what it read in the last
+ * second; when the start's catch-up ends (the gate), also the free memory
+ * the catch-up's big batches left in the heap (malloc_trim).
  */
 #include "kservice.h"
 
 #include <czmq.h>
 #include <errno.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +263,13 @@ static void s_applied(void *arg, uint64_t applied, uint64_t head)
     if (!self->serving && applied >= self->gate) {
         self->serving = true;
         self->react_new = true;  /* those left from before a restart */
+#ifdef __GLIBC__
+        /* a catch-up's batches (fetched records, decoded events, LMDB's
+         * dirty pages) leave MiBs free in the heap that glibc keeps below
+         * its top (3.5 MB of sla's rebuild of a million obligations,
+         * bench_sla --timers); the burst is over, give them back */
+        malloc_trim(0);
+#endif
     }
     s_react_all(self);
     if (self->serving && self->spec->tick)
@@ -395,6 +414,22 @@ void kservice_wake_at(kservice_t *self, int64_t at_us)
     self->wake_timer = zloop_timer(self->loop, (size_t) ms, 1, s_woken, self);
 }
 
+/* How often the loop lets go of the store's pages it read (see "Memory"
+ * at the top): a /proc/self/maps read and one madvise, some tens of us,
+ * and afterwards a minor fault per page read again. */
+#define S_RELEASE_MS 1000
+
+static int s_release(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    kservice_t *self = arg;
+    int rc = store_release_pages(self->store);
+    if (rc)
+        klog_debug("can't let go of the store's pages: %s", kefu_strerror(rc));
+    return 0;
+}
+
 int kservice_run(kservice_t *self)
 {
     zloop_t *loop = zloop_new();
@@ -403,6 +438,7 @@ int kservice_run(kservice_t *self)
     ctlserver_attach(self->ctl, loop);
     evlog_client_attach(self->log, loop);
     cmdq_attach(self->cmdq, loop);
+    zloop_timer(loop, S_RELEASE_MS, 0, s_release, self);
     /* Hold commands until the store has caught up with the log as it is
      * now, this daemon's own last appends before a crash included (the
      * log answers the introduction once they are durable). The log may be

@@ -29,6 +29,12 @@
 #include "sla.h"
 
 #define S_INLINE 24  /* an id shorter than this is kept in the entry */
+/* The fill lets go of the store's pages it read every so many entries
+ * (store_release_pages, safe under its cursor): by_due's leaves are
+ * spread over the file among the other tables', and the kernel maps in
+ * the cached neighbours of each (fault-around), so a walk of a million
+ * would map about the whole file (~260 MB) before the release at its end. */
+#define S_LOAD_RELEASE 65536
 
 typedef struct {
     int64_t at;
@@ -166,8 +172,11 @@ int sla_watch_load(sla_watch_t *self)
         const void *k, *v;
         size_t kl, vl;
         char id[SLA_ID_MAX];
+        size_t walked = 0;
         store_cursor_seek(c, NULL, 0);
         while (rc == 0 && store_cursor_next(c, &k, &kl, &v, &vl) == 0) {
+            if (++walked % S_LOAD_RELEASE == 0)
+                (void) store_release_pages(kservice_store(sla->svc));  /* the last is below */
             if (kl <= 8 || kl - 8 >= SLA_ID_MAX || vl != 8)
                 continue;
             memcpy(id, (const uint8_t *) k + 8, kl - 8);
@@ -186,9 +195,8 @@ int sla_watch_load(sla_watch_t *self)
         store_cursor_close(&c);
     }
     store_txn_end(&txn);
-    /* the walk mapped in the whole of by_due and, by the kernel's
-     * fault-around, much of the file besides; the heap holds what the
-     * watchers need, and a firing reads its one obligation again */
+    /* the heap holds what the watchers need, and a firing reads its one
+     * obligation again: what the walk read need not stay mapped */
     int rrc = store_release_pages(kservice_store(sla->svc));
     if (rrc)
         klog_warn("can't let go of the store's pages read by the fill: %s", kefu_strerror(rrc));
