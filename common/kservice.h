@@ -20,7 +20,10 @@
  *                  before the store has caught up with the log as it was
  *                  at start), the applied position for status and sync,
  *                  and the store-failing glue (a full disk: writes
- *                  refused, reads answered).
+ *                  refused, reads answered);
+ *   the memory     the store's pages the daemon read let go every
+ *                  second (store_release_pages), so its RSS does not
+ *                  grow with the store (kservice.c, "Memory").
  *
  * A daemon is then its tables, its command table and its appliers: a
  * thin main (kdaemon_init, kservice_new, kservice_run), its schema, its

@@ -29,8 +29,10 @@
  *                    sla.timers_rss_anon       the same of RssAnon alone:
  *                                              VmRSS also counts the pages
  *                                              of the LMDB map the daemon
- *                                              has read (page cache, its
- *                                              RssFile)
+ *                                              has mapped in (page cache,
+ *                                              its RssFile), those it read
+ *                                              and has not let go of yet
+ *                                              (store_release_pages)
  *   --fire         on a whole site on the wall clock (kefu up with a short
  *                  sla.complaint_simple, 3s in run.sh): --cases complaint
  *                  opens (2000) through intake's control socket, paced
