@@ -30,7 +30,8 @@
 
 #define S_INLINE 24  /* an id shorter than this is kept in the entry */
 /* The fill lets go of the store's pages it read every so many entries
- * (store_release_pages, safe under its cursor): by_due's leaves are
+ * (store_release_pages: safe under the cursor and the pointers it gave,
+ * which map the same bytes again when read): by_due's leaves are
  * spread over the file among the other tables', and the kernel maps in
  * the cached neighbours of each (fault-around), so a walk of a million
  * would map about the whole file (~260 MB) before the release at its end. */
