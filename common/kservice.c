@@ -11,10 +11,11 @@
  * its RSS until it is let go (store.c, "Memory"): a rebuild, a walk of a
  * whole table, or a day of commands would leave the whole file there. So
  * the loop lets go of them every S_RELEASE_MS (store_release_pages: they
- * stay in the page cache, the next read maps them again), and its RSS
- * holds what the daemon's structures need plus what it read in the last
- * second; when the start's catch-up ends (the gate), also the free memory
- * the catch-up's big batches left in the heap (malloc_trim).
+ * stay in the page cache, the next read maps them again; a second that
+ * began no transaction is skipped), and its RSS holds what the daemon's
+ * structures need plus what it read in the last second; when the start's
+ * catch-up ends (the gate), also the free memory the catch-up's big
+ * batches left in the heap (malloc_trim).
  */
 #include "kservice.h"
 
@@ -58,6 +59,7 @@ struct kservice_t {
     zloop_t *loop;              /* while running */
     bool started_empty;         /* applied 0 at start, the log not empty */
     int wake_timer;             /* kservice_wake_at's, or -1 */
+    unsigned long released_txns; /* store_txns() after the last release */
     int64_t wake_at;
 };
 
@@ -416,7 +418,9 @@ void kservice_wake_at(kservice_t *self, int64_t at_us)
 
 /* How often the loop lets go of the store's pages it read (see "Memory"
  * at the top): a /proc/self/maps read and one madvise, some tens of us,
- * and afterwards a minor fault per page read again. */
+ * and afterwards a minor fault per page read again. A second in which no
+ * transaction began read nothing, and is skipped: an idle daemon's timer
+ * costs a lock. */
 #define S_RELEASE_MS 1000
 
 static int s_release(zloop_t *loop, int timer_id, void *arg)
@@ -424,7 +428,10 @@ static int s_release(zloop_t *loop, int timer_id, void *arg)
     (void) loop;
     (void) timer_id;
     kservice_t *self = arg;
+    if (store_txns(self->store) == self->released_txns)
+        return 0;
     int rc = store_release_pages(self->store);
+    self->released_txns = store_txns(self->store);
     if (rc)
         klog_debug("can't let go of the store's pages: %s", kefu_strerror(rc));
     return 0;

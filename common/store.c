@@ -193,6 +193,7 @@ struct store_t {
     bool writing;           /* store_write is running */
     bool growing;           /* the writer waits for the readers to let it grow the map */
     pthread_cond_t idle;    /* signalled when readers falls to 0 or a growth ends */
+    unsigned long txns;     /* transactions begun, read or write (store_txns) */
     store_txn_t *rcache;    /* one reset read txn, ready to renew */
 
     store_txn_t wtxn;       /* the write txn wrapper, reused by store_write */
@@ -704,6 +705,7 @@ int store_write(store_t *self, store_write_fn *fn, void *arg)
      * tells a reader's map adoption that a write txn may be open. */
     assert(!self->writing);
     self->writing = true;
+    self->txns++;
     s_unlock(self);
 
     store_txn_t *t = &self->wtxn;
@@ -750,6 +752,7 @@ int store_read_begin(store_t *self, store_txn_t **txn)
     while (self->growing)
         pthread_cond_wait(&self->idle, &self->lock);
     self->readers++;
+    self->txns++;
     store_txn_t *t = self->rcache;
     self->rcache = NULL;
     s_unlock(self);
@@ -1100,4 +1103,13 @@ int store_release_pages(store_t *self)
         rc = errno;
     store_txn_end(&txn);
     return rc;
+}
+
+unsigned long store_txns(store_t *self)
+{
+    assert(self);
+    s_lock(self);
+    unsigned long n = self->txns;
+    s_unlock(self);
+    return n;
 }

@@ -166,6 +166,10 @@ int store_cursor_prev(store_cursor_t *c, const void **k, size_t *kl, const void 
  * read again soon. Returns 0, or errno from madvise (the pages then
  * simply stay). */
 int store_release_pages(store_t *self);
+/* Transactions begun so far, read or write (store_release_pages' own
+ * included): a caller that lets go of pages on a timer skips a period in
+ * which none began, as nothing was read. */
+unsigned long store_txns(store_t *self);
 
 /* Bytes the map may currently use, and the number of map growths since
  * open (for tests and status; read them on the writing thread). */
