@@ -10,6 +10,18 @@
  *   eventlog.e2e_p50/p99      us, append to a subscriber's receipt, at a
  *                             steady RATE events/s
  *   eventlog.e2e_p50/p99_150k the same at three times the rate (150k events/s)
+ *   eventlog.e2e_steal_ms(_150k)  ms of CPU the host took from this
+ *                             machine (a VM) while each ran: /proc/stat's
+ *                             steal, over all CPUs. On a VM whose host is
+ *                             busy, the whole machine stands still for
+ *                             milliseconds at a time (perf sched timehist
+ *                             shows no CPU of it scheduling anything) and
+ *                             every event in flight waits: the p99 is then
+ *                             the host's figure more than the log's, and
+ *                             this says by how much the run was disturbed
+ *                             (0 on a machine of its own)
+ * --dump FILE writes each e2e run's latencies (us, one a line, in the
+ * order received) to FILE and FILE_150k, to see when the delays come.
  *   replay.rate               events/s, a consumer rebuilding an LMDB
  *                             store from the whole log
  * --name NAME prints the durable figure under another name: run.sh runs
@@ -208,6 +220,23 @@ static void *s_e2e_sub(void *arg)
     return NULL;
 }
 
+/* The CPU time stolen from this machine by its host so far, ms, over all
+ * CPUs (/proc/stat, the cpu line's eighth value); -1 if unknown. */
+static long long s_steal_ms(void)
+{
+    FILE *f = fopen("/proc/stat", "re");
+    if (!f)
+        return -1;
+    unsigned long long v[8] = {0};
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    return n == 8 && hz > 0 ? (long long) (v[7] * 1000ULL / (unsigned long long) hz) : -1;
+}
+
+static const char *s_dump;   /* --dump */
+
 static void s_bench_e2e(long rate, double secs, const char *suffix)
 {
     evlog_client_t *cl = evlog_client_new(s_dir, "bench-e2e");
@@ -218,6 +247,7 @@ static void s_bench_e2e(long rate, double secs, const char *suffix)
     pthread_t th;
     pthread_create(&th, NULL, s_e2e_sub, &e);
     usleep(300000);  /* let the subscriber catch up before the clock starts */
+    long long steal0 = s_steal_ms();
     uint8_t *pl = calloc(1, (size_t) s_payload + 1);
     int64_t t0 = kclock_mono_us();
     size_t sent = 0;
@@ -246,10 +276,23 @@ static void s_bench_e2e(long rate, double secs, const char *suffix)
         evlog_client_poll(cl, 10);
     e.done = 1;
     pthread_join(th, NULL);
+    long long steal1 = s_steal_ms();
+    if (s_dump) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s%s", s_dump, suffix);
+        FILE *f = fopen(path, "w");
+        for (size_t i = 0; f && i < e.n; i++)
+            fprintf(f, "%lld\n", (long long) e.lat[i]);
+        if (f)
+            fclose(f);
+    }
     if (e.n > 0) {
+        /* s_pct sorts: the dump above keeps the order received */
         printf("eventlog.e2e_p50%s: %lld us\n", suffix, (long long) s_pct(e.lat, e.n, 0.50));
         printf("eventlog.e2e_p99%s: %lld us\n", suffix, (long long) s_pct(e.lat, e.n, 0.99));
     }
+    if (steal0 >= 0 && steal1 >= 0)
+        printf("eventlog.e2e_steal_ms%s: %lld ms\n", suffix, steal1 - steal0);
     fflush(stdout);
     free(e.lat);
     free(pl);
@@ -314,7 +357,7 @@ int main(int argc, char **argv)
         {"dir", 1, 0, 'd'}, {"producers", 1, 0, 'p'}, {"window", 1, 0, 'w'},
         {"total", 1, 0, 'n'}, {"sync", 1, 0, 's'}, {"rate", 1, 0, 'r'},
         {"seconds", 1, 0, 'S'}, {"payload", 1, 0, 'P'}, {"only", 1, 0, 'o'},
-        {"name", 1, 0, 'N'}, {0, 0, 0, 0}};
+        {"name", 1, 0, 'N'}, {"dump", 1, 0, 'D'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -328,10 +371,11 @@ int main(int argc, char **argv)
         case 'P': s_payload = atol(optarg); break;
         case 'o': only = optarg; break;
         case 'N': s_durable_name = optarg; break;
+        case 'D': s_dump = optarg; break;
         default:
             fprintf(stderr, "usage: bench_evlog --dir SITE [--producers 8] [--window 64] "
                             "[--total N] [--sync N] [--rate R] [--seconds S] [--payload B] "
-                            "[--only durable|sync|e2e|replay] [--name FIGURE]\n");
+                            "[--only durable|sync|e2e|replay] [--name FIGURE] [--dump FILE]\n");
             return 2;
         }
     }
