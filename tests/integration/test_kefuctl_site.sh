@@ -12,7 +12,9 @@ BUILD=${BUILD:-build}
 B=$BUILD/bin
 D=$(mktemp -d /tmp/kefu-site.XXXXXX)
 W=$(mktemp -d /tmp/kefu-wall.XXXXXX)
+fp=""
 cleanup() {
+    [ -z "$fp" ] || kill "$fp" 2>/dev/null || true   # the follower, if a check failed first
     "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true
     "$B/kefu" down --dir "$W" >/dev/null 2>&1 || true
     rm -rf "$D" "$W"

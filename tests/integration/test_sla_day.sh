@@ -45,7 +45,12 @@ set -eu
 BUILD=${BUILD:-build}
 B=$BUILD/bin
 D=$(mktemp -d /tmp/kefu-sla.XXXXXX)
-cleanup() { "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true; [ -n "${KEEP:-}" ] || rm -rf "$D"; }
+FOLLOWER=""
+cleanup() {
+    [ -z "$FOLLOWER" ] || kill "$FOLLOWER" 2>/dev/null || true   # a failed check exits first
+    "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true
+    [ -n "${KEEP:-}" ] || rm -rf "$D"
+}
 trap cleanup EXIT INT TERM
 K() { "$B/kefuctl" --dir "$D" --json "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }

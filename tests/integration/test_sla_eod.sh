@@ -29,7 +29,9 @@ KT_NAME=sla-eod
 . "$(dirname "$0")/lib/site.sh"
 T=$BUILD/tests
 SINK=""
-trap 'kill "$SINK" 2>/dev/null || true; cleanup' EXIT INT TERM
+FOLLOWER=""
+# the follower too: a failed check exits before the test stops it
+trap 'kill "$SINK" ${FOLLOWER:+"$FOLLOWER"} 2>/dev/null || true; cleanup' EXIT INT TERM
 settle() {  # the log's head stands still and every daemon has applied it
     prev=-1
     for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
