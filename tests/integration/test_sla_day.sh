@@ -42,37 +42,19 @@
 # Last, a restart and a rebuild of sla's store from the log give the same
 # escalations.
 set -eu
-BUILD=${BUILD:-build}
-B=$BUILD/bin
-D=$(mktemp -d /tmp/kefu-sla.XXXXXX)
+KT_NAME=sla
+. "$(dirname "$0")/lib/site.sh"
 FOLLOWER=""
 cleanup() {
     [ -z "$FOLLOWER" ] || kill "$FOLLOWER" 2>/dev/null || true   # a failed check exits first
     "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true
     [ -n "${KEEP:-}" ] || rm -rf "$D"
 }
-trap cleanup EXIT INT TERM
-K() { "$B/kefuctl" --dir "$D" --json "$@"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() {  # check WHAT JSON JQ-EXPR EXPECTED
-    got=$(printf '%s' "$2" | jq -r "$3")
-    [ "$got" = "$4" ] || fail "$1: $3 is '$got', expected '$4'"
-}
 # at DUR: the clock moves on, and every daemon (sla's own commands
 # included) has applied what that made
 at() {
     K clock advance "$1" >/dev/null
     settle
-}
-settle() {  # the log's head stands still and every daemon has applied it
-    prev=-1
-    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-        head=$(K sync | jq .head)
-        [ "$head" = "$prev" ] && return 0
-        prev=$head
-        sleep 0.05
-    done
-    fail "the log never settled"
 }
 esc() { K escalations | jq -c "[.items[] | select(.subject == \"$1\")] | map({id, kind, level, state})"; }
 

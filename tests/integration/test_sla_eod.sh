@@ -32,16 +32,6 @@ SINK=""
 FOLLOWER=""
 # the follower too: a failed check exits before the test stops it
 trap 'kill "$SINK" ${FOLLOWER:+"$FOLLOWER"} 2>/dev/null || true; cleanup' EXIT INT TERM
-settle() {  # the log's head stands still and every daemon has applied it
-    prev=-1
-    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-        head=$(K sync | jq .head)
-        [ "$head" = "$prev" ] && return 0
-        prev=$head
-        sleep 0.05
-    done
-    fail "the log never settled"
-}
 at() { K clock advance "$1" >/dev/null; settle; }
 lists() { K escalations | jq -c '[.items[] | select(.kind == "open-complaints")] | reverse |
     map({id, subject, state, cases: ([.open_cases[]?.id] | join(","))})'; }

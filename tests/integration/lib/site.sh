@@ -6,6 +6,9 @@
 #   K ARGS      kefuctl --dir D --json ARGS
 #   at DUR      advances the simulated clock and waits until every daemon
 #               has applied it (and what its watchers did then)
+#   settle      waits until the log's head stands still and every daemon
+#               has applied it (a test whose daemons act on their own, as
+#               sla's watchers do, defines at DUR as an advance and a settle)
 #   fail MSG    says FAIL: MSG on stderr and exits 1
 #   check WHAT JSON JQ-EXPR EXPECTED, eq WHAT GOT EXPECTED
 #   refused WHAT PATTERN ARGS...   kefuctl ARGS exits 1, its JSON error's
@@ -20,6 +23,16 @@ trap cleanup EXIT INT TERM
 K() { "$B/kefuctl" --dir "$D" --json "$@"; }
 at() { K clock advance "$1" >/dev/null; K sync >/dev/null; sleep 0.3; K sync >/dev/null; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
+settle() {
+    prev=-1
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+        head=$(K sync | jq .head)
+        [ "$head" = "$prev" ] && return 0
+        prev=$head
+        sleep 0.05
+    done
+    fail "the log never settled"
+}
 check() {
     got=$(printf '%s' "$2" | jq -r "$3")
     [ "$got" = "$4" ] || fail "$1: $3 is '$got', expected '$4'"
