@@ -70,8 +70,11 @@ BENCH_BINS := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/%)
 # Fuzz targets, tests/fuzz/fuzz_NAME.c: with clang and libFuzzer under
 # `make fuzz`; with the normal compiler and tests/fuzz/fuzz_main.c as
 # test_fuzz_NAME, a unit test that runs the seeds and the regressions.
+# fuzz_cmd.c is built once per daemon on the kit (every daemon but the
+# log: FUZZ_CMD), as cmd_NAME.
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_NAMES := $(filter-out main,$(FUZZ_SRC:tests/fuzz/fuzz_%.c=%))
+FUZZ_CMD  := $(filter-out evlog,$(DAEMONS))
+FUZZ_NAMES := $(filter-out main cmd,$(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)) $(FUZZ_CMD:%=cmd_%)
 FUZZ_TEST_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/test_fuzz_%)
 
 .PHONY: all test unit integration bench run san fuzz fuzz-smoke fuzz-build fuzz-targets fuzz-seeds \
@@ -170,6 +173,18 @@ $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_main.c $(wildcar
 	$(CC) $(CFLAGS) $(call fuzz_inc,$*) -DFUZZ_NAME='"$*"' -DFUZZ_DIR='"$(CURDIR)/tests/fuzz"' \
 	  $(LDFLAGS) -o $@ $< tests/fuzz/fuzz_main.c $(call fuzz_objs,$*) $(LIBKEFU) $(LDLIBS)
 
+# fuzz_cmd.c for daemon NAME: its name, and the header of its folder that
+# declares NAME_new (sched's is scheduler.h: a sched.h would hide libc's).
+fuzz_daemon = -DFUZZ_DAEMON=$(1) \
+              -DFUZZ_DAEMON_H='"$(notdir $(shell grep -l '^int $(1)_new\b' services/$(1)/*.h))"'
+
+$(BUILD)/tests/test_fuzz_cmd_%: tests/fuzz/fuzz_cmd.c tests/fuzz/fuzz_main.c $(wildcard tests/fuzz/*.h) \
+                                $(LIBKEFU) $(GEN_H) $$(call fuzz_objs,cmd_$$*)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call fuzz_inc,cmd_$*) $(call fuzz_daemon,$*) -DFUZZ_NAME='"cmd_$*"' \
+	  -DFUZZ_DIR='"$(CURDIR)/tests/fuzz"' $(LDFLAGS) -o $@ $< tests/fuzz/fuzz_main.c \
+	  $(call fuzz_objs,cmd_$*) $(LIBKEFU) $(LDLIBS)
+
 # The libFuzzer binaries: only in the clang build that `make fuzz-build`
 # makes (BUILD=$(FUZZ_BUILD)), where every object has the sanitizers and
 # the fuzzer's coverage (SANFLAGS below).
@@ -178,6 +193,12 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(LIBKEFU) 
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(call fuzz_inc,$*) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
 	  $(call fuzz_objs,$*) $(LIBKEFU) $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_cmd_%: tests/fuzz/fuzz_cmd.c $(wildcard tests/fuzz/*.h) $(LIBKEFU) $(GEN_H) \
+                          $$(call fuzz_objs,cmd_$$*)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call fuzz_inc,cmd_$*) $(call fuzz_daemon,$*) -fsanitize=fuzzer $(LDFLAGS) \
+	  -o $@ $< $(call fuzz_objs,cmd_$*) $(LIBKEFU) $(LDLIBS)
 
 fuzz-targets: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 

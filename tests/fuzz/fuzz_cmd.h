@@ -1,5 +1,6 @@
 /* fuzz_cmd.h: a daemon's command handlers under fuzzed requests, for
- * fuzz_cmd_intake.c, fuzz_cmd_sched.c and fuzz_cmd_sla.c (tests/fuzz/).
+ * fuzz_cmd.c, built once per daemon on the kit (fuzz_cmd_intake,
+ * fuzz_cmd_sched, fuzz_cmd_sla, fuzz_cmd_net: the Makefile's FUZZ_CMD).
  *
  * Each input is a short session against a fresh daemon: the real one
  * (NAME_new on a temporary site: its store, tables, policy and kit), a
