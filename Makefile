@@ -217,6 +217,12 @@ fuzz: fuzz-build
 	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ)
 
 # The seeds (tests/fuzz/corpus/), written again from the encoders.
+# fuzz_seeds seals the spool seeds' lines with the spool's own checksum.
+$(BUILD)/tests/fuzz_seeds: tests/tools/fuzz_seeds.c $(BUILD)/services/terminal/spool.o $(LIBKEFU) $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iservices/terminal $(LDFLAGS) -o $@ $< $(BUILD)/services/terminal/spool.o \
+	  $(LIBKEFU) $(LDLIBS)
+
 fuzz-seeds: $(BUILD)/tests/fuzz_seeds
 	$(BUILD)/tests/fuzz_seeds tests/fuzz/corpus
 	cp deploy/kefu.ini.example tests/fuzz/corpus/config/example

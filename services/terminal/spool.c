@@ -75,11 +75,11 @@ int spool_stage_parse(const char *word)
 
 /* ---- records ------------------------------------------------------------------------- */
 
-static uint32_t s_fnv(const char *s, size_t n)
+uint32_t spool_checksum(const char *line, size_t n)
 {
-    uint32_t h = 2166136261u;
+    uint32_t h = 2166136261u;   /* FNV-1a 32 */
     for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t) s[i];
+        h ^= (uint8_t) line[i];
         h *= 16777619u;
     }
     return h;
@@ -91,7 +91,7 @@ static size_t s_seal(char *buf, size_t n, size_t cap)
 {
     if (n + 11 > cap)
         return 0;
-    uint32_t ck = s_fnv(buf, n);
+    uint32_t ck = spool_checksum(buf, n);
     snprintf(buf + n, cap - n, " %08" PRIx32 "\n", ck);
     return n + 10;
 }
@@ -107,7 +107,7 @@ static bool s_unseal(const char *line, size_t len, char *body, size_t cap)
     hex[8] = '\0';
     char *end;
     unsigned long ck = strtoul(hex, &end, 16);
-    if (*end || (uint32_t) ck != s_fnv(line, len - 9))
+    if (*end || (uint32_t) ck != spool_checksum(line, len - 9))
         return false;
     memcpy(body, line, len - 9);
     body[len - 9] = '\0';

@@ -108,4 +108,9 @@ const char *spool_path(const spool_t *self);
 const char *spool_stage_word(int stage);
 int spool_stage_parse(const char *word);
 
+/* The checksum a record line ends with: FNV-1a 32 of its first n bytes
+ * (the record, without the space and the checksum), written as " %08x"
+ * (PRIx32) before the newline. For tools that make spool files. */
+uint32_t spool_checksum(const char *line, size_t n);
+
 #endif

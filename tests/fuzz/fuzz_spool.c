@@ -4,7 +4,7 @@
  *
  * Input byte 0 chooses: even, the rest is the file as it is; odd, the
  * rest is lines without their checksums, sealed here as spool.c seals
- * them (FNV-1a 32), so the fuzzer reaches the records' contents. A spool
+ * them (spool_checksum), so the fuzzer reaches the records' contents. A spool
  * that opens must hold valid scans (ids, stages), take one more scan,
  * send and answer it, and open again afterwards.
  */
@@ -18,16 +18,6 @@
 #include "fuzz_fs.h"
 #include "kid.h"
 #include "spool.h"
-
-static uint32_t s_fnv(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t) s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
 
 static void s_check(spool_t *sp)
 {
@@ -63,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const char *nl = memchr(p, '\n', (size_t) (end - p));
             size_t n = nl ? (size_t) (nl - p) : (size_t) (end - p);
             fwrite(p, 1, n, f);
-            fprintf(f, " %08" PRIx32 "\n", s_fnv(p, n));
+            fprintf(f, " %08" PRIx32 "\n", spool_checksum(p, n));
             p += n + 1;
         }
     }

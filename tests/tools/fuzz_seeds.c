@@ -23,6 +23,7 @@
 #include "evlog_record.h"
 #include "pbkind.h"
 #include "registry.h"
+#include "spool.h"
 
 #define START_US 1795397400000000LL   /* 2026-11-23T09:30:00+08:00 */
 
@@ -257,16 +258,6 @@ static void s_events(void)
 
 /* ---- the rest, by hand ---------------------------------------------------------- */
 
-static uint32_t s_fnv(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t) s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static void s_spools(void)
 {
     static const char *const lines[] = {
@@ -278,7 +269,7 @@ static void s_spools(void)
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
         sl += (size_t) snprintf(sealed + sl, sizeof sealed - sl, "%s\n", lines[i]);
         rl += (size_t) snprintf(raw + rl, sizeof raw - rl, "%s %08" PRIx32 "\n", lines[i],
-                                s_fnv(lines[i], strlen(lines[i])));
+                                spool_checksum(lines[i], strlen(lines[i])));
     }
     sealed[0] = 1;
     s_write("spool", "lines", sealed, sl);
