@@ -6,27 +6,16 @@
 # exactly once and in order, in the DingTalk robot's format; a restart
 # sends nothing again; then the WeCom format.
 set -eu
-BUILD=${BUILD:-build}
-B=$BUILD/bin
+KT_NAME=notify
+. "$(dirname "$0")/lib/site.sh"
 T=$BUILD/tests
-D=$(mktemp -d /tmp/kefu-notify.XXXXXX)
 SINK=""
 cleanup() {
     [ -n "$SINK" ] && kill "$SINK" 2>/dev/null || true
     "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true
     [ -n "${KEEP:-}" ] || rm -rf "$D"
 }
-trap cleanup EXIT INT TERM
-K() { "$B/kefuctl" --dir "$D" --json "$@"; }
 fail() { echo "FAIL: $*" >&2; tail -n 5 "$D"/log/sla.log >&2 || true; exit 1; }
-lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
-wait_lines() {  # wait_lines FILE N: until FILE has N lines (10 s at most)
-    i=0
-    while [ "$(lines "$1")" -lt "$2" ]; do
-        i=$((i + 1)); [ $i -gt 200 ] && fail "$1 has $(lines "$1") lines, want $2"
-        sleep 0.05
-    done
-}
 
 PORT=$(shuf -i 20000-45000 -n 1)
 "$T/http_sink" --port "$PORT" --out "$D/hook" --fail 2 &

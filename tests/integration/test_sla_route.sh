@@ -14,10 +14,9 @@
 #   11:00  C-2 opened major: its major-complaint, level 2, at once -> gm
 #          (C-2's own reply is due 13:00: nothing more before the end)
 set -eu
-BUILD=${BUILD:-build}
-B=$BUILD/bin
+KT_NAME=route
+. "$(dirname "$0")/lib/site.sh"
 T=$BUILD/tests
-D=$(mktemp -d /tmp/kefu-route.XXXXXX)
 SA=""; SB=""
 cleanup() {
     [ -n "$SA" ] && kill "$SA" 2>/dev/null || true
@@ -25,17 +24,7 @@ cleanup() {
     "$B/kefu" down --dir "$D" >/dev/null 2>&1 || true
     [ -n "${KEEP:-}" ] || rm -rf "$D"
 }
-trap cleanup EXIT INT TERM
-K() { "$B/kefuctl" --dir "$D" --json "$@"; }
 fail() { echo "FAIL: $*" >&2; tail -n 5 "$D"/log/sla.log >&2 || true; exit 1; }
-lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
-wait_lines() {  # wait_lines FILE N: until FILE has N lines (10 s at most)
-    i=0
-    while [ "$(lines "$1")" -lt "$2" ]; do
-        i=$((i + 1)); [ $i -gt 200 ] && fail "$1 has $(lines "$1") lines, want $2"
-        sleep 0.05
-    done
-}
 
 PA=$(shuf -i 20000-32000 -n 1)
 PB=$(shuf -i 33000-45000 -n 1)

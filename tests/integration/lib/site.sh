@@ -6,6 +6,8 @@
 #   K ARGS      kefuctl --dir D --json ARGS
 #   at DUR      advances the simulated clock and waits until every daemon
 #               has applied it (and what its watchers did then)
+#   wait_lines FILE N   waits until FILE has N lines (10 s at most; a
+#               receiver's output: one notice a line)
 #   settle      waits until the log's head stands still and every daemon
 #               has applied it (a test whose daemons act on their own, as
 #               sla's watchers do, defines at DUR as an advance and a settle)
@@ -23,6 +25,14 @@ trap cleanup EXIT INT TERM
 K() { "$B/kefuctl" --dir "$D" --json "$@"; }
 at() { K clock advance "$1" >/dev/null; K sync >/dev/null; sleep 0.3; K sync >/dev/null; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
+lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
+wait_lines() {
+    i=0
+    while [ "$(lines "$1")" -lt "$2" ]; do
+        i=$((i + 1)); [ $i -gt 200 ] && fail "$1 has $(lines "$1") lines, want $2"
+        sleep 0.05
+    done
+}
 settle() {
     prev=-1
     for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
