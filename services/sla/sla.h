@@ -152,6 +152,16 @@ int sla_notify_attach(sla_notify_t *self, zloop_t *loop);
 
 /* ---- sla_cmd.c ---- */
 extern const cmd_table_t sla_commands;
+/* Makes e (allocated by the caller, its kind's own fields set or not) a
+ * new escalation: its next id, kind, subject, obligation, owner and due,
+ * the level of its kind (sla_kind_rule), raised and open now; and returns
+ * the EscalationRaised event that carries it (cmd's), or NULL when no id
+ * is left (KEFU_ESTOREFULL). One place for every escalation sla raises:
+ * an obligation's (ESCALATION_RAISE) and the day's list (sla_eod.c). */
+Kefu__Envelope *sla_escalation_raised(sla_t *self, cmd_t *cmd, store_txn_t *txn,
+                                      Kefu__Escalation *e, Kefu__EscalationKind kind,
+                                      const char *subject, const char *obligation,
+                                      const char *owner, int64_t due);
 
 /* ---- sla.c ---- */
 int sla_new(sla_t **out, kdaemon_t *d);

@@ -44,6 +44,28 @@ static int s_not(cmd_t *cmd, const char *fmt, const char *a)
     return KEFU_ECONFLICT;
 }
 
+Kefu__Envelope *sla_escalation_raised(sla_t *self, cmd_t *cmd, store_txn_t *txn,
+                                      Kefu__Escalation *e, Kefu__EscalationKind kind,
+                                      const char *subject, const char *obligation,
+                                      const char *owner, int64_t due)
+{
+    if (!(e->id = (char *) cmd_new_id(cmd, txn, self->t.escalations, "escalation", "E")))
+        return NULL;
+    e->has_kind = e->has_level = e->has_due = e->has_raised_at = e->has_state = true;
+    e->kind = kind;
+    e->subject = (char *) subject;
+    e->obligation = (char *) obligation;
+    e->owner = (char *) owner;
+    /* a major complaint goes to leadership at once (sla_kind_rule) */
+    e->level = sla_kind_rule(kind)->level;
+    e->due = due;
+    e->raised_at = cmd_now(cmd);
+    e->state = KEFU__ESCALATION_STATE__ESCALATION_STATE_OPEN;
+    Kefu__EscalationRaised *ev = CMD_NEW(cmd, Kefu__EscalationRaised, kefu__escalation_raised__init);
+    ev->escalation = e;
+    return cmd_event_of(cmd, KEFU__ENVELOPE__BODY_ESCALATION_RAISED, ev);
+}
+
 static int s_exec(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *txn,
                   Kefu__Envelope **events, size_t max)
 {
@@ -61,22 +83,9 @@ static int s_exec(void *arg, cmd_t *cmd, const Kefu__Request *req, store_txn_t *
         if (now < o->due)
             return s_not(cmd, "obligation %s is not due yet", o->id);
         Kefu__Escalation *e = CMD_NEW(cmd, Kefu__Escalation, kefu__escalation__init);
-        if (!(e->id = (char *) cmd_new_id(cmd, txn, self->t.escalations, "escalation", "E")))
-            return KEFU_ESTOREFULL;
-        e->has_kind = e->has_level = e->has_due = e->has_raised_at = e->has_state = true;
-        e->kind = o->kind;
-        e->subject = o->subject;
-        e->obligation = o->id;
-        e->owner = o->owner;
-        /* a major complaint goes to leadership at once (sla_kind_rule) */
-        e->level = sla_kind_rule(o->kind)->level;
-        e->due = o->due;
-        e->raised_at = now;
-        e->state = KEFU__ESCALATION_STATE__ESCALATION_STATE_OPEN;
-        Kefu__EscalationRaised *ev = CMD_NEW(cmd, Kefu__EscalationRaised, kefu__escalation_raised__init);
-        ev->escalation = e;
-        events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_ESCALATION_RAISED, ev);
-        return 1;
+        events[0] = sla_escalation_raised(self, cmd, txn, e, o->kind, o->subject, o->id, o->owner,
+                                          o->due);
+        return events[0] ? 1 : KEFU_ESTOREFULL;
     }
     case KEFU__REQUEST__REQ_OBLIGATION_WARN: {
         Kefu__Obligation *o = s_obligation(self, cmd, txn, req->obligation_warn->obligation, &rc);

@@ -338,29 +338,18 @@ int sla_eod_exec(sla_t *self, cmd_t *cmd, const Kefu__WorkdayClose *in, store_tx
         return s_refuse(cmd, "day: no complaint was open at the close of %s (%s): nothing to list",
                         in->day, t);
 
-    if (!(e->id = (char *) cmd_new_id(cmd, txn, self->t.escalations, "escalation", "E")))
-        return KEFU_ESTOREFULL;
     char *subject = arena_alloc(a, strlen(in->day) + 5);
     char *obligation = arena_alloc(a, strlen(oid) + 1);
     if (!subject || !obligation)
         return ENOMEM;
     sprintf(subject, "day/%s", in->day);
     strcpy(obligation, oid);
-    e->has_kind = e->has_level = e->has_due = e->has_raised_at = e->has_state = true;
     e->has_open_count = true;
-    e->kind = KEFU__ESCALATION_KIND__ESCALATION_KIND_OPEN_COMPLAINTS;
-    e->subject = subject;
-    e->obligation = obligation;
-    e->owner = SLA_EOD_OWNER;
-    e->level = sla_kind_rule(e->kind)->level;
-    e->due = close;
-    e->raised_at = cmd_now(cmd);
-    e->state = KEFU__ESCALATION_STATE__ESCALATION_STATE_OPEN;
     e->open_count = count;
-    Kefu__EscalationRaised *ev = CMD_NEW(cmd, Kefu__EscalationRaised, kefu__escalation_raised__init);
-    ev->escalation = e;
-    events[0] = cmd_event_of(cmd, KEFU__ENVELOPE__BODY_ESCALATION_RAISED, ev);
-    return 1;
+    events[0] = sla_escalation_raised(self, cmd, txn, e,
+                                      KEFU__ESCALATION_KIND__ESCALATION_KIND_OPEN_COMPLAINTS, subject,
+                                      obligation, SLA_EOD_OWNER, close);
+    return events[0] ? 1 : KEFU_ESTOREFULL;
 }
 
 /* ---- the tick ------------------------------------------------------------------------------ */
